@@ -1,0 +1,51 @@
+# SafetyPlan: `make run` sets up and serves the app; `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+CATALOGUES := $(wildcard translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGUES:.po=.mo)
+
+.PHONY: run test setup translations clean
+
+## run: set up everything that is missing, then serve the app on http://$(HOST):$(PORT)
+run: setup
+	@$(BIN)/safetyplan db upgrade
+	@echo ""
+	@echo "SafetyPlan is running at http://$(HOST):$(PORT)/ (press Ctrl+C to stop)."
+	@$(BIN)/safetyplan run --host $(HOST) --port $(PORT) --no-reload --no-debugger
+
+## test: the whole suite (unit, integration, browser); PYTEST_ARGS="-k name" runs some of it
+test: setup $(VENV)/.test-installed
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+setup: $(VENV)/.installed node_modules/.installed $(COMPILED)
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e .
+	touch $@
+
+$(VENV)/.test-installed: $(VENV)/.installed
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(BIN)/pybabel compile --domain messages --input-file $< --output-file $@ --locale $*
+
+## translations: extract the strings from code and templates, update each catalogue, compile them
+translations: $(VENV)/.installed
+	$(BIN)/pybabel extract --mapping-file babel.cfg --keywords lazy_gettext --keywords _l --no-location \
+		--sort-output --project SafetyPlan --output-file translations/messages.pot .
+	$(BIN)/pybabel update --input-file translations/messages.pot --output-dir translations --no-location \
+		--width 120 --ignore-obsolete
+	$(BIN)/pybabel compile --directory translations --statistics
+
+clean:
+	rm -rf $(VENV) node_modules $(COMPILED)

@@ -1,0 +1,36 @@
+"""SafetyPlan: safety plans written with people, in their own words, instead of risk scores."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from safetyplan.config import PROJECT_ROOT, Settings
+
+
+def create_app(config: Settings | None = None) -> Flask:
+    """Build the app from ``config``, or from the environment when none is given."""
+    settings = config or Settings.from_env()
+
+    # Templates, static files and translations live at the top of the checkout, beside the package.
+    app = Flask(__name__, static_folder=None, template_folder=str(PROJECT_ROOT / "templates"))
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        TESTING=settings.env == "test",
+        SESSION_COOKIE_NAME="safetyplan_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.is_production,
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=4 * 60 * 60,
+        WTF_CSRF_SSL_STRICT=settings.is_production,
+    )
+    app.extensions["safetyplan.settings"] = settings
+
+    from safetyplan import db, extensions, web
+    from safetyplan.web import templating
+
+    templating.init_app(app)  # first: extensions add globals to the Jinja environment it configures
+    extensions.csrf.init_app(app)
+    db.init_app(app, settings.database_url)
+    web.init_app(app, settings)
+    return app

@@ -1,0 +1,111 @@
+"""Typed settings, read once from the environment.
+
+Production refuses to start without its secrets: a default that silently stands in for a missing secret key or
+keyring is how health data ends up protected by a value printed in a README. Development keeps its defaults
+under ``instance/`` (git-ignored), created on first use.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, cast
+
+Environment = Literal["development", "test", "production"]
+ENVIRONMENTS: tuple[Environment, ...] = ("development", "test", "production")
+
+#: The checkout that holds templates/, static/, translations/, migrations/ and node_modules/.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(Exception):
+    """The environment cannot start SafetyPlan. The message is one line that names the variable to set."""
+
+
+@dataclass(frozen=True)
+class PasswordHashing:
+    """argon2id cost. The defaults are OWASP's; the test settings are cheap so the suite is not spent hashing."""
+
+    time_cost: int = 3
+    memory_cost_kib: int = 64 * 1024
+    parallelism: int = 4
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything SafetyPlan reads from its environment, checked and typed."""
+
+    env: Environment
+    database_url: str
+    secret_key: str
+    keyring_path: Path
+    instance_path: Path
+    password_hashing: PasswordHashing = field(default_factory=PasswordHashing)
+
+    @property
+    def is_development(self) -> bool:
+        return self.env == "development"
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read the settings from ``environ`` (the process environment by default).
+
+        Raises ConfigError, naming the variable, when production lacks a secret or a value is not allowed.
+        """
+        environ = os.environ if environ is None else environ
+        env = _environment(environ.get("SAFETYPLAN_ENV", "development"))
+        instance_path = Path(environ.get("SAFETYPLAN_INSTANCE_PATH", PROJECT_ROOT / "instance")).resolve()
+
+        if env == "production":
+            database_url = _required(environ, "SAFETYPLAN_DATABASE_URL")
+            secret_key = _required(environ, "SAFETYPLAN_SECRET_KEY")
+            keyring_path = Path(_required(environ, "SAFETYPLAN_KEYRING"))
+            if len(secret_key) < 32:
+                raise ConfigError("SAFETYPLAN_SECRET_KEY must be at least 32 characters long.")
+        else:
+            database_url = environ.get("SAFETYPLAN_DATABASE_URL") or f"sqlite:///{instance_path / 'safetyplan.db'}"
+            secret_key = environ.get("SAFETYPLAN_SECRET_KEY") or _development_secret_key(instance_path)
+            keyring_path = Path(environ.get("SAFETYPLAN_KEYRING") or instance_path / "keyring.json")
+
+        return cls(
+            env=env,
+            database_url=database_url,
+            secret_key=secret_key,
+            keyring_path=keyring_path,
+            instance_path=instance_path,
+        )
+
+
+def _environment(value: str) -> Environment:
+    if value not in ENVIRONMENTS:
+        raise ConfigError(f"SAFETYPLAN_ENV must be one of {', '.join(ENVIRONMENTS)} (it is {value!r}).")
+    return cast(Environment, value)
+
+
+def _required(environ: Mapping[str, str], name: str) -> str:
+    value = environ.get(name, "").strip()
+    if not value:
+        raise ConfigError(f"{name} is not set: production needs it. See 'Configuration' in README.md.")
+    return value
+
+
+def _development_secret_key(instance_path: Path) -> str:
+    """A per-checkout random key, so development sessions survive a restart without a key in the repository."""
+    key_file = instance_path / "secret-key"
+    if not key_file.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first: use theirs
+            pass
+        else:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(48))
+    return key_file.read_text().strip()

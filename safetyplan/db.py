@@ -1,0 +1,123 @@
+"""The database: declarative base, engine, and one session per request committed at the request edge.
+
+Services add and query through ``session``; they never commit. The request edge commits once when the response
+is not a server error, so that a change and its audit event land together or not at all; a command-line
+command does the same with ``transaction()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, cast
+
+from flask import Flask, Response, current_app, g
+from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from werkzeug.local import LocalProxy
+
+# Stable constraint names, so that Alembic can drop and alter constraints the same way on SQLite and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """The base of every model."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; on SQLite, one that is safe for several threads and processes on one file."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_on_begin)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Hand transaction control to SQLAlchemy (pysqlite's own implicit BEGIN breaks SAVEPOINT and isolation).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers carry on while one writer writes; FULL syncs each commit so a power cut loses no plan.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+def _sqlite_on_begin(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
+class Database:
+    """The engine and session factory of one app, kept in ``app.extensions``."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = make_engine(url)
+        self.sessions = sessionmaker(bind=self.engine, expire_on_commit=False)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def init_app(app: Flask, url: str) -> None:
+    """Create the app's engine and commit each request's session at its edge."""
+    app.extensions["safetyplan.db"] = Database(url)
+    app.after_request(_commit_at_request_edge)
+    app.teardown_appcontext(_close_session)
+
+
+def database() -> Database:
+    return cast(Database, current_app.extensions["safetyplan.db"])
+
+
+def _current_session() -> Session:
+    if "db_session" not in g:
+        g.db_session = database().sessions()
+    return cast(Session, g.db_session)
+
+
+#: The session of the current request or command. Import this; never make a session of your own.
+session: Session = cast(Session, LocalProxy(_current_session))
+
+
+def _commit_at_request_edge(response: Response) -> Response:
+    db_session: Session | None = g.get("db_session")
+    if db_session is None:
+        return response
+    if response.status_code >= 500:
+        db_session.rollback()
+    else:
+        # 4xx responses commit too: a refused access writes its audit event and nothing else.
+        db_session.commit()
+    return response
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    db_session: Session | None = g.pop("db_session", None)
+    if db_session is not None:
+        db_session.close()  # rolls back anything not committed, for example after an unhandled error
+
+
+@contextmanager
+def transaction() -> Iterator[Session]:
+    """Commit the current session when the block ends, or roll it back if it raises (for commands and tests)."""
+    db_session = _current_session()
+    try:
+        yield db_session
+        db_session.commit()
+    except BaseException:
+        db_session.rollback()
+        raise

@@ -1,0 +1,1 @@
+"""Every model of every domain, imported in one place so that the metadata (and Alembic) sees all the tables."""

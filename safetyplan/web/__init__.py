@@ -1,0 +1,26 @@
+"""Cross-cutting web concerns: templates, request ids, security headers, language, access policies, errors."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Flask, g
+
+from safetyplan.config import Settings
+from safetyplan.web import access, errors, locale, security
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    @app.before_request
+    def assign_request_id() -> None:
+        # Ties the log lines and audit events of one request together; it carries nothing about the user.
+        g.request_id = uuid.uuid4().hex
+
+    security.init_app(app, settings)
+    locale.init_app(app, settings)
+    access.init_app(app)
+    errors.init_app(app)
+
+    from safetyplan.web.routes import bp
+
+    app.register_blueprint(bp)

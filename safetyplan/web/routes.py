@@ -1,0 +1,58 @@
+"""Pages and files that belong to no domain: the start page, the health check and static files."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, jsonify, render_template, send_file, send_from_directory
+from sqlalchemy.exc import SQLAlchemyError
+
+from safetyplan import schema
+from safetyplan.web.access import public
+from safetyplan.web.templating import NHSUK_ASSETS_DIR, STATIC_DIR, nhsuk_vendor_file
+
+bp = Blueprint("web", __name__)
+
+ONE_YEAR = 365 * 24 * 60 * 60
+ONE_DAY = 24 * 60 * 60
+
+
+@bp.get("/")
+@public
+def index() -> str:
+    """The start page: what SafetyPlan is."""
+    return render_template("index.html")
+
+
+@bp.get("/healthz")
+@public
+def healthz() -> tuple[Response, int]:
+    """For load balancers and monitoring: the database answers and its schema is the newest."""
+    try:
+        at_head = schema.is_at_head()
+    except SQLAlchemyError:
+        return jsonify(status="unavailable", database="unreachable", migrations="unknown"), 503
+    if not at_head:
+        return jsonify(status="unavailable", database="ok", migrations="behind"), 503
+    return jsonify(status="ok", database="ok", migrations="head"), 200
+
+
+@bp.get("/static/<path:filename>")
+@public
+def static(filename: str) -> Response:
+    """The app's own CSS and JavaScript; URLs carry a fingerprint, so browsers may keep them."""
+    return send_from_directory(STATIC_DIR, filename, max_age=ONE_YEAR)
+
+
+@bp.get("/assets/<path:filename>")
+@public
+def assets(filename: str) -> Response:
+    """The NHS.UK frontend's images and icons, at the path its stylesheet refers to."""
+    return send_from_directory(NHSUK_ASSETS_DIR, filename, max_age=ONE_DAY)
+
+
+@bp.get("/vendor/nhsuk-frontend.<kind>")
+@public
+def vendor(kind: str) -> Response:
+    """The NHS.UK frontend's built stylesheet and script, from the pinned npm package."""
+    if kind not in ("css", "js"):
+        abort(404)
+    return send_file(nhsuk_vendor_file(kind), max_age=ONE_DAY)

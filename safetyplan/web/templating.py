@@ -1,0 +1,58 @@
+"""Jinja set-up for the NHS.UK frontend macros, and URLs of static files that change when the file does."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from flask import Flask, url_for
+from jinja2 import ChainableUndefined, ChoiceLoader, PackageLoader
+
+from safetyplan.config import PROJECT_ROOT
+
+STATIC_DIR = PROJECT_ROOT / "static"
+NHSUK_FRONTEND_DIR = PROJECT_ROOT / "node_modules" / "nhsuk-frontend"
+NHSUK_DIST_DIR = NHSUK_FRONTEND_DIR / "dist" / "nhsuk"
+NHSUK_ASSETS_DIR = NHSUK_DIST_DIR / "assets"
+
+
+@lru_cache(maxsize=1)
+def nhsuk_frontend_version() -> str:
+    """The version of the installed (pinned) nhsuk-frontend npm package, which names its built files."""
+    package = json.loads((NHSUK_FRONTEND_DIR / "package.json").read_text())
+    return str(package["version"])
+
+
+def nhsuk_vendor_file(kind: str) -> Path:
+    """The built stylesheet ("css") or script ("js") of the NHS.UK frontend."""
+    return NHSUK_DIST_DIR / f"nhsuk-frontend-{nhsuk_frontend_version()}.min.{kind}"
+
+
+@lru_cache(maxsize=64)
+def _fingerprint(path: Path, mtime_ns: int) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+
+
+def static_url(filename: str) -> str:
+    """The URL of one of the app's own static files, with a fingerprint so that browsers may cache it."""
+    path = STATIC_DIR / filename
+    return url_for("web.static", filename=filename, v=_fingerprint(path, path.stat().st_mtime_ns))
+
+
+def vendor_url(kind: str) -> str:
+    return url_for("web.vendor", kind=kind, v=nhsuk_frontend_version())
+
+
+def init_app(app: Flask) -> None:
+    # ChainableUndefined is what the NHS.UK macros expect (they read params.a.b freely); the page-parsing test
+    # helper makes up for the typos it would otherwise hide.
+    app.jinja_options = {
+        **app.jinja_options,
+        "undefined": ChainableUndefined,
+        "trim_blocks": True,
+        "lstrip_blocks": True,
+        "loader": ChoiceLoader([app.create_global_jinja_loader(), PackageLoader("nhsuk_frontend_jinja")]),
+    }
+    app.jinja_env.globals.update(static_url=static_url, vendor_url=vendor_url)

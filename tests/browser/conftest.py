@@ -1,0 +1,85 @@
+"""Browser tests: the app served from this process, driven through Playwright in Debian's Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from safetyplan import create_app, schema
+from tests.conftest import empty_all_tables, make_settings
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    browser_dir = Path(__file__).parent
+    for item in items:
+        if browser_dir in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    executable = chromium_path()
+    if executable is None:
+        reason = "Chromium is not installed (apt-get install chromium): BROWSER TESTS NOT RUN"
+        if os.environ.get("SAFETYPLAN_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"SAFETYPLAN_REQUIRE_BROWSER=1 but {reason}")
+        pytest.skip(reason)
+    return {**browser_type_launch_args, "executable_path": executable, "args": CHROMIUM_ARGS}
+
+
+@dataclass
+class LiveServer:
+    url: str
+    app: Flask
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The app on a loopback port, on its own SQLite database, for the whole browser session."""
+    instance = tmp_path_factory.mktemp("browser-instance")
+    app = create_app(make_settings(f"sqlite:///{instance / 'browser.db'}", instance))
+    with app.app_context():
+        schema.upgrade()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app)
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server: LiveServer) -> str:
+    """pytest-playwright resolves page.goto("/path") against this."""
+    return live_server.url
+
+
+@pytest.fixture(autouse=True)
+def _empty_live_database(live_server: LiveServer) -> Iterator[None]:
+    yield
+    with live_server.app.app_context():
+        empty_all_tables()

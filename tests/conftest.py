@@ -1,0 +1,126 @@
+"""Fixtures shared by the whole suite: settings, apps on SQLite and PostgreSQL, clean data per test, clients."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from flask import Blueprint, Flask
+from sqlalchemy import create_engine, text
+
+from safetyplan import create_app, schema
+from safetyplan.config import PasswordHashing, Settings
+from safetyplan.db import Base, database
+from tests.pages import PageClient
+
+TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-for-production-rules"
+
+
+def _required(variable: str) -> bool:
+    """CI sets these, so that nothing it must run can quietly skip."""
+    return os.environ.get(variable) == "1"
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Every database test runs on SQLite, and on PostgreSQL when SAFETYPLAN_TEST_DATABASE_URL names one."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'safetyplan-test.db'}"
+    url = os.environ.get("SAFETYPLAN_TEST_DATABASE_URL")
+    if not url:
+        if _required("SAFETYPLAN_REQUIRE_POSTGRES"):
+            pytest.fail("SAFETYPLAN_REQUIRE_POSTGRES=1 but SAFETYPLAN_TEST_DATABASE_URL is not set")
+        pytest.skip("PostgreSQL tests need SAFETYPLAN_TEST_DATABASE_URL (CI sets it; see README.md)")
+    _drop_everything(url)
+    return url
+
+
+def _drop_everything(url: str) -> None:
+    """Start PostgreSQL runs from an empty schema, whatever an earlier interrupted run left behind."""
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def make_settings(database_url: str, instance_path: Path) -> Settings:
+    return Settings(
+        env="test",
+        database_url=database_url,
+        secret_key=TEST_SECRET_KEY,
+        keyring_path=instance_path / "keyring.json",
+        instance_path=instance_path,
+        # Cheap hashing: the suite signs in hundreds of times (see RECIPES.md).
+        password_hashing=PasswordHashing(time_cost=1, memory_cost_kib=8 * 1024, parallelism=1),
+    )
+
+
+@pytest.fixture(scope="session")
+def instance_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("instance")
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, instance_path: Path) -> Settings:
+    return make_settings(database_url, instance_path)
+
+
+@pytest.fixture(scope="session")
+def migrated_app(settings: Settings) -> Iterator[Flask]:
+    """One app per database backend, its schema made by the migrations (so they are exercised every run)."""
+    app = create_app(settings)
+    with app.app_context():
+        schema.upgrade()
+    yield app
+    with app.app_context():
+        database().dispose()
+
+
+@pytest.fixture
+def app(migrated_app: Flask) -> Iterator[Flask]:
+    """The app, with every table emptied after the test, so that each test starts from no data."""
+    yield migrated_app
+    with migrated_app.app_context():
+        empty_all_tables()
+
+
+def empty_all_tables() -> None:
+    tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
+    if not tables:
+        return
+    with database().engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # TRUNCATE, not DELETE: the audit table refuses row deletes by design.
+            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture
+def make_app(settings: Settings, migrated_app: Flask) -> Iterator[Callable[..., Flask]]:
+    """Build a further app on the same migrated database, optionally with test-only blueprints."""
+    made: list[Flask] = []
+
+    def build(*blueprints: Blueprint, **changes: object) -> Flask:
+        app = create_app(dataclasses.replace(settings, **changes))  # type: ignore[arg-type]
+        for blueprint in blueprints:
+            app.register_blueprint(blueprint)
+        made.append(app)
+        return app
+
+    yield build
+    for app in made:
+        with app.app_context():
+            empty_all_tables()
+            database().dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> PageClient:
+    """A browser-like client that checks and parses every page it fetches."""
+    return PageClient(app.test_client())

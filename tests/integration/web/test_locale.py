@@ -1,0 +1,61 @@
+from tests.pages import text_of
+
+WELSH_TITLE = "Cynlluniau diogelwch wedi'u hysgrifennu gyda chi"
+
+
+def test_english_by_default(client):
+    page = client.get_page("/")
+    assert page.html["lang"] == "en"
+    assert text_of(page, "h1") == "Safety plans written with you"
+
+
+def test_lang_switch_turns_the_page_welsh_and_is_remembered(client):
+    response = client.get("/?lang=cy")
+    assert "lang=cy" in response.headers["Set-Cookie"]
+    assert "HttpOnly" in response.headers["Set-Cookie"]
+    page = client.get_page("/")  # no ?lang= this time: the cookie remembers
+    assert page.html["lang"] == "cy"
+    assert text_of(page, "h1") == WELSH_TITLE
+
+
+def test_browser_language_is_used_when_nothing_was_chosen(client):
+    page = client.get_page("/", headers={"Accept-Language": "cy-GB,cy;q=0.9,en;q=0.5"})
+    assert page.html["lang"] == "cy"
+
+
+def test_a_choice_beats_the_browser_language(client):
+    page = client.get_page("/?lang=en", headers={"Accept-Language": "cy"})
+    assert page.html["lang"] == "en"
+
+
+def test_unknown_languages_fall_back_to_english(client):
+    page = client.get_page("/?lang=xx", headers={"Accept-Language": "fr"})
+    assert page.html["lang"] == "en"
+    assert "Set-Cookie" not in client.get("/?lang=xx").headers
+
+
+def test_a_forged_language_cookie_is_ignored(client):
+    client.client.set_cookie("lang", "../../etc")
+    assert client.get_page("/").html["lang"] == "en"
+
+
+def test_the_switch_links_to_the_other_language_and_keeps_the_query(client):
+    page = client.get_page("/?page=2&lang=en")
+    link = page.select_one(".app-language-switch a")
+    assert link.get_text(strip=True) == "Cymraeg"
+    assert link["lang"] == "cy"
+    assert link["href"] == "/?page=2&lang=cy"
+
+
+def test_every_visible_string_of_the_start_page_is_welsh(client):
+    english = client.get_page("/?lang=en")
+    welsh = client.get_page("/?lang=cy")
+
+    def visible_strings(page):
+        for hidden in page(["script", "style", "title", "svg"]):
+            hidden.decompose()
+        return {s.strip() for s in page.body.stripped_strings}
+
+    # Only names stay the same in both: the language names in the switch, and phone numbers.
+    same = visible_strings(english) & visible_strings(welsh)
+    assert same <= {"English", "Cymraeg"}
