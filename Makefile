@@ -12,6 +12,7 @@ COMPILED := $(CATALOGUES:.po=.mo)
 
 ## run: set up everything that is missing, then serve the app on http://$(HOST):$(PORT)
 run: setup
+	@$(BIN)/safetyplan keys init --if-missing
 	@$(BIN)/safetyplan db upgrade
 	@echo ""
 	@echo "SafetyPlan is running at http://$(HOST):$(PORT)/ (press Ctrl+C to stop)."

@@ -26,11 +26,12 @@ def create_app(config: Settings | None = None) -> Flask:
     )
     app.extensions["safetyplan.settings"] = settings
 
-    from safetyplan import db, extensions, web
+    from safetyplan import crypto, db, extensions, web
     from safetyplan.web import templating
 
     templating.init_app(app)  # first: extensions add globals to the Jinja environment it configures
     extensions.csrf.init_app(app)
+    crypto.init_app(app, settings)  # before the database: a missing keyring must stop start-up first
     db.init_app(app, settings.database_url)
     web.init_app(app, settings)
     return app

@@ -9,6 +9,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from safetyplan import create_app, schema
 from safetyplan.config import ConfigError
+from safetyplan.crypto.cli import keys
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False, load_dotenv=False)
@@ -39,6 +40,15 @@ def db_downgrade(revision: str) -> None:
     click.echo(f"Database at revision {revision}.")
 
 
+@db.command("revision")
+@click.option("-m", "--message", required=True, help="What the migration does, in a few words.")
+@click.option("--rev-id", default=None, help="The revision id (default: the next number).")
+@with_appcontext
+def db_revision(message: str, rev_id: str | None) -> None:
+    """Write a new migration from the difference between the models and the database (review it before use)."""
+    schema.revision(message, rev_id)
+
+
 @db.command("current")
 @with_appcontext
 def db_current() -> None:
@@ -46,6 +56,9 @@ def db_current() -> None:
     state = "up to date" if schema.is_at_head() else f"behind; the newest is {schema.head_revision()}"
     with schema.database().engine.connect() as connection:
         click.echo(f"{schema.current_revision(connection) or 'empty'} ({state})")
+
+
+cli.add_command(keys)
 
 
 def main() -> None:

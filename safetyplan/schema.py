@@ -37,6 +37,13 @@ def downgrade(revision: str) -> None:
     command.downgrade(alembic_config(), revision)
 
 
+def revision(message: str, rev_id: str | None = None) -> None:
+    """Autogenerate a migration numbered after the newest one (0001, 0002, ...)."""
+    head = head_revision()
+    number = rev_id or f"{int(head or 0) + 1:04d}"
+    command.revision(alembic_config(), message=message, autogenerate=True, rev_id=number)
+
+
 def is_at_head() -> bool:
     with database().engine.connect() as connection:
         return current_revision(connection) == head_revision()

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 from flask import Blueprint, Flask
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 
 from safetyplan import create_app, schema
 from safetyplan.config import PasswordHashing, Settings
+from safetyplan.crypto.keyring import create_keyring_file
 from safetyplan.db import Base, database
 from tests.pages import PageClient
 
@@ -48,6 +49,10 @@ def _drop_everything(url: str) -> None:
 
 
 def make_settings(database_url: str, instance_path: Path) -> Settings:
+    """Test settings; the instance folder gets a keyring of its own the first time."""
+    keyring = instance_path / "keyring.json"
+    if not keyring.exists():
+        create_keyring_file(keyring)
     return Settings(
         env="test",
         database_url=database_url,
@@ -89,10 +94,12 @@ def app(migrated_app: Flask) -> Iterator[Flask]:
 
 
 def empty_all_tables() -> None:
-    tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
+    engine = database().engine
+    existing = set(inspect(engine).get_table_names())  # a test may have built an app on an empty database
+    tables = [table.name for table in reversed(Base.metadata.sorted_tables) if table.name in existing]
     if not tables:
         return
-    with database().engine.begin() as connection:
+    with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             # TRUNCATE, not DELETE: the audit table refuses row deletes by design.
             connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
@@ -116,7 +123,8 @@ def make_app(settings: Settings, migrated_app: Flask) -> Iterator[Callable[..., 
     yield build
     for app in made:
         with app.app_context():
-            empty_all_tables()
+            if app.extensions["safetyplan.settings"].database_url == settings.database_url:
+                empty_all_tables()
             database().dispose()
 
 

@@ -33,6 +33,7 @@ def test_broken_production_config_fails_with_one_line_naming_the_variable(missin
 
 def test_db_upgrade_downgrade_and_current_on_a_new_database(tmp_path):
     env = {"SAFETYPLAN_INSTANCE_PATH": str(tmp_path), "SAFETYPLAN_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"}
+    assert run_cli("keys", "init", env=env).returncode == 0
     assert run_cli("db", "current", env=env).stdout.startswith("empty (behind")
     upgraded = run_cli("db", "upgrade", env=env)
     assert upgraded.returncode == 0, upgraded.stderr

@@ -1,0 +1,90 @@
+"""``safetyplan keys``: create the keyring, rotate and retire KEKs, and show which KEK wraps how many data keys."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from safetyplan.config import Settings
+from safetyplan.crypto import services
+from safetyplan.crypto.keyring import KeyringError, create_keyring_file
+from safetyplan.crypto.vault import vault
+from safetyplan.db import transaction
+
+
+@click.group()
+def keys() -> None:
+    """Manage the encryption keys."""
+
+
+@keys.command("init")
+@click.option("--if-missing", is_flag=True, help="Do nothing when a keyring already exists (for make run).")
+def keys_init(if_missing: bool) -> None:
+    """Create a new keyring at SAFETYPLAN_KEYRING (readable by its owner only). Never overwrites one."""
+    path = Settings.from_env().keyring_path
+    if if_missing and path.exists():
+        return
+    try:
+        kek_id = create_keyring_file(path)
+    except KeyringError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Created a keyring at {path} with primary KEK {kek_id}. Keep it secret and back it up.")
+
+
+@keys.command("status")
+@with_appcontext
+def keys_status() -> None:
+    """Show each KEK and how many data keys it wraps."""
+    provider = vault().provider
+    usage = services.kek_usage()
+    primary = provider.primary_kek_id()
+    for kek_id in provider.kek_ids():
+        marker = " (primary)" if kek_id == primary else ""
+        click.echo(f"{kek_id}{marker}: {usage.pop(kek_id, 0)} data keys")
+    for kek_id, count in usage.items():
+        click.echo(f"{kek_id} (NOT IN THE KEYRING): {count} data keys")
+
+
+@keys.command("rotate")
+@click.option("--batch-size", default=services.REWRAP_BATCH, show_default=True, help="Data keys per transaction.")
+@with_appcontext
+def keys_rotate(batch_size: int) -> None:
+    """Make a new primary KEK and re-wrap every data key with it.
+
+    Runs while the app serves. If it is stopped, run it again: it finishes the rotation it started instead of
+    starting another.
+    """
+    provider = vault().provider
+    with transaction():
+        waiting = services.data_keys_awaiting_rewrap()
+    if waiting:
+        click.echo(f"Finishing the rotation to {provider.primary_kek_id()}: {waiting} data keys to re-wrap.")
+    else:
+        kek_id = provider.add_primary_kek()
+        click.echo(f"New primary KEK {kek_id}.")
+        with transaction():
+            waiting = services.data_keys_awaiting_rewrap()
+    with click.progressbar(length=waiting, label="Re-wrapping data keys") as bar:
+        while True:
+            with transaction():
+                done = services.rewrap_batch(batch_size)
+            if not done:
+                break
+            bar.update(done)
+    click.echo(f"Every data key is wrapped by {provider.primary_kek_id()}.")
+    retired = [kek_id for kek_id in provider.kek_ids() if kek_id != provider.primary_kek_id()]
+    if retired:
+        click.echo(f"Old KEKs that can now be retired with 'safetyplan keys retire ID': {', '.join(retired)}")
+
+
+@keys.command("retire")
+@click.argument("kek_id")
+@with_appcontext
+def keys_retire(kek_id: str) -> None:
+    """Remove KEK_ID from the keyring. Refused while it is the primary or any data key still uses it."""
+    try:
+        with transaction():
+            services.retire_kek(kek_id)
+    except KeyringError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Retired {kek_id}.")
