@@ -83,7 +83,10 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_on_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # IMMEDIATE takes SQLite's write lock at the start: almost every request writes (an audit event at least),
+    # and a transaction that read first and wrote later would fail outright if another writer had committed in
+    # between. Waiting (up to the busy timeout) for the lock is better than failing. PostgreSQL has no such issue.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class Database:
