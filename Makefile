@@ -14,9 +14,10 @@ COMPILED := $(CATALOGUES:.po=.mo)
 run: setup
 	@$(BIN)/safetyplan keys init --if-missing
 	@$(BIN)/safetyplan db upgrade
+	@SAFETYPLAN_BASE_URL=http://$(HOST):$(PORT) $(BIN)/safetyplan demo
 	@echo ""
 	@echo "SafetyPlan is running at http://$(HOST):$(PORT)/ (press Ctrl+C to stop)."
-	@$(BIN)/safetyplan run --host $(HOST) --port $(PORT) --no-reload --no-debugger
+	@SAFETYPLAN_BASE_URL=http://$(HOST):$(PORT) $(BIN)/safetyplan run --host $(HOST) --port $(PORT) --no-reload --no-debugger
 
 ## test: the whole suite (unit, integration, browser); PYTEST_ARGS="-k name" runs some of it
 test: setup $(VENV)/.test-installed
@@ -44,7 +45,7 @@ translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $
 translations: $(VENV)/.installed
 	$(BIN)/pybabel extract --mapping-file babel.cfg --keywords lazy_gettext --keywords _l --no-location \
 		--sort-output --project SafetyPlan --output-file translations/messages.pot .
-	$(BIN)/pybabel update --input-file translations/messages.pot --output-dir translations --no-location \
+	$(BIN)/pybabel update --input-file translations/messages.pot --output-dir translations \
 		--width 120 --ignore-obsolete
 	$(BIN)/pybabel compile --directory translations --statistics
 

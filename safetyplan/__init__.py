@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from safetyplan.config import PROJECT_ROOT, Settings
 
@@ -26,12 +27,20 @@ def create_app(config: Settings | None = None) -> Flask:
     )
     app.extensions["safetyplan.settings"] = settings
 
-    from safetyplan import crypto, db, extensions, web
+    from safetyplan import accounts, crypto, db, extensions, outbox, people, web
+    from safetyplan.audit import routes as audit_routes
     from safetyplan.web import templating
 
     templating.init_app(app)  # first: extensions add globals to the Jinja environment it configures
     extensions.csrf.init_app(app)
     crypto.init_app(app, settings)  # before the database: a missing keyring must stop start-up first
     db.init_app(app, settings.database_url)
+    outbox.init_app(app, settings)
+    accounts.init_app(app, settings)  # the login manager, before web's hooks ask who is signed in
     web.init_app(app, settings)
+    people.init_app(app)
+    app.register_blueprint(audit_routes.bp)
+    if settings.trusted_proxies:
+        # Behind TLS-terminating proxies: take the client's address (for sign-in throttling) from them.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)  # type: ignore[method-assign]
     return app

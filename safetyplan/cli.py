@@ -8,8 +8,11 @@ import click
 from flask.cli import FlaskGroup, with_appcontext
 
 from safetyplan import create_app, schema
+from safetyplan.accounts.cli import teams, users
+from safetyplan.audit.cli import audit
 from safetyplan.config import ConfigError
 from safetyplan.crypto.cli import keys
+from safetyplan.demo import demo
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False, load_dotenv=False)
@@ -59,6 +62,10 @@ def db_current() -> None:
 
 
 cli.add_command(keys)
+cli.add_command(audit)
+cli.add_command(users)
+cli.add_command(teams)
+cli.add_command(demo)
 
 
 def main() -> None:

@@ -44,6 +44,13 @@ class Settings:
     keyring_path: Path
     instance_path: Path
     password_hashing: PasswordHashing = field(default_factory=PasswordHashing)
+    #: Where people reach the app; links in messages (set-password, invitations) start with it.
+    base_url: str = "http://127.0.0.1:5000"
+    #: smtp://user:password@host:port (STARTTLS) or smtps://...; unset outside production: messages are printed.
+    smtp_url: str | None = None
+    mail_from: str = "SafetyPlan <no-reply@safetyplan.invalid>"
+    #: How many reverse proxies sit in front of the app and set X-Forwarded-For (0: none).
+    trusted_proxies: int = 0
 
     @property
     def is_development(self) -> bool:
@@ -67,12 +74,18 @@ class Settings:
             database_url = _required(environ, "SAFETYPLAN_DATABASE_URL")
             secret_key = _required(environ, "SAFETYPLAN_SECRET_KEY")
             keyring_path = Path(_required(environ, "SAFETYPLAN_KEYRING"))
+            base_url = _required(environ, "SAFETYPLAN_BASE_URL")
+            smtp_url: str | None = _required(environ, "SAFETYPLAN_SMTP_URL")
             if len(secret_key) < 32:
                 raise ConfigError("SAFETYPLAN_SECRET_KEY must be at least 32 characters long.")
+            if not base_url.startswith("https://"):
+                raise ConfigError("SAFETYPLAN_BASE_URL must start with https:// in production.")
         else:
             database_url = environ.get("SAFETYPLAN_DATABASE_URL") or f"sqlite:///{instance_path / 'safetyplan.db'}"
             secret_key = environ.get("SAFETYPLAN_SECRET_KEY") or _development_secret_key(instance_path)
             keyring_path = Path(environ.get("SAFETYPLAN_KEYRING") or instance_path / "keyring.json")
+            base_url = environ.get("SAFETYPLAN_BASE_URL") or "http://127.0.0.1:5000"
+            smtp_url = environ.get("SAFETYPLAN_SMTP_URL") or None
 
         return cls(
             env=env,
@@ -80,6 +93,10 @@ class Settings:
             secret_key=secret_key,
             keyring_path=keyring_path,
             instance_path=instance_path,
+            base_url=base_url.rstrip("/"),
+            smtp_url=smtp_url,
+            mail_from=environ.get("SAFETYPLAN_MAIL_FROM") or cls.mail_from,
+            trusted_proxies=_whole_number(environ, "SAFETYPLAN_TRUSTED_PROXIES", 0),
         )
 
 
@@ -94,6 +111,15 @@ def _required(environ: Mapping[str, str], name: str) -> str:
     if not value:
         raise ConfigError(f"{name} is not set: production needs it. See 'Configuration' in README.md.")
     return value
+
+
+def _whole_number(environ: Mapping[str, str], name: str, default: int) -> int:
+    value = environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit():
+        raise ConfigError(f"{name} must be a whole number (it is {value!r}).")
+    return int(value)
 
 
 def _development_secret_key(instance_path: Path) -> str:

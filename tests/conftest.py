@@ -15,6 +15,9 @@ from safetyplan import create_app, schema
 from safetyplan.config import PasswordHashing, Settings
 from safetyplan.crypto.keyring import create_keyring_file
 from safetyplan.db import Base, database
+from safetyplan.accounts.models import Team
+from safetyplan.outbox import MemoryOutbox
+from tests.factories import create_account, create_person, create_team
 from tests.pages import PageClient
 
 TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-for-production-rules"
@@ -132,3 +135,57 @@ def make_app(settings: Settings, migrated_app: Flask) -> Iterator[Callable[..., 
 def client(app: Flask) -> PageClient:
     """A browser-like client that checks and parses every page it fetches."""
     return PageClient(app.test_client())
+
+
+@pytest.fixture
+def outbox(app: Flask) -> MemoryOutbox:
+    """The messages the app sent during the test."""
+    sent = app.extensions["safetyplan.outbox"]
+    sent.sent.clear()
+    return sent
+
+
+def _signed_in_client(app: Flask, role: str, **account_options: object) -> PageClient:
+    with app.app_context():
+        account = create_account(role, **account_options)  # type: ignore[arg-type]
+    client = PageClient(app.test_client())
+    client.account = account  # type: ignore[attr-defined]
+    client.sign_in(account)
+    return client
+
+
+@pytest.fixture
+def team(app: Flask) -> Team:
+    with app.app_context():
+        return create_team("Riverside Test Team")
+
+
+@pytest.fixture
+def clinician_client(app: Flask, team: Team) -> PageClient:
+    """A clinician of ``team``, signed in."""
+    return _signed_in_client(app, "clinician", team=team)
+
+
+@pytest.fixture
+def admin_client(app: Flask) -> PageClient:
+    return _signed_in_client(app, "admin")
+
+
+@pytest.fixture
+def auditor_client(app: Flask) -> PageClient:
+    return _signed_in_client(app, "auditor")
+
+
+@pytest.fixture
+def carer_client(app: Flask) -> PageClient:
+    return _signed_in_client(app, "carer")
+
+
+@pytest.fixture
+def person_client(app: Flask, team: Team) -> PageClient:
+    """A person on ``team``'s caseload, signed in to their own account."""
+    with app.app_context():
+        person = create_person(team, name="Alex Own-Account")
+    client = _signed_in_client(app, "person", person=person)
+    client.person_id = person.id  # type: ignore[attr-defined]
+    return client

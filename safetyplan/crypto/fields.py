@@ -24,7 +24,7 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast
 
 from sqlalchemy import Uuid, event
 from sqlalchemy.orm import Mapped, Session, mapped_column
-from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.attributes import flag_dirty
 
 from safetyplan.crypto.aead import RecordContext
 from safetyplan.crypto.vault import vault
@@ -121,8 +121,7 @@ class EncryptedAttribute(Generic[T]):
         # Mark the record changed so that the session flushes it (and so seals the value).
         state = getattr(record, "_sa_instance_state", None)
         if state is not None and state.persistent:
-            getattr(record, self.column_attribute)  # load it if expired: only a loaded attribute can be flagged
-            flag_modified(record, self.column_attribute)
+            flag_dirty(record)  # so that the session's before_flush sees it and seals the value
 
     def seal_into(self, session: Session, record: EncryptedRecord, value: T | None) -> None:
         if value is None:

@@ -7,7 +7,8 @@ import uuid
 from flask import Flask, g
 
 from safetyplan.config import Settings
-from safetyplan.web import access, errors, locale, security
+from safetyplan.web import access, errors, locale, presenters, security
+from safetyplan.web import session as session_lifetime
 
 
 def init_app(app: Flask, settings: Settings) -> None:
@@ -18,8 +19,10 @@ def init_app(app: Flask, settings: Settings) -> None:
 
     security.init_app(app, settings)
     locale.init_app(app, settings)
+    session_lifetime.init_app(app)  # before access: an idle session counts as signed out
     access.init_app(app)
     errors.init_app(app)
+    presenters.init_app(app)
 
     from safetyplan.web.routes import bp
 

@@ -11,16 +11,20 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import Flask, abort, current_app, request
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
 
 View = TypeVar("View", bound=Callable[..., Any])
 
 
 @dataclass(frozen=True)
 class AccessPolicy:
-    """A named rule run before the view. ``enforce`` aborts the request when the rule is not met."""
+    """A named rule run before the view. ``enforce`` aborts, or returns a response (a redirect to sign in),
+    when the rule is not met."""
 
     name: str
-    enforce: Callable[[], None]
+    enforce: Callable[[], ResponseReturnValue | None]
+    roles: frozenset[str] = frozenset()
 
 
 def declare(policy: AccessPolicy) -> Callable[[View], View]:
@@ -44,6 +48,30 @@ def _anyone() -> None:
 public = declare(AccessPolicy("public", _anyone))
 
 
+def signed_in(*roles: str) -> Callable[[View], View]:
+    """Reachable only when signed in (both factors), and only by these roles (any role when none are named)."""
+    allowed = frozenset(roles)
+
+    def enforce() -> ResponseReturnValue | None:
+        if not current_user.is_authenticated:
+            return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
+        if allowed and current_user.role not in allowed:
+            from safetyplan.audit import record
+
+            record(
+                "access.denied",
+                actor_id=current_user.id,
+                actor_role=current_user.role,
+                grounds="none",
+                outcome="denied",
+            )
+            abort(403)
+        return None
+
+    name = f"signed_in({', '.join(sorted(allowed)) or 'any role'})"
+    return declare(AccessPolicy(name, enforce, allowed))
+
+
 def policy_of(endpoint: str, app: Flask | None = None) -> AccessPolicy | None:
     view = (app or current_app).view_functions.get(endpoint)
     return getattr(view, "access_policy", None)
@@ -51,12 +79,12 @@ def policy_of(endpoint: str, app: Flask | None = None) -> AccessPolicy | None:
 
 def init_app(app: Flask) -> None:
     @app.before_request
-    def enforce_access_policy() -> None:
+    def enforce_access_policy() -> ResponseReturnValue | None:
         if request.endpoint is None:  # no route matched: the 404 or 405 handler answers
-            return
+            return None
         policy = policy_of(request.endpoint)
         if policy is None:
             # A route without a policy is a programming error; refuse rather than guess.
             app.logger.error("Route %s declares no access policy; refused", request.endpoint)
             abort(403)
-        policy.enforce()
+        return policy.enforce()

@@ -84,7 +84,9 @@ def handle_csrf_error(error: CSRFError) -> Response:
     if view is not None and getattr(view, "redisplays_on_refused_token", False):
         policy = policy_of(request.endpoint or "")
         if policy is not None:
-            policy.enforce()  # the access check that CSRFProtect's earlier refusal skipped
+            refused = policy.enforce()  # the access check that CSRFProtect's earlier refusal skipped
+            if refused is not None:
+                return make_response(refused)
             g.csrf_token_refused = True
             response = make_response(current_app.ensure_sync(view)(**(request.view_args or {})))
             response.status_code = 400

@@ -1,4 +1,52 @@
-// SafetyPlan's own behaviour on top of the NHS.UK frontend components. Pages work without it.
+// SafetyPlan's own behaviour on top of the NHS.UK frontend components. Every page works without it.
 import { initAll } from "/vendor/nhsuk-frontend.js";
 
 initAll();
+
+// A set-password link carries its code after "#", which browsers never send to a server (so it is never in
+// a log). Put it in the form, hide the box, and take it out of the address bar.
+const codeBox = document.querySelector("[data-fill-from-link]");
+if (codeBox && window.location.hash.length > 1) {
+  const input = codeBox.querySelector("input");
+  if (input && !input.value) {
+    input.value = decodeURIComponent(window.location.hash.slice(1));
+    codeBox.hidden = true;
+  }
+  history.replaceState(null, "", window.location.pathname + window.location.search);
+}
+
+// Warn two minutes before an idle sign-out, with a button to stay signed in. The server enforces the limit;
+// this only tells people before it happens.
+const idleSeconds = Number(document.body.dataset.idleSeconds || 0);
+const warning = document.getElementById("idle-warning");
+if (idleSeconds > 0 && warning) {
+  const warnAfter = Math.max(idleSeconds - 120, 0) * 1000;
+  let warnTimer;
+  let endTimer;
+  const schedule = () => {
+    clearTimeout(warnTimer);
+    clearTimeout(endTimer);
+    warnTimer = setTimeout(() => {
+      warning.hidden = false;
+      document.getElementById("idle-warning-stay").focus();
+    }, warnAfter);
+    endTimer = setTimeout(() => {
+      window.location.assign("/sign-in?timed_out=1&next=" + encodeURIComponent(location.pathname + location.search));
+    }, idleSeconds * 1000);
+  };
+  document.getElementById("idle-warning-stay").addEventListener("click", async () => {
+    const token = document.querySelector("meta[name=csrf-token]").content;
+    const response = await fetch(document.body.dataset.keepAlive, {
+      method: "POST",
+      headers: { "X-CSRFToken": token },
+      credentials: "same-origin",
+    });
+    if (response.ok) {
+      warning.hidden = true;
+      schedule();
+    } else {
+      window.location.assign("/sign-in?timed_out=1");
+    }
+  });
+  schedule();
+}

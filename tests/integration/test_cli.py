@@ -21,6 +21,8 @@ def test_broken_production_config_fails_with_one_line_naming_the_variable(missin
         "SAFETYPLAN_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
         "SAFETYPLAN_SECRET_KEY": "k" * 40,
         "SAFETYPLAN_KEYRING": str(tmp_path / "keyring.json"),
+        "SAFETYPLAN_BASE_URL": "https://safetyplan.example.nhs.uk",
+        "SAFETYPLAN_SMTP_URL": "smtp://smtp.example.nhs.uk:587",
     }
     del env[missing]
     result = run_cli("db", "upgrade", env=env)

@@ -10,6 +10,8 @@ PRODUCTION = {
     "SAFETYPLAN_DATABASE_URL": "postgresql+psycopg://app@db/safetyplan",
     "SAFETYPLAN_SECRET_KEY": "x" * 40,
     "SAFETYPLAN_KEYRING": "/run/secrets/safetyplan-keyring.json",
+    "SAFETYPLAN_BASE_URL": "https://safetyplan.example.nhs.uk",
+    "SAFETYPLAN_SMTP_URL": "smtp://mailer:secret@smtp.example.nhs.uk:587",
 }
 
 
@@ -20,8 +22,11 @@ def test_production_settings_when_everything_is_set():
     assert str(settings.keyring_path) == PRODUCTION["SAFETYPLAN_KEYRING"]
 
 
-@pytest.mark.parametrize("variable", ["SAFETYPLAN_DATABASE_URL", "SAFETYPLAN_SECRET_KEY", "SAFETYPLAN_KEYRING"])
-def test_production_refuses_to_start_when_a_secret_is_missing(variable):
+@pytest.mark.parametrize(
+    "variable",
+    ["SAFETYPLAN_DATABASE_URL", "SAFETYPLAN_SECRET_KEY", "SAFETYPLAN_KEYRING", "SAFETYPLAN_BASE_URL", "SAFETYPLAN_SMTP_URL"],
+)
+def test_production_refuses_to_start_when_a_setting_is_missing(variable):
     environ = {k: v for k, v in PRODUCTION.items() if k != variable}
     with pytest.raises(ConfigError, match=variable):
         Settings.from_env(environ)
@@ -57,3 +62,14 @@ def test_development_secret_key_is_random_private_and_stable(tmp_path):
     assert first != other
     assert len(first) >= 48
     assert stat.S_IMODE(os.stat(tmp_path / "secret-key").st_mode) == 0o600
+
+
+def test_production_links_must_be_https():
+    with pytest.raises(ConfigError, match="SAFETYPLAN_BASE_URL must start with https://"):
+        Settings.from_env({**PRODUCTION, "SAFETYPLAN_BASE_URL": "http://safetyplan.example.nhs.uk"})
+
+
+def test_trusted_proxies_must_be_a_number():
+    with pytest.raises(ConfigError, match="SAFETYPLAN_TRUSTED_PROXIES must be a whole number"):
+        Settings.from_env({**PRODUCTION, "SAFETYPLAN_TRUSTED_PROXIES": "one"})
+    assert Settings.from_env({**PRODUCTION, "SAFETYPLAN_TRUSTED_PROXIES": "1"}).trusted_proxies == 1

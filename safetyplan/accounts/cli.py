@@ -1,0 +1,82 @@
+"""``safetyplan users`` and ``safetyplan teams``: make accounts and teams from the command line."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from safetyplan.accounts import services
+from safetyplan.accounts.models import ROLES
+from safetyplan.accounts.passwords import PasswordProblem
+from safetyplan.db import transaction
+
+
+@click.group()
+def users() -> None:
+    """Manage accounts."""
+
+
+@users.command("add")
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--name", default=None, help="The display name (default: the part of the email before the @).")
+@click.option("--team", default=None, help="The team a clinician joins (by name).")
+@click.option("--language", type=click.Choice(["en", "cy"]), default="en", show_default=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of printing a link.")
+@with_appcontext
+def users_add(email: str, role: str, name: str | None, team: str | None, language: str, password_stdin: bool) -> None:
+    """Add an account, and print its set-password link (or set the password read from standard input)."""
+    with transaction():
+        team_id = None
+        if team:
+            found = services.find_team(team)
+            if found is None:
+                raise click.ClickException(f"there is no team called {team!r}; add it with 'safetyplan teams add'")
+            team_id = found.id
+        try:
+            user = services.create_user(
+                by=None,
+                email=email,
+                display_name=name or email.split("@")[0],
+                role=role,
+                team_id=team_id,
+                preferred_language=language,
+            )
+            if password_stdin:
+                services.set_password_directly(user, sys.stdin.readline().rstrip("\n"))
+                link = None
+            else:
+                link = services.issue_set_password_link(
+                    user, by=None, base_url=current_app.extensions["safetyplan.settings"].base_url
+                )
+        except services.AccountError as error:
+            raise click.ClickException(
+                "an account with this email address already exists" if error.code == "email_taken" else error.code
+            ) from None
+        except PasswordProblem as problem:
+            raise click.ClickException(f"the password was refused ({problem.code.replace('_', ' ')})") from None
+    click.echo(f"Added {role} {services.normalise_email(email)}.")
+    if link:
+        click.echo(f"Set-password link (works once, for 72 hours): {link}")
+
+
+@click.group()
+def teams() -> None:
+    """Manage teams."""
+
+
+@teams.command("add")
+@click.argument("name")
+@click.option("--phone", default=None, help="The team's phone number, shown in plans.")
+@with_appcontext
+def teams_add(name: str, phone: str | None) -> None:
+    """Add a team."""
+    try:
+        with transaction():
+            services.create_team(by=None, name=name, phone=phone)
+    except services.AccountError:
+        raise click.ClickException(f"a team called {name!r} already exists") from None
+    click.echo(f"Added team {name}.")

@@ -1,0 +1,128 @@
+"""Forms for signing in, setting passwords, the second factor, and managing accounts and teams.
+
+Forms check what can be checked without the database; the services enforce the rest, and routes map the
+services' errors to the messages here.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import HiddenField, PasswordField, RadioField, SelectField, StringField
+from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+
+from safetyplan.web.forms import BaseForm, chosen_values, options
+
+EMAIL_REQUIRED = _l("Enter your email address")
+EMAIL_FORMAT = _l("Enter an email address in the correct format, like name@example.com")
+SIGN_IN_REFUSED = _l("The email address or password is not correct")
+CODE_REFUSED = _l("The code is not correct. Check your authenticator app or recovery code and try again")
+
+PASSWORD_PROBLEMS = {
+    "too_short": _l("Your password must be at least 12 characters"),
+    "too_long": _l("Your password must be 256 characters or fewer"),
+    "common": _l("Choose a password that is harder to guess. Try 3 or more random words"),
+    "personal": _l("Your password must not contain your name or email address"),
+}
+
+
+def _strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
+class SignInForm(BaseForm):
+    email = StringField(
+        filters=[_strip], validators=[InputRequired(EMAIL_REQUIRED), Length(max=254, message=EMAIL_FORMAT)]
+    )
+    password = PasswordField(validators=[InputRequired(_l("Enter your password")), Length(max=1024)])
+
+
+class SecondFactorForm(BaseForm):
+    code = StringField(
+        validators=[InputRequired(_l("Enter the 6-digit code from your authenticator app")), Length(max=32)]
+    )
+
+
+class SetUpAppForm(BaseForm):
+    #: The new secret, signed by the server, carried by the form until the code proves the app has it.
+    secret = HiddenField()
+    code = StringField(
+        validators=[InputRequired(_l("Enter the 6-digit code from your authenticator app")), Length(max=32)]
+    )
+
+
+class NewPasswordForm(BaseForm):
+    password = PasswordField(validators=[InputRequired(_l("Enter a password")), Length(max=1024)])
+    confirm = PasswordField(validators=[InputRequired(_l("Enter the password again"))])
+
+    def validate_confirm(self, field: PasswordField) -> None:
+        if field.data != self.password.data:
+            raise ValidationError(_l("The passwords do not match. Enter the same password twice"))
+
+
+class SetPasswordForm(NewPasswordForm):
+    #: Filled in from the link by the page's script, or pasted by hand where scripts do not run.
+    token = StringField(validators=[InputRequired(_l("Enter the set-up code from your email")), Length(max=128)])
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current = PasswordField(validators=[InputRequired(_l("Enter your current password"))])
+
+
+ROLE_CHOICES = [
+    ("clinician", _l("Clinician")),
+    ("person", _l("Person with a safety plan")),
+    ("carer", _l("Family member, friend or carer")),
+    ("auditor", _l("Auditor")),
+    ("admin", _l("Admin")),
+]
+ROLE_HINTS = {
+    "clinician": _l("Writes and reviews plans with the people on their teams' caseloads"),
+    "auditor": _l("Sees the assurance report and the audit trail, never plan content"),
+    "admin": _l("Manages accounts, teams and caseloads, never plan content"),
+}
+
+LANGUAGE_CHOICES = [("en", "English"), ("cy", "Cymraeg")]
+
+
+class AddUserForm(BaseForm):
+    display_name = StringField(
+        validators=[InputRequired(_l("Enter the person's full name")), Length(max=120, message=_l("Name must be 120 characters or fewer"))]
+    )
+    email = StringField(
+        filters=[_strip],
+        validators=[
+            InputRequired(_l("Enter an email address")),
+            Email(message=EMAIL_FORMAT, check_deliverability=False, allow_smtputf8=True),
+            Length(max=254, message=EMAIL_FORMAT),
+        ]
+    )
+    role = RadioField(choices=options(ROLE_CHOICES), validators=[InputRequired(_l("Select what this account is for"))])
+    # No Optional(): it would stop the chain before validate_team, which needs the chosen role.
+    team = SelectField(validate_choice=False)
+    language = RadioField(choices=options(LANGUAGE_CHOICES), default="en", validators=[InputRequired()])
+
+    def __init__(self, *args: object, team_choices: list[tuple[str, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.role.choice_hints = ROLE_HINTS
+        self.team.choices = options([("", _l("No team")), *team_choices])
+
+    def validate_team(self, field: SelectField) -> None:
+        if self.role.data == "clinician" and not field.data:
+            raise ValidationError(_l("Select the clinician's team"))
+        if field.data and field.data not in chosen_values(field):
+            raise ValidationError(_l("Select a team from the list"))
+
+
+class AddTeamForm(BaseForm):
+    name = StringField(
+        validators=[InputRequired(_l("Enter the team's name")), Length(max=120, message=_l("Name must be 120 characters or fewer"))]
+    )
+    phone = StringField(validators=[Optional(), Length(max=32)])
+
+
+class AddMemberForm(BaseForm):
+    clinician = SelectField(validators=[InputRequired(_l("Select a clinician"))], validate_choice=False)
+
+
+class LanguageForm(BaseForm):
+    language = RadioField(choices=options(LANGUAGE_CHOICES), validators=[InputRequired(_l("Select a language"))])

@@ -1,0 +1,525 @@
+"""Accounts: creating them, setting passwords, signing in and out, second factors, teams.
+
+Services take the acting user as ``by=`` and record their audit event in the same transaction as the change.
+They never commit: the request edge (or a command's ``transaction()``) does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from math import ceil
+
+import pyotp
+from sqlalchemy import delete, func, select, update
+
+from safetyplan.accounts.models import (
+    ROLES,
+    STAFF_ROLES,
+    RecoveryCode,
+    SetPasswordToken,
+    SignInFailure,
+    Team,
+    TeamMembership,
+    User,
+    UserSession,
+)
+from safetyplan.accounts.passwords import check_new_password, hash_password, verify_password
+from safetyplan.audit import record
+from safetyplan.crypto import vault
+from safetyplan.db import session, utcnow
+from safetyplan.outbox import Message, outbox
+
+SESSION_ABSOLUTE_LIMIT = timedelta(hours=12)
+#: Staff reach many people's records, so their sessions end sooner when left alone.
+IDLE_LIMITS = {"clinician": 15, "auditor": 15, "admin": 15, "person": 30, "carer": 30}
+SET_PASSWORD_LIFETIME = timedelta(hours=72)
+THROTTLE_WINDOW = timedelta(minutes=15)
+ACCOUNT_FAILURE_LIMIT = 5
+ADDRESS_FAILURE_LIMIT = 20
+RECOVERY_CODES = 10
+TOTP_ISSUER = "SafetyPlan"
+
+
+class AccountError(Exception):
+    """A rule about accounts was not met; ``code`` names the message to show."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+class SignInRefused(AccountError):
+    def __init__(self) -> None:
+        super().__init__("refused")
+
+
+class Throttled(AccountError):
+    def __init__(self, minutes: int) -> None:
+        super().__init__("throttled")
+        self.minutes = minutes
+
+
+class NotAllowed(AccountError):
+    def __init__(self) -> None:
+        super().__init__("not_allowed")
+
+
+def _token_hash(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+# Finding accounts ----------------------------------------------------------------------------------------------
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().casefold()
+
+
+def email_index(email: str) -> bytes:
+    return vault().blind_index("email", normalise_email(email))
+
+
+def find_user_by_email(email: str) -> User | None:
+    return session.scalars(select(User).where(User.email_index == email_index(email))).one_or_none()
+
+
+def get_user(user_id: uuid.UUID) -> User | None:
+    return session.get(User, user_id)
+
+
+def idle_limit_minutes(user: User) -> int:
+    return IDLE_LIMITS[user.role]
+
+
+# Creating accounts and setting passwords ---------------------------------------------------------------------
+
+
+def create_user(
+    *,
+    by: User | None,
+    email: str,
+    display_name: str,
+    role: str,
+    team_id: uuid.UUID | None = None,
+    person_id: uuid.UUID | None = None,
+    preferred_language: str = "en",
+) -> User:
+    """Create an account (an admin, or the command line when ``by`` is None). Raises AccountError("email_taken")."""
+    if by is not None and by.role != "admin":
+        raise NotAllowed()
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}")
+    if find_user_by_email(email) is not None:
+        raise AccountError("email_taken")
+    user = User(
+        role=role,
+        email_index=email_index(email),
+        email=normalise_email(email),
+        display_name=display_name.strip(),
+        preferred_language=preferred_language,
+        person_id=person_id,
+        created_at=utcnow(),
+    )
+    session.add(user)
+    session.flush()
+    if team_id is not None:
+        add_team_member(by=by, team_id=team_id, user=user)
+    record(
+        "account.created",
+        actor_id=by.id if by else None,
+        actor_role=by.role if by else None,
+        grounds="role:admin" if by else "command_line",
+        subject_user_id=user.id,
+        person_id=person_id,
+    )
+    return user
+
+
+def issue_set_password_link(user: User, *, by: User | None, base_url: str) -> str:
+    """Make a single-use link to set a password (72 hours), ending any earlier one; returns the link.
+
+    The token sits in the URL fragment, which browsers never send to a server: it cannot reach access logs or a
+    Referer header. The set-password page's script moves it into the form.
+    """
+    now = utcnow()
+    session.execute(
+        update(SetPasswordToken)
+        .where(SetPasswordToken.user_id == user.id, SetPasswordToken.used_at.is_(None))
+        .values(used_at=now)
+    )
+    token = secrets.token_urlsafe(32)
+    session.add(
+        SetPasswordToken(
+            token_hash=_token_hash(token), user_id=user.id, created_at=now, expires_at=now + SET_PASSWORD_LIFETIME
+        )
+    )
+    record(
+        "account.set_password_link_issued",
+        actor_id=by.id if by else None,
+        actor_role=by.role if by else None,
+        grounds="role:admin" if by else "command_line",
+        subject_user_id=user.id,
+    )
+    return f"{base_url}/set-password#{token}"
+
+
+def send_set_password_link(user: User, link: str, subject: str, body: str) -> None:
+    """Send the link by the outbox (the caller words the message in the user's language)."""
+    outbox().send(Message(to=str(user.email), subject=subject, body=body.replace("{link}", link)))
+
+
+def user_for_set_password_token(token: str) -> User | None:
+    """The account a set-password token belongs to, if the token is unused and unexpired."""
+    found = session.scalars(select(SetPasswordToken).where(SetPasswordToken.token_hash == _token_hash(token))).first()
+    if found is None or found.used_at is not None or found.expires_at <= utcnow():
+        return None
+    user = session.get(User, found.user_id)
+    return user if user is not None and user.is_active else None
+
+
+def set_password_with_token(token: str, password: str) -> User:
+    """Set a password through a set-password link; the link then stops working. Raises AccountError or
+    PasswordProblem."""
+    user = user_for_set_password_token(token)
+    if user is None:
+        raise AccountError("link_invalid")
+    check_new_password(password, email=str(user.email), name=str(user.display_name))
+    session.execute(
+        update(SetPasswordToken).where(SetPasswordToken.token_hash == _token_hash(token)).values(used_at=utcnow())
+    )
+    _store_password(user, password)
+    record("account.password_set", actor_id=user.id, actor_role=user.role, grounds="self", subject_user_id=user.id)
+    return user
+
+
+def change_password(user: User, *, current: str, new: str) -> None:
+    """Change a signed-in user's password; every session of theirs ends (the caller starts a new one)."""
+    if not verify_password(user.password_hash, current):
+        raise AccountError("current_password_wrong")
+    check_new_password(new, email=str(user.email), name=str(user.display_name))
+    _store_password(user, new)
+    record("account.password_changed", actor_id=user.id, actor_role=user.role, grounds="self", subject_user_id=user.id)
+
+
+def _store_password(user: User, password: str) -> None:
+    user.password_hash = hash_password(password)
+    user.password_changed_at = utcnow()
+    end_all_sessions(user, reason="password_changed")
+
+
+def set_password_directly(user: User, password: str) -> None:
+    """For the command line only (``users add --password-stdin``): the same rules as the set-password page."""
+    check_new_password(password, email=str(user.email), name=str(user.display_name))
+    _store_password(user, password)
+
+
+def set_language(user: User, language: str) -> None:
+    user.preferred_language = language
+
+
+# Signing in ------------------------------------------------------------------------------------------------------
+
+
+def _failure_keys(email: str, address: str | None) -> tuple[bytes, bytes | None]:
+    account = vault().blind_index("sign_in_account", normalise_email(email))
+    return account, (vault().blind_index("sign_in_address", address) if address else None)
+
+
+def check_throttle(email: str, address: str | None) -> None:
+    """Raise Throttled if this account, or this address, has failed too often in the last 15 minutes."""
+    now = utcnow()
+    since = now - THROTTLE_WINDOW
+    account_key, address_key = _failure_keys(email, address)
+    for key, limit in ((account_key, ACCOUNT_FAILURE_LIMIT), (address_key, ADDRESS_FAILURE_LIMIT)):
+        if key is None:
+            continue
+        failures = session.scalars(
+            select(SignInFailure.failed_at)
+            .where(SignInFailure.key == key, SignInFailure.failed_at > since)
+            .order_by(SignInFailure.failed_at.desc())
+            .limit(limit)
+        ).all()
+        if len(failures) >= limit:
+            # Locked until the oldest of the last `limit` failures leaves the window.
+            unlocks_at = failures[-1] + THROTTLE_WINDOW
+            raise Throttled(max(1, ceil((unlocks_at - now).total_seconds() / 60)))
+
+
+def _record_failure(email: str, address: str | None) -> None:
+    now = utcnow()
+    session.execute(delete(SignInFailure).where(SignInFailure.failed_at < now - THROTTLE_WINDOW))
+    for key in _failure_keys(email, address):
+        if key is not None:
+            session.add(SignInFailure(key=key, failed_at=now))
+
+
+def authenticate(email: str, password: str, *, address: str | None) -> User:
+    """Check an email and password. The same work, message and status whether or not the account exists.
+
+    Raises Throttled or SignInRefused. Success here is the first factor only: see ``needs_code``.
+    """
+    check_throttle(email, address)
+    user = find_user_by_email(email)
+    if not verify_password(user.password_hash if user else None, password) or user is None or not user.is_active:
+        _record_failure(email, address)
+        record(
+            "sign_in.failed",
+            actor_id=user.id if user else None,
+            actor_role=user.role if user else None,
+            grounds="none",
+            outcome="failed",
+        )
+        raise SignInRefused()
+    return user
+
+
+def check_second_factor(user: User, code: str, *, address: str | None) -> None:
+    """Accept a current authenticator code (once) or an unused recovery code; raises Throttled or SignInRefused."""
+    email = str(user.email)
+    check_throttle(email, address)
+    if _accept_totp(user, code) or _accept_recovery_code(user, code):
+        return
+    _record_failure(email, address)
+    record("sign_in.second_factor_failed", actor_id=user.id, actor_role=user.role, grounds="self", outcome="failed")
+    raise SignInRefused()
+
+
+def _accept_totp(user: User, code: str) -> bool:
+    digits = "".join(code.split())
+    secret = user.totp_secret
+    if not secret or not digits.isdigit() or len(digits) != 6:
+        return False
+    totp = pyotp.TOTP(secret)
+    now = utcnow()
+    for offset in (-1, 0, 1):  # allow for a clock a little out on the phone
+        step = totp.timecode(now) + offset
+        if hmac.compare_digest(totp.generate_otp(step), digits):
+            if user.totp_last_step is not None and step <= user.totp_last_step:
+                return False  # this code (or an earlier one) was already used
+            user.totp_last_step = step
+            return True
+    return False
+
+
+def _recovery_hash(code: str) -> bytes:
+    normalised = "".join(code.split()).replace("-", "").casefold()
+    return vault().blind_index("recovery_code", normalised)
+
+
+def _accept_recovery_code(user: User, code: str) -> bool:
+    found = session.scalars(
+        select(RecoveryCode).where(
+            RecoveryCode.user_id == user.id, RecoveryCode.code_hash == _recovery_hash(code), RecoveryCode.used_at.is_(None)
+        )
+    ).one_or_none()
+    if found is None:
+        return False
+    found.used_at = utcnow()
+    record("sign_in.recovery_code_used", actor_id=user.id, actor_role=user.role, grounds="self")
+    return True
+
+
+def start_session(user: User, *, address: str | None) -> str:
+    """Both factors passed: make a new server-side session and return its token for the cookie."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    session.add(
+        UserSession(token_hash=_token_hash(token), user_id=user.id, created_at=now, expires_at=now + SESSION_ABSOLUTE_LIMIT)
+    )
+    account_key, _ = _failure_keys(str(user.email), address)
+    session.execute(delete(SignInFailure).where(SignInFailure.key == account_key))
+    record("sign_in.succeeded", actor_id=user.id, actor_role=user.role, grounds="self")
+    user.session_token = token
+    return token
+
+
+def load_session(token: str) -> User | None:
+    """The user of a live session (not ended, within 12 hours, account active), or None."""
+    found = session.scalars(select(UserSession).where(UserSession.token_hash == _token_hash(token))).one_or_none()
+    if found is None or found.ended_at is not None or found.expires_at <= utcnow():
+        return None
+    user = session.get(User, found.user_id)
+    if user is None or not user.is_active:
+        return None
+    user.session_token = token
+    return user
+
+
+def end_session(user: User, *, reason: str) -> None:
+    """Sign out this browser's session (``reason``: signed_out, idle)."""
+    if user.session_token:
+        session.execute(
+            update(UserSession)
+            .where(UserSession.token_hash == _token_hash(user.session_token), UserSession.ended_at.is_(None))
+            .values(ended_at=utcnow(), ended_reason=reason)
+        )
+    record("sign_out", actor_id=user.id, actor_role=user.role, grounds="self")
+    user.session_token = None
+
+
+def end_all_sessions(user: User, *, reason: str) -> None:
+    session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        .values(ended_at=utcnow(), ended_reason=reason)
+    )
+
+
+def live_session_count(user: User) -> int:
+    return session.scalar(
+        select(func.count()).where(
+            UserSession.user_id == user.id, UserSession.ended_at.is_(None), UserSession.expires_at > utcnow()
+        )
+    ) or 0
+
+
+# Second factor ---------------------------------------------------------------------------------------------------
+
+
+def new_totp_secret() -> str:
+    return pyotp.random_base32()
+
+
+def totp_uri(user: User, secret: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=str(user.email), issuer_name=TOTP_ISSUER)
+
+
+def enable_totp(user: User, secret: str, code: str) -> list[str]:
+    """Turn on the authenticator app once it shows the right code; returns new recovery codes (shown once)."""
+    digits = "".join(code.split())
+    if not pyotp.TOTP(secret).verify(digits, valid_window=1):
+        raise AccountError("code_wrong")
+    user.totp_secret = secret
+    user.totp_enabled_at = utcnow()
+    user.totp_last_step = pyotp.TOTP(secret).timecode(utcnow())
+    codes = replace_recovery_codes(user)
+    record("account.second_factor_enabled", actor_id=user.id, actor_role=user.role, grounds="self", subject_user_id=user.id)
+    return codes
+
+
+def replace_recovery_codes(user: User) -> list[str]:
+    session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: easy to read back from paper
+    codes = ["".join(secrets.choice(alphabet) for _ in range(10)) for _ in range(RECOVERY_CODES)]
+    for code in codes:
+        session.add(RecoveryCode(user_id=user.id, code_hash=_recovery_hash(code)))
+    return [f"{code[:5]}-{code[5:]}" for code in codes]
+
+
+def unused_recovery_codes(user: User) -> int:
+    return session.scalar(
+        select(func.count()).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
+    ) or 0
+
+
+def must_use_second_factor(user: User) -> bool:
+    return user.role in STAFF_ROLES
+
+
+# Teams -----------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TeamSummary:
+    id: uuid.UUID
+    name: str
+    phone: str | None
+    members: int
+    people: int
+
+
+def create_team(*, by: User | None, name: str, phone: str | None = None) -> Team:
+    if by is not None and by.role != "admin":
+        raise NotAllowed()
+    if session.scalars(select(Team).where(func.lower(Team.name) == name.strip().lower())).first() is not None:
+        raise AccountError("team_name_taken")
+    team = Team(id=uuid.uuid4(), name=name.strip(), phone=phone, created_at=utcnow())
+    session.add(team)
+    record(
+        "team.created",
+        actor_id=by.id if by else None,
+        actor_role=by.role if by else None,
+        grounds="role:admin" if by else "command_line",
+        team_id=team.id,
+    )
+    return team
+
+
+def find_team(name: str) -> Team | None:
+    return session.scalars(select(Team).where(func.lower(Team.name) == name.strip().lower())).first()
+
+
+def get_team(team_id: uuid.UUID) -> Team | None:
+    return session.get(Team, team_id)
+
+
+def list_teams() -> list[TeamSummary]:
+    from safetyplan.people.models import CaseloadEntry
+
+    members = (
+        select(TeamMembership.team_id, func.count().label("n")).group_by(TeamMembership.team_id).subquery()
+    )
+    people = select(CaseloadEntry.team_id, func.count().label("n")).group_by(CaseloadEntry.team_id).subquery()
+    rows = session.execute(
+        select(Team, func.coalesce(members.c.n, 0), func.coalesce(people.c.n, 0))
+        .outerjoin(members, members.c.team_id == Team.id)
+        .outerjoin(people, people.c.team_id == Team.id)
+        .order_by(Team.name)
+    )
+    return [TeamSummary(team.id, team.name, team.phone, m, p) for team, m, p in rows]
+
+
+def add_team_member(*, by: User | None, team_id: uuid.UUID, user: User) -> None:
+    """Put a clinician in a team, so that they reach the people on its caseload."""
+    if by is not None and by.role != "admin":
+        raise NotAllowed()
+    if user.role != "clinician":
+        raise AccountError("not_a_clinician")
+    exists = session.scalars(
+        select(TeamMembership).where(TeamMembership.team_id == team_id, TeamMembership.user_id == user.id)
+    ).first()
+    if exists is not None:
+        raise AccountError("already_a_member")
+    session.add(TeamMembership(team_id=team_id, user_id=user.id, added_at=utcnow()))
+    record(
+        "team.member_added",
+        actor_id=by.id if by else None,
+        actor_role=by.role if by else None,
+        grounds="role:admin" if by else "command_line",
+        team_id=team_id,
+        subject_user_id=user.id,
+    )
+
+
+def team_ids_of(user: User) -> list[uuid.UUID]:
+    return list(session.scalars(select(TeamMembership.team_id).where(TeamMembership.user_id == user.id)))
+
+
+def teams_of(user: User) -> list[Team]:
+    return list(
+        session.scalars(
+            select(Team).join(TeamMembership, TeamMembership.team_id == Team.id)
+            .where(TeamMembership.user_id == user.id)
+            .order_by(Team.name)
+        )
+    )
+
+
+def team_members(team_id: uuid.UUID) -> list[User]:
+    users = session.scalars(
+        select(User).join(TeamMembership, TeamMembership.user_id == User.id).where(TeamMembership.team_id == team_id)
+    )
+    return sorted(users, key=lambda user: str(user.display_name).casefold())
+
+
+def list_users(*, by: User) -> list[User]:
+    """Every account, for an admin (names and emails are decrypted here; the list is sorted after)."""
+    if by.role != "admin":
+        raise NotAllowed()
+    record("account.list_viewed", actor_id=by.id, actor_role=by.role, grounds="role:admin")
+    return sorted(session.scalars(select(User)), key=lambda user: (user.role, str(user.display_name).casefold()))

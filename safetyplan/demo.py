@@ -1,0 +1,156 @@
+"""``safetyplan demo``: fictional teams, staff, people and carers, so that a newcomer can try every role.
+
+Everyone here is made up, and obviously so: names say "Demo" or "Example", email addresses end in
+.example (a domain reserved for examples), and NHS numbers are in the 999 range kept for testing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+import click
+import pyotp
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import func, select
+
+from safetyplan.accounts import services as accounts
+from safetyplan.accounts.models import User
+from safetyplan.db import session, transaction, utcnow
+from safetyplan.people import services as people
+
+#: Every demo account uses this password (development only: demo refuses to run in production).
+DEMO_PASSWORD = "river stones and tea"
+DOMAIN = "safetyplan.example"
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    name: str
+    preferred_name: str | None
+    pronouns: str | None
+    born: date
+    nhs_number: str
+    phone: str | None
+    teams: tuple[str, ...]
+
+
+TEAMS = {
+    "Riverside Community Mental Health Team (demo)": "01632 960 100",
+    "Hafan Crisis Team (demo)": "029 2018 0100",
+}
+RIVERSIDE, HAFAN = TEAMS
+
+PEOPLE = [
+    DemoPerson("Alex Demo", "Alex", "they/them", date(1994, 5, 17), "999 000 0018", "07700 900 101", (RIVERSIDE,)),
+    DemoPerson("Samira Example", "Sam", "she/her", date(1988, 11, 2), "999 000 0026", "07700 900 102", (RIVERSIDE,)),
+    DemoPerson("Ffion Enghraifft", None, "hi/ei", date(2001, 3, 9), "999 000 0034", "07700 900 103", (HAFAN,)),
+    DemoPerson("Chris Placeholder", "Chris", "he/him", date(1976, 8, 23), "999 000 0042", None, (RIVERSIDE, HAFAN)),
+    DemoPerson("Jordan Sample", None, None, date(1999, 1, 30), "999 000 0050", "07700 900 105", (HAFAN,)),
+    DemoPerson("Robin Fictional", "Rob", "he/him", date(1965, 6, 12), "999 000 0069", "07700 900 106", (RIVERSIDE,)),
+]
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    name: str
+    role: str
+    team: str | None = None
+    person: str | None = None
+    language: str = "en"
+
+
+ACCOUNTS = [
+    DemoAccount(f"clinician@{DOMAIN}", "Dr Kai Example", "clinician", team=RIVERSIDE),
+    DemoAccount(f"clinician.cy@{DOMAIN}", "Nyrs Elin Enghraifft", "clinician", team=HAFAN, language="cy"),
+    DemoAccount(f"person@{DOMAIN}", "Alex Demo", "person", person="Alex Demo"),
+    DemoAccount(f"carer@{DOMAIN}", "Pat Demo-Carer", "carer"),
+    DemoAccount(f"auditor@{DOMAIN}", "Lee Example-Auditor", "auditor"),
+    DemoAccount(f"admin@{DOMAIN}", "Mo Example-Admin", "admin"),
+]
+
+
+def seed() -> None:
+    """Make the demo data (in the current transaction)."""
+    team_ids = {name: accounts.create_team(by=None, name=name, phone=phone).id for name, phone in TEAMS.items()}
+    session.flush()
+    person_ids: dict[str, uuid.UUID] = {}
+    for demo in PEOPLE:
+        person = people.create_person(
+            by=None,
+            team_id=team_ids[demo.teams[0]],
+            details=people.PersonDetails(
+                name=demo.name,
+                preferred_name=demo.preferred_name,
+                pronouns=demo.pronouns,
+                date_of_birth=demo.born,
+                nhs_number=demo.nhs_number,
+                phone=demo.phone,
+                address="1 Example Street\nDemotown\nAB1 2CD",
+            ),
+        )
+        for extra in demo.teams[1:]:
+            people.add_to_caseload(by=None, person_id=person.id, team_id=team_ids[extra])
+        person_ids[demo.name] = person.id
+    for demo_account in ACCOUNTS:
+        user = accounts.create_user(
+            by=None,
+            email=demo_account.email,
+            display_name=demo_account.name,
+            role=demo_account.role,
+            team_id=team_ids[demo_account.team] if demo_account.team else None,
+            person_id=person_ids[demo_account.person] if demo_account.person else None,
+            preferred_language=demo_account.language,
+        )
+        accounts.set_password_directly(user, DEMO_PASSWORD)
+        if user.needs_second_factor:
+            secret = pyotp.random_base32()
+            accounts.enable_totp(user, secret, pyotp.TOTP(secret).now())
+            user.totp_last_step = None  # let the first demo sign-in use the current code
+
+
+def demo_sign_ins() -> str:
+    lines = [
+        "Demo sign-ins (fictional people; every password is: " + DEMO_PASSWORD + ")",
+    ]
+    for demo_account in ACCOUNTS:
+        staff = demo_account.role in ("clinician", "auditor", "admin")
+        note = f"  then the code from: .venv/bin/safetyplan demo code {demo_account.email}" if staff else ""
+        lines.append(f"  {demo_account.role:<10} {demo_account.email}{note}")
+    return "\n".join(lines)
+
+
+def _refuse_in_production() -> None:
+    if current_app.extensions["safetyplan.settings"].is_production:
+        raise click.ClickException("the demo data is for development only; SAFETYPLAN_ENV is production")
+
+
+@click.group(invoke_without_command=True)
+@click.pass_context
+@with_appcontext
+def demo(context: click.Context) -> None:
+    """Add fictional demo data (once, to an empty database) and print the demo sign-ins."""
+    if context.invoked_subcommand is not None:
+        return
+    _refuse_in_production()
+    with transaction():
+        empty = not session.scalar(select(func.count()).select_from(User))
+        if empty:
+            seed()
+    click.echo(("Added the demo data. " if empty else "The demo data is already there. ") + demo_sign_ins())
+
+
+@demo.command("code")
+@click.argument("email")
+@with_appcontext
+def demo_code(email: str) -> None:
+    """Print the current authenticator code of a demo account (development only)."""
+    _refuse_in_production()
+    with transaction():
+        user = accounts.find_user_by_email(email)
+        if user is None or not user.totp_secret or not str(user.email).endswith("@" + DOMAIN):
+            raise click.ClickException("that is not a demo account with an authenticator app")
+        click.echo(pyotp.TOTP(str(user.totp_secret)).at(utcnow()))

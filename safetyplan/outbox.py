@@ -1,0 +1,91 @@
+"""Messages to people (set-password links, invitations): SMTP in production, printed in development.
+
+Message bodies hold single-use links, so they are never logged: the console outbox prints to standard output
+(development only), and the SMTP outbox logs only that a message was sent.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+import sys
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from typing import Protocol, cast
+from urllib.parse import unquote, urlsplit
+
+from flask import Flask, current_app
+
+from safetyplan.config import Settings
+
+
+@dataclass(frozen=True)
+class Message:
+    to: str
+    subject: str
+    body: str
+
+
+class Outbox(Protocol):
+    def send(self, message: Message) -> None: ...
+
+
+class ConsoleOutbox:
+    """Development: print each message, so that a developer can follow the link."""
+
+    def send(self, message: Message) -> None:
+        print(f"\n--- Message to {message.to}: {message.subject}\n{message.body}\n---\n", file=sys.stdout, flush=True)
+
+
+@dataclass
+class MemoryOutbox:
+    """Tests: keep the messages to look at."""
+
+    sent: list[Message] = field(default_factory=list)
+
+    def send(self, message: Message) -> None:
+        self.sent.append(message)
+
+
+class SmtpOutbox:
+    """Production: send through the organisation's mail relay, always encrypted (STARTTLS or SMTPS)."""
+
+    def __init__(self, url: str, sender: str) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            raise ValueError("SAFETYPLAN_SMTP_URL must look like smtp://user:password@host:587")
+        self.implicit_tls = parts.scheme == "smtps"
+        self.host = parts.hostname
+        self.port = parts.port or (465 if self.implicit_tls else 587)
+        self.username = unquote(parts.username) if parts.username else None
+        self.password = unquote(parts.password) if parts.password else None
+        self.sender = sender
+
+    def send(self, message: Message) -> None:
+        email = EmailMessage()
+        email["From"], email["To"], email["Subject"] = self.sender, message.to, message.subject
+        email.set_content(message.body)
+        context = ssl.create_default_context()
+        if self.implicit_tls:
+            server: smtplib.SMTP = smtplib.SMTP_SSL(self.host, self.port, context=context, timeout=30)
+        else:
+            server = smtplib.SMTP(self.host, self.port, timeout=30)
+            server.starttls(context=context)
+        with server:
+            if self.username:
+                server.login(self.username, self.password or "")
+            server.send_message(email)
+
+
+def outbox() -> Outbox:
+    return cast(Outbox, current_app.extensions["safetyplan.outbox"])
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    if settings.smtp_url:
+        chosen: Outbox = SmtpOutbox(settings.smtp_url, settings.mail_from)
+    elif settings.env == "test":
+        chosen = MemoryOutbox()
+    else:
+        chosen = ConsoleOutbox()
+    app.extensions["safetyplan.outbox"] = chosen

@@ -1,0 +1,221 @@
+"""People on caseloads, and who may reach them.
+
+A clinician reaches a person only through a team whose caseload holds them (a legitimate relationship); a
+person reaches their own record; an admin reaches identifiers to manage caseloads. Every check is made here, for
+the person asked for, and fails closed: out of reach looks exactly like not there (PersonNotFound), and is
+audited as a denial.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+
+from safetyplan.accounts.models import Team, TeamMembership, User
+from safetyplan.audit import record
+from safetyplan.crypto import vault
+from safetyplan.db import session, utcnow
+from safetyplan.people.identifiers import format_nhs_number, normalise_nhs_number
+from safetyplan.people.models import CaseloadEntry, Person
+
+
+class PersonNotFound(Exception):
+    """No such person, or none this user may reach: the two look the same from outside."""
+
+
+class PersonError(Exception):
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def nhs_number_index(digits: str) -> bytes:
+    return vault().blind_index("nhs_number", digits)
+
+
+def grounds_for(user: User, person_id: uuid.UUID) -> str | None:
+    """Why ``user`` may reach this person's record ("team:<id>", "self", "role:admin"), or None."""
+    if user.role == "clinician":
+        team_id = session.scalars(
+            select(CaseloadEntry.team_id)
+            .join(TeamMembership, TeamMembership.team_id == CaseloadEntry.team_id)
+            .where(CaseloadEntry.person_id == person_id, TeamMembership.user_id == user.id)
+            .order_by(CaseloadEntry.team_id)
+            .limit(1)
+        ).first()
+        return f"team:{team_id}" if team_id else None
+    if user.role == "person":
+        return "self" if user.person_id == person_id else None
+    if user.role == "admin":
+        return "role:admin"
+    return None  # carers reach a person only through what the person shares (see sharing/); auditors never
+
+
+def get_person(*, by: User, person_id: uuid.UUID, action: str = "person.viewed") -> Person:
+    """The person's record, if ``by`` may reach it; the read is audited. Raises PersonNotFound otherwise."""
+    grounds = grounds_for(by, person_id)
+    person = session.get(Person, person_id) if grounds else None
+    if person is None:
+        record(action, actor_id=by.id, actor_role=by.role, grounds="none", outcome="denied", person_id=person_id)
+        raise PersonNotFound()
+    record(action, actor_id=by.id, actor_role=by.role, grounds=grounds or "none", person_id=person_id)
+    return person
+
+
+def _may_add_to(by: User, team_id: uuid.UUID) -> bool:
+    if by.role == "admin":
+        return True
+    if by.role != "clinician":
+        return False
+    return session.scalars(
+        select(TeamMembership.id).where(TeamMembership.team_id == team_id, TeamMembership.user_id == by.id)
+    ).first() is not None
+
+
+@dataclass(frozen=True)
+class PersonDetails:
+    name: str
+    date_of_birth: date
+    nhs_number: str | None = None
+    preferred_name: str | None = None
+    pronouns: str | None = None
+    phone: str | None = None
+    address: str | None = None
+
+
+def create_person(*, by: User | None, team_id: uuid.UUID, details: PersonDetails) -> Person:
+    """Record a new person on a team's caseload (a clinician of that team, an admin, or the command line).
+
+    Raises PersonError("nhs_number_invalid" | "nhs_number_taken" | "not_allowed").
+    """
+    if by is not None and not _may_add_to(by, team_id):
+        raise PersonError("not_allowed")
+    digits = None
+    if details.nhs_number:
+        digits = normalise_nhs_number(details.nhs_number)
+        if digits is None:
+            raise PersonError("nhs_number_invalid")
+        if session.scalars(select(Person.id).where(Person.nhs_number_index == nhs_number_index(digits))).first():
+            raise PersonError("nhs_number_taken")
+    person = Person(
+        name=details.name.strip(),
+        preferred_name=(details.preferred_name or "").strip() or None,
+        pronouns=(details.pronouns or "").strip() or None,
+        date_of_birth=details.date_of_birth,
+        nhs_number=digits,
+        nhs_number_index=nhs_number_index(digits) if digits else None,
+        phone=(details.phone or "").strip() or None,
+        address=(details.address or "").strip() or None,
+        created_at=utcnow(),
+    )
+    session.add(person)
+    session.flush()
+    session.add(CaseloadEntry(team_id=team_id, person_id=person.id, added_at=utcnow()))
+    record(
+        "person.created",
+        actor_id=by.id if by else None,
+        actor_role=by.role if by else None,
+        grounds=f"team:{team_id}" if by and by.role == "clinician" else ("role:admin" if by else "command_line"),
+        person_id=person.id,
+        team_id=team_id,
+    )
+    return person
+
+
+def add_to_caseload(*, by: User | None, person_id: uuid.UUID, team_id: uuid.UUID) -> None:
+    """Put a person on another team's caseload too (for example on transfer)."""
+    if by is not None:
+        if by.role != "admin":
+            raise PersonError("not_allowed")
+    if session.scalars(
+        select(CaseloadEntry.id).where(CaseloadEntry.team_id == team_id, CaseloadEntry.person_id == person_id)
+    ).first():
+        raise PersonError("already_on_caseload")
+    session.add(CaseloadEntry(team_id=team_id, person_id=person_id, added_at=utcnow()))
+    record(
+        "caseload.person_added",
+        actor_id=by.id if by else None,
+        actor_role=by.role if by else None,
+        grounds="role:admin" if by else "command_line",
+        person_id=person_id,
+        team_id=team_id,
+    )
+
+
+def teams_holding(person_id: uuid.UUID) -> list[Team]:
+    return list(
+        session.scalars(
+            select(Team).join(CaseloadEntry, CaseloadEntry.team_id == Team.id)
+            .where(CaseloadEntry.person_id == person_id)
+            .order_by(Team.name)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class CaseloadRow:
+    """One person as the caseload page lists them."""
+
+    person_id: uuid.UUID
+    name: str
+    preferred_name: str | None
+    nhs_number: str | None
+    date_of_birth: date | None
+    teams: tuple[str, ...]
+
+
+SORTS = ("name",)
+
+
+def caseload(*, by: User, search: str = "", sort: str = "name") -> list[CaseloadRow]:
+    """The people on the clinician's teams' caseloads, ordered by name, optionally searched.
+
+    A search of 10 digits (spaces allowed) finds an NHS number exactly, through its blind index; anything else
+    matches the name or preferred name. Names are sealed, so matching and ordering happen here, after decryption.
+    """
+    if by.role != "clinician":
+        raise PersonError("not_allowed")
+    memberships = select(TeamMembership.team_id).where(TeamMembership.user_id == by.id)
+    query = (
+        select(Person, Team.name, Team.id)
+        .join(CaseloadEntry, CaseloadEntry.person_id == Person.id)
+        .join(Team, Team.id == CaseloadEntry.team_id)
+        .where(CaseloadEntry.team_id.in_(memberships))
+    )
+    search = search.strip()
+    digits = normalise_nhs_number(search) if search else None
+    if digits:
+        query = query.where(Person.nhs_number_index == nhs_number_index(digits))
+    people: dict[uuid.UUID, tuple[Person, list[str]]] = {}
+    team_ids: set[uuid.UUID] = set()
+    for person, team_name, team_id in session.execute(query):
+        people.setdefault(person.id, (person, []))[1].append(team_name)
+        team_ids.add(team_id)
+    rows = [
+        CaseloadRow(
+            person_id=person.id,
+            name=str(person.name),
+            preferred_name=person.preferred_name,
+            nhs_number=format_nhs_number(person.nhs_number) if person.nhs_number else None,
+            date_of_birth=person.date_of_birth,
+            teams=tuple(sorted(teams)),
+        )
+        for person, teams in people.values()
+    ]
+    if search and not digits:
+        wanted = search.casefold()
+        rows = [row for row in rows if wanted in row.name.casefold() or wanted in (row.preferred_name or "").casefold()]
+    rows.sort(key=lambda row: (row.name.casefold(), str(row.person_id)))
+    for team_id in sorted(team_ids) or [None]:
+        record("caseload.viewed", actor_id=by.id, actor_role=by.role, grounds=f"team:{team_id}" if team_id else "none", team_id=team_id)
+    return rows
+
+
+def find_person_by_nhs_number(nhs_number: str) -> Person | None:
+    digits = normalise_nhs_number(nhs_number)
+    if digits is None:
+        return None
+    return session.scalars(select(Person).where(Person.nhs_number_index == nhs_number_index(digits))).first()

@@ -1,0 +1,101 @@
+"""Every page × every role × one's own team's person and another team's: the status, and no stranger's data.
+
+The table below is the access design written out. A new route fails this test until it is added here, so that
+nobody widens access without saying so.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import create_account, create_person, create_team
+from tests.pages import PageClient
+
+ROLES = ["anonymous", "clinician", "person", "carer", "auditor", "admin"]
+CANARY = "Canary Bravo-7731"  # the other team's person: must never reach anyone but an admin
+
+SIGN_IN = 302  # redirected to the sign-in page
+
+# endpoint -> {role: status}; "own" / "other" variants for routes that take a person or a team.
+EXPECTED: dict[str, dict[str, int]] = {
+    "web.index": dict.fromkeys(ROLES, 200),
+    "web.healthz": dict.fromkeys(ROLES, 200),
+    "accounts.sign_in": {"anonymous": 200, **dict.fromkeys(ROLES[1:], 302)},
+    "accounts.second_factor": dict.fromkeys(ROLES, 302),
+    "accounts.set_up_app_at_sign_in": dict.fromkeys(ROLES, 302),
+    "accounts.set_password": dict.fromkeys(ROLES, 200),
+    "accounts.home": {"anonymous": SIGN_IN, "clinician": 302, "person": 200, "carer": 200, "auditor": 302, "admin": 302},
+    "accounts.account": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 200)},
+    "accounts.change_password": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 200)},
+    "accounts.change_language": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 200)},
+    "accounts.set_up_app": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 200)},
+    "admin.users": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "admin": 200},
+    "admin.add_user": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "admin": 200},
+    "admin.teams": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "admin": 200},
+    "admin.add_team": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "admin": 200},
+    "admin.team:own": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "admin": 200},
+    "admin.team:other": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "admin": 200},
+    "people.caseload": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "clinician": 200},
+    "people.add_person": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "clinician": 200, "admin": 200},
+    "people.person:own": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "clinician": 200, "admin": 200},
+    "people.person:other": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "clinician": 404, "admin": 200},
+    "audit_trail.overview": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "auditor": 200},
+}
+
+#: Routes that only answer POST (checked elsewhere) or serve files (checked in tests/integration/web).
+NOT_PAGES = {"web.static", "web.assets", "web.vendor", "accounts.sign_out", "accounts.keep_alive"}
+
+
+@pytest.fixture
+def world(app):
+    """Two teams: ours (a clinician, a person with their own account) and another (a person with a canary)."""
+    with app.app_context():
+        own_team, other_team = create_team("Own Team"), create_team("Other Team")
+        own_person = create_person(own_team, name="Own Person", nhs_number="9990000018")
+        other_person = create_person(other_team, name=CANARY, nhs_number="9990000026")
+        accounts = {
+            "clinician": create_account("clinician", team=own_team),
+            "person": create_account("person", person=own_person),
+            "carer": create_account("carer"),
+            "auditor": create_account("auditor"),
+            "admin": create_account("admin"),
+        }
+    clients = {"anonymous": PageClient(app.test_client())}
+    for role, account in accounts.items():
+        clients[role] = PageClient(app.test_client())
+        clients[role].sign_in(account)
+    ids = {"own": (own_person.id, own_team.id), "other": (other_person.id, other_team.id)}
+    return clients, ids
+
+
+def url_for_case(app, endpoint, variant, ids):
+    from flask import url_for
+
+    person_id, team_id = ids[variant or "own"]
+    arguments = {"person_id": person_id, "team_id": team_id}
+    rule = next(rule for rule in app.url_map.iter_rules() if rule.endpoint == endpoint)
+    with app.test_request_context():
+        return url_for(endpoint, **{name: arguments[name] for name in rule.arguments})
+
+
+def test_the_table_covers_every_page(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if "GET" in rule.methods} - NOT_PAGES
+    covered = {key.split(":")[0] for key in EXPECTED}
+    assert endpoints == covered, "add the new routes to EXPECTED, with the status each role gets"
+
+
+def test_every_role_gets_exactly_what_the_design_allows(app, world):
+    clients, ids = world
+    failures = []
+    for key, by_role in EXPECTED.items():
+        endpoint, _, variant = key.partition(":")
+        url = url_for_case(app, endpoint, variant, ids)
+        for role in ROLES:
+            response = clients[role].get(url)
+            if response.status_code != by_role[role]:
+                failures.append(f"{role} GET {url} ({key}): {response.status_code}, expected {by_role[role]}")
+            if role != "admin" and CANARY.encode() in response.data:
+                failures.append(f"{role} GET {url} ({key}): the other team's person's name is in the page")
+            if by_role[role] == SIGN_IN and role == "anonymous" and endpoint not in ("accounts.sign_in",):
+                assert response.headers["Location"].startswith("/sign-in"), url
+    assert failures == []
