@@ -12,6 +12,7 @@ from safetyplan.accounts import services
 from safetyplan.accounts.models import ROLES
 from safetyplan.accounts.passwords import PasswordProblem
 from safetyplan.db import transaction
+from safetyplan.people.services import find_person_by_nhs_number
 
 
 @click.group()
@@ -24,12 +25,21 @@ def users() -> None:
 @click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--name", default=None, help="The display name (default: the part of the email before the @).")
 @click.option("--team", default=None, help="The team a clinician joins (by name).")
+@click.option("--person", "person_nhs_number", default=None, help="For a person's own account: their NHS number.")
 @click.option("--language", type=click.Choice(["en", "cy"]), default="en", show_default=True)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of printing a link.")
 @with_appcontext
-def users_add(email: str, role: str, name: str | None, team: str | None, language: str, password_stdin: bool) -> None:
+def users_add(
+    email: str, role: str, name: str | None, team: str | None, person_nhs_number: str | None, language: str, password_stdin: bool
+) -> None:
     """Add an account, and print its set-password link (or set the password read from standard input)."""
     with transaction():
+        person_id = None
+        if role == "person":
+            person = find_person_by_nhs_number(person_nhs_number or "")
+            if person is None:
+                raise click.ClickException("a person's account needs --person with the NHS number of their record")
+            person_id = person.id
         team_id = None
         if team:
             found = services.find_team(team)
@@ -43,6 +53,7 @@ def users_add(email: str, role: str, name: str | None, team: str | None, languag
                 display_name=name or email.split("@")[0],
                 role=role,
                 team_id=team_id,
+                person_id=person_id,
                 preferred_language=language,
             )
             if password_stdin:
@@ -53,9 +64,11 @@ def users_add(email: str, role: str, name: str | None, team: str | None, languag
                     user, by=None, base_url=current_app.extensions["safetyplan.settings"].base_url
                 )
         except services.AccountError as error:
-            raise click.ClickException(
-                "an account with this email address already exists" if error.code == "email_taken" else error.code
-            ) from None
+            messages = {
+                "email_taken": "an account with this email address already exists",
+                "person_has_account": "this person already has an account",
+            }
+            raise click.ClickException(messages.get(error.code, error.code)) from None
         except PasswordProblem as problem:
             raise click.ClickException(f"the password was refused ({problem.code.replace('_', ' ')})") from None
     click.echo(f"Added {role} {services.normalise_email(email)}.")

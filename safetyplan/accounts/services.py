@@ -116,6 +116,8 @@ def create_user(
         raise ValueError(f"unknown role {role!r}")
     if find_user_by_email(email) is not None:
         raise AccountError("email_taken")
+    if person_id is not None and session.scalars(select(User.id).where(User.person_id == person_id)).first():
+        raise AccountError("person_has_account")
     user = User(
         role=role,
         email_index=email_index(email),

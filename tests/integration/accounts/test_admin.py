@@ -33,7 +33,7 @@ def test_an_email_address_can_only_be_used_once(admin_client, outbox):
 
 def test_the_set_password_message_is_in_the_new_users_language(admin_client, outbox):
     admin_client.post_form(
-        "/admin/users/new", {"display_name": "Elin", "email": "elin@example.com", "role": "person", "team": "", "language": "cy"}, status=302
+        "/admin/users/new", {"display_name": "Elin", "email": "elin@example.com", "role": "carer", "team": "", "language": "cy"}, status=302
     )
     assert outbox.sent[0].subject == "Gosodwch eich cyfrinair Cynllun Diogelwch"
 
@@ -63,3 +63,42 @@ def test_teams_are_made_and_clinicians_join_them(app, admin_client):
     assert "Dr Tide" in text_of(page, "main ul")
     duplicate = check_page(admin_client.post_form("/admin/teams/new", {"name": "harbour team"}).data)
     assert "A team with this name already exists" in text_of(duplicate, ".nhsuk-error-summary")
+
+
+def test_a_persons_own_account_is_linked_to_their_record_by_nhs_number(app, admin_client, outbox, client):
+    from tests.factories import create_person, create_team
+
+    with app.app_context():
+        create_person(create_team("Linked Team"), name="Linked Person", nhs_number="9990000077")
+    data = {"display_name": "Linked Person", "email": "linked@example.com", "role": "person", "team": "", "language": "en"}
+    missing = check_page(admin_client.post_form("/admin/users/new", data).data)
+    assert "Enter the NHS number of the person's record" in text_of(missing, ".nhsuk-error-summary")
+    unknown = check_page(admin_client.post_form("/admin/users/new", {**data, "person_nhs_number": "9990000085"}).data)
+    assert "No one with this NHS number is recorded" in text_of(unknown, ".nhsuk-error-summary")
+    admin_client.post_form("/admin/users/new", {**data, "person_nhs_number": "999 000 0077"}, status=302)
+    again = check_page(admin_client.post_form("/admin/users/new", {**data, "email": "other@example.com", "person_nhs_number": "9990000077"}).data)
+    assert "This person already has an account" in text_of(again, ".nhsuk-error-summary")
+    from safetyplan.accounts.services import find_user_by_email
+    from safetyplan.db import transaction
+    from safetyplan.people.services import find_person_by_nhs_number
+
+    with app.app_context(), transaction():
+        assert find_user_by_email("linked@example.com").person_id == find_person_by_nhs_number("9990000077").id
+
+
+def test_an_admin_puts_a_recorded_person_on_another_teams_caseload(app, admin_client):
+    from tests.factories import create_person, create_team
+
+    with app.app_context():
+        create_person(create_team("First Team"), name="Moving Person", nhs_number="9990000093")
+        second = create_team("Second Team")
+    url = f"/admin/teams/{second.id}"
+    assert "0 people are on this team's caseload" in text_of(admin_client.get_page(url), "main")
+    admin_client.post_form(f"{url}/caseload", {"nhs_number": "999 000 0093"}, from_url=url, status=302)
+    page = admin_client.get_page(url)
+    assert "Moving Person added to the caseload." in text_of(page, ".nhsuk-notification-banner")
+    assert "1 person is on this team's caseload" in text_of(page, "main")
+    again = check_page(admin_client.post_form(f"{url}/caseload", {"nhs_number": "9990000093"}, from_url=url).data)
+    assert "This person is already on this team's caseload" in text_of(again, ".nhsuk-error-summary")
+    unknown = check_page(admin_client.post_form(f"{url}/caseload", {"nhs_number": "9990000107"}, from_url=url).data)
+    assert "No one with this NHS number is recorded" in text_of(unknown, ".nhsuk-error-summary")

@@ -24,10 +24,25 @@ def test_users_add_prints_a_set_password_link(app, team):
 
 
 def test_users_add_can_read_a_password_from_standard_input(app):
-    code, output = invoke(app, "users", "add", "p@example.com", "--role", "person", "--password-stdin", input="kettle orchard violet sunrise\n")
-    assert (code, output) == (0, "Added person p@example.com.\n")
-    code, output = invoke(app, "users", "add", "q@example.com", "--role", "person", "--password-stdin", input="short\n")
+    code, output = invoke(app, "users", "add", "p@example.com", "--role", "carer", "--password-stdin", input="kettle orchard violet sunrise\n")
+    assert (code, output) == (0, "Added carer p@example.com.\n")
+    code, output = invoke(app, "users", "add", "q@example.com", "--role", "carer", "--password-stdin", input="short\n")
     assert code == 1 and "the password was refused (too short)" in output
+
+
+def test_a_persons_account_is_linked_to_their_record(app, team):
+    from tests.factories import create_person
+
+    with app.app_context():
+        person = create_person(team, name="Linked", nhs_number="9990000115")
+    assert "needs --person" in invoke(app, "users", "add", "linked@example.com", "--role", "person")[1]
+    code, output = invoke(app, "users", "add", "linked@example.com", "--role", "person", "--person", "999 000 0115")
+    assert code == 0, output
+    from safetyplan.accounts.services import find_user_by_email
+
+    with app.app_context(), transaction():
+        assert find_user_by_email("linked@example.com").person_id == person.id
+    assert "this person already has an account" in invoke(app, "users", "add", "x@example.com", "--role", "person", "--person", "9990000115")[1]
 
 
 def test_users_add_refuses_a_duplicate_or_an_unknown_team(app):

@@ -12,7 +12,7 @@ from tests.pages import check_page, text_of
 NEW_PASSWORD = "lantern meadow copper rain"
 
 
-def add_account(admin_client, outbox, email="new.clinician@example.com", role="person"):
+def add_account(admin_client, outbox, email="new.carer@example.com", role="carer"):
     admin_client.post_form(
         "/admin/users/new",
         {"display_name": "Nia Newcomer", "email": email, "role": role, "team": "", "language": "en"},
@@ -28,7 +28,7 @@ def test_an_admin_adds_an_account_and_the_link_sets_its_password(admin_client, o
     token = add_account(admin_client, outbox)
     response = client.post_form("/set-password", {"token": token, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}, status=302)
     assert response.headers["Location"] == "/sign-in?password_set=1"
-    signed_in = client.post_form("/sign-in", {"email": "new.clinician@example.com", "password": NEW_PASSWORD}, status=302)
+    signed_in = client.post_form("/sign-in", {"email": "new.carer@example.com", "password": NEW_PASSWORD}, status=302)
     assert signed_in.headers["Location"] == "/home"
 
 
