@@ -50,6 +50,9 @@ def init_app(app: Flask) -> None:
     # helper makes up for the typos it would otherwise hide.
     app.jinja_options = {
         **app.jinja_options,
+        # Escape in every template. Flask's default escapes only files named .html (and a few others), which
+        # would leave the NHS.UK macros (.jinja files) printing people's words as raw HTML.
+        "autoescape": True,
         "undefined": ChainableUndefined,
         "trim_blocks": True,
         "lstrip_blocks": True,
