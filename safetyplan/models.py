@@ -12,16 +12,22 @@ from safetyplan.accounts.models import (
 from safetyplan.audit.models import AuditChainHead, AuditEvent
 from safetyplan.crypto.models import DataKey
 from safetyplan.people.models import CaseloadEntry, Person
+from safetyplan.plans.models import CrisisContact, Plan, PlanDraft, PlanRevision, Suggestion
 
 __all__ = [
     "AuditChainHead",
     "AuditEvent",
     "CaseloadEntry",
+    "CrisisContact",
     "DataKey",
     "Person",
+    "Plan",
+    "PlanDraft",
+    "PlanRevision",
     "RecoveryCode",
     "SetPasswordToken",
     "SignInFailure",
+    "Suggestion",
     "Team",
     "TeamMembership",
     "User",

@@ -78,7 +78,35 @@ def create_account(
 def get_user(account: Account) -> User:
     from safetyplan.db import session
 
-    session.expire_all()
-    user = session.get(User, account.id)
+    user = session.get(User, account.id, populate_existing=True)
     assert user is not None
     return user
+
+
+def write_plan(person: Person, clinician: Account, words: str = "Walk by the river", **changes: object) -> int:
+    """A plan revision written by ``clinician`` with the person; returns its number."""
+    from datetime import timedelta
+
+    from safetyplan.plans import services as plans
+
+    with transaction():
+        user = get_user(clinician)
+        revision = plans.save_revision(
+            by=user,
+            person_id=person.id,
+            base_number=plans.current_number(person.id),
+            revision=plans.RevisionInput(
+                content={
+                    "reasons": {"items": [words]},
+                    "people_to_ask": {"contacts": [{"name": "Jo", "relationship": "sister", "phone": "07700 900 123"}]},
+                },
+                **{  # type: ignore[arg-type]
+                    "reason": "first_plan",
+                    "person_took_part": True,
+                    "person_agrees": True,
+                    "next_review_on": date.today() + timedelta(days=28),
+                    **changes,
+                },
+            ),
+        )
+        return revision.number

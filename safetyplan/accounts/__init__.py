@@ -39,10 +39,14 @@ def role_label(role: str) -> str:
 
 #: The header's links for each role: (endpoint, label).
 NAVIGATION = {
-    "clinician": [("people.caseload", _l("Caseload")), ("people.add_person", _l("Add a person"))],
+    "clinician": [
+        ("people.caseload", _l("Caseload")),
+        ("plans.reviews", _l("Reviews due")),
+        ("people.add_person", _l("Add a person")),
+    ],
     "admin": [("admin.users", _l("Accounts")), ("admin.teams", _l("Teams")), ("people.add_person", _l("Add a person"))],
     "auditor": [("audit_trail.overview", _l("Audit trail"))],
-    "person": [("accounts.home", _l("My safety plan"))],
+    "person": [("plans.my_plan", _l("My safety plan"))],
     "carer": [("accounts.home", _l("Home"))],
 }
 

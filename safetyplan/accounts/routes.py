@@ -240,6 +240,8 @@ def home() -> ResponseReturnValue:
         return redirect(url_for("admin.users"))
     if user.role == "auditor":
         return redirect(url_for("audit_trail.overview"))
+    if user.role == "person":
+        return redirect(url_for("plans.my_plan"))
     return render_template(f"accounts/home_{user.role}.html")
 
 

@@ -50,3 +50,35 @@ if (idleSeconds > 0 && warning) {
   });
   schedule();
 }
+
+// Print buttons (hidden until this script runs: they need it).
+for (const button of document.querySelectorAll("[data-print]")) {
+  button.hidden = false;
+  button.addEventListener("click", () => window.print());
+}
+
+// Drafts: keep what is typed in the plan editor on the server, a moment after each change, so that a closed
+// tab, a lost connection or a timeout never loses it. Saving the form itself is still a normal submit.
+const editor = document.querySelector("form[data-autosave]");
+if (editor) {
+  const status = editor.querySelector(".app-autosave-status");
+  let timer;
+  const keep = async () => {
+    const body = new FormData(editor);
+    try {
+      const response = await fetch(editor.dataset.autosave, {
+        method: "POST",
+        body,
+        headers: { "X-CSRFToken": body.get("csrf_token") },
+        credentials: "same-origin",
+      });
+      if (status) status.textContent = response.ok ? status.dataset.savedText : status.dataset.failedText;
+    } catch {
+      if (status) status.textContent = status.dataset.failedText;
+    }
+  };
+  editor.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(keep, 1500);
+  });
+}

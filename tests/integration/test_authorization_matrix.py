@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import create_account, create_person, create_team
+from tests.factories import create_account, create_person, create_team, write_plan
 from tests.pages import PageClient
 
 ROLES = ["anonymous", "clinician", "person", "carer", "auditor", "admin"]
@@ -24,7 +24,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "accounts.second_factor": dict.fromkeys(ROLES, 302),
     "accounts.set_up_app_at_sign_in": dict.fromkeys(ROLES, 302),
     "accounts.set_password": dict.fromkeys(ROLES, 200),
-    "accounts.home": {"anonymous": SIGN_IN, "clinician": 302, "person": 200, "carer": 200, "auditor": 302, "admin": 302},
+    "accounts.home": {"anonymous": SIGN_IN, "clinician": 302, "person": 302, "carer": 200, "auditor": 302, "admin": 302},
     "accounts.account": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 200)},
     "accounts.change_password": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 200)},
     "accounts.change_language": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 200)},
@@ -40,19 +40,51 @@ EXPECTED: dict[str, dict[str, int]] = {
     "people.person:own": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "clinician": 200, "admin": 200},
     "people.person:other": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "clinician": 404, "admin": 200},
     "audit_trail.overview": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "auditor": 200},
+    "plans.reviews": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "clinician": 200},
+    "plans.my_plan": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "person": 200},
+    "plans.suggest": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "person": 200},
 }
+# Pages of one person's plan: the clinicians of their team (and, where the policy lets them, the person).
+for endpoint, person_may in [
+    ("plans.plan", False),
+    ("plans.edit", False),
+    ("plans.declined", False),
+    ("plans.history", True),
+    ("plans.revision", True),
+    ("plans.compare_revisions", True),
+    ("plans.print_plan", True),
+    ("plans.card", True),
+]:
+    own = {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "clinician": 200}
+    other = {**own, "clinician": 404}
+    if person_may:
+        own["person"], other["person"] = 200, 404
+    EXPECTED[f"{endpoint}:own"], EXPECTED[f"{endpoint}:other"] = own, other
 
 #: Routes that only answer POST (checked elsewhere) or serve files (checked in tests/integration/web).
-NOT_PAGES = {"web.static", "web.assets", "web.vendor", "accounts.sign_out", "accounts.keep_alive"}
+NOT_PAGES = {
+    "web.static",
+    "web.assets",
+    "web.vendor",
+    "accounts.sign_out",
+    "accounts.keep_alive",
+    "plans.save_draft",
+    "plans.discard_draft",
+    "plans.restore",
+    "plans.decide",
+}
 
 
 @pytest.fixture
 def world(app):
-    """Two teams: ours (a clinician, a person with their own account) and another (a person with a canary)."""
+    """Two teams: ours (a clinician, a person with their own account and a plan) and another (a person whose
+    name and plan carry a canary)."""
     with app.app_context():
         own_team, other_team = create_team("Own Team"), create_team("Other Team")
         own_person = create_person(own_team, name="Own Person", nhs_number="9990000018")
         other_person = create_person(other_team, name=CANARY, nhs_number="9990000026")
+        write_plan(own_person, create_account("clinician", team=own_team), "Own words")
+        write_plan(other_person, create_account("clinician", team=other_team), f"{CANARY} walks by the sea")
         accounts = {
             "clinician": create_account("clinician", team=own_team),
             "person": create_account("person", person=own_person),
@@ -72,10 +104,11 @@ def url_for_case(app, endpoint, variant, ids):
     from flask import url_for
 
     person_id, team_id = ids[variant or "own"]
-    arguments = {"person_id": person_id, "team_id": team_id}
+    arguments = {"person_id": person_id, "team_id": team_id, "number": 1}
     rule = next(rule for rule in app.url_map.iter_rules() if rule.endpoint == endpoint)
+    query = {"from": 1, "to": 1} if endpoint == "plans.compare_revisions" else {}
     with app.test_request_context():
-        return url_for(endpoint, **{name: arguments[name] for name in rule.arguments})
+        return url_for(endpoint, **{name: arguments[name] for name in rule.arguments}, **query)
 
 
 def test_the_table_covers_every_page(app):

@@ -22,11 +22,14 @@ def attempt(client, email, password="wrong password entirely"):
 
 
 def test_a_person_without_an_app_signs_in_with_a_password(app, client):
+    from tests.factories import create_person, create_team
+
     with app.app_context():
-        account = create_account("person")
+        account = create_account("person", person=create_person(create_team("Sign-in Team")))
     response = client.sign_in(account)
     assert response.headers["Location"] == "/home"
-    assert text_of(client.get_page("/home"), "h1") == "Your safety plan"
+    assert client.get("/home").headers["Location"] == "/my-plan"
+    assert text_of(client.get_page("/my-plan"), "h1") == "Your safety plan"
 
 
 def test_staff_sign_in_needs_the_code_from_their_app(app, client):

@@ -1,0 +1,398 @@
+"""Plan pages: the clinician's view and editor, history and comparison, print and pocket card, the person's own
+plan and suggestions, reviews due, and the crisis contacts every plan lists."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+
+from safetyplan.accounts.models import User
+from safetyplan.plans import services
+from safetyplan.plans.content import compare, lines_of, section_content
+from safetyplan.plans.forms import (
+    DecisionForm,
+    DeclinedForm,
+    MeetingForm,
+    RestoreForm,
+    SuggestionForm,
+    content_from_form,
+    form_data,
+    plan_form_class,
+)
+from safetyplan.plans.sections import CURRENT_VERSION, REASONS, sections
+from safetyplan.web.access import signed_in
+from safetyplan.web.forms import redisplays_on_refused_token
+
+bp = Blueprint("plans", __name__)
+
+PLAN_ERRORS = {
+    "review_date_past": _l("Enter a review date in the future"),
+    "reason": _l("Select why the plan is being written or reviewed"),
+}
+
+
+def _me() -> User:
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+def _view(person_id: uuid.UUID, action: str = "plan.viewed") -> services.PlanView:
+    try:
+        return services.view_plan(by=_me(), person_id=person_id, action=action)
+    except services.PlanNotFound:
+        abort(404)
+
+
+def _plan_context(view: services.PlanView) -> dict[str, object]:
+    """What the plan component needs to show a revision: its sections, the contacts every plan lists."""
+    return {
+        "person": view.person,
+        "revision": view.current,
+        "crisis_contacts": services.crisis_contacts(),
+        "team_phones": services.team_phones(view.person.id),
+    }
+
+
+@bp.get("/people/<uuid:person_id>/plan")
+@signed_in("clinician")
+def plan(person_id: uuid.UUID) -> str:
+    """The person's current plan, suggestions waiting, and what to do next."""
+    view = _view(person_id)
+    waiting = services.suggestions(by=_me(), person_id=person_id, status="waiting")
+    return render_template(
+        "plans/plan.html",
+        **_plan_context(view),
+        plan=view.plan,
+        waiting=waiting,
+        decision_forms={s.id: DecisionForm(prefix=f"s{s.id.hex[:8]}", formdata=None) for s in waiting},
+        has_draft=services.draft_for(by=_me(), person_id=person_id) is not None,
+    )
+
+
+def _editor(
+    view: services.PlanView, form: MeetingForm, *, conflict: object = None, status: int = 200, draft_at: object = None
+) -> ResponseReturnValue:
+    return (
+        render_template(
+            "plans/edit.html",
+            person=view.person,
+            form=form,
+            sections=sections(CURRENT_VERSION),
+            current=view.current,
+            conflict=conflict,
+            draft_at=draft_at,
+            crisis_contacts=services.crisis_contacts(),
+            team_phones=services.team_phones(view.person.id),
+        ),
+        status,
+    )
+
+
+@bp.route("/people/<uuid:person_id>/plan/edit", methods=["GET", "POST"])
+@signed_in("clinician")
+@redisplays_on_refused_token
+def edit(person_id: uuid.UUID) -> ResponseReturnValue:
+    """Write or review the plan with the person. Drafts keep what is typed; a save never overwrites another."""
+    me = _me()
+    view = _view(person_id, action="plan.editor_opened")
+    form_class = plan_form_class(CURRENT_VERSION)
+    draft = services.draft_for(by=me, person_id=person_id)
+    if request.method == "GET":
+        if draft is not None:
+            form = form_class(formdata=MultiDict(draft.fields or {}))
+            form.base_number.data = str(draft.base_number)
+            return _editor(view, form, draft_at=draft.updated_at)
+        starting = form_data(view.current.content if view.current else None)
+        form = form_class(data={**starting, "reason": request.args.get("reason") or ("scheduled_review" if view.current else "first_plan")})
+        form.base_number.data = str(view.number)
+        return _editor(view, form)
+
+    form = form_class()
+    if not form.validate_on_submit():
+        return _editor(view, form)
+    content, own_words = content_from_form(form)
+    try:
+        base = int(form.base_number.data or 0)
+        services.save_revision(
+            by=me,
+            person_id=person_id,
+            base_number=base,
+            revision=services.RevisionInput(
+                content=content,
+                own_words=own_words,
+                reason=form.reason.data or "",
+                person_took_part=bool(form.person_took_part.data),
+                carer_took_part=bool(form.carer_took_part.data),
+                advocate_took_part=bool(form.advocate_took_part.data),
+                participants=form.participants(),
+                person_agrees=form.agrees(),
+                disagreement=form.disagreement.data,
+                next_review_on=form.next_review_on.data,
+            ),
+        )
+    except services.Conflict as conflict:
+        # Their text and ours, side by side; ours stays in the form, now based on their revision.
+        form.base_number.data = str(conflict.current.number)
+        services.save_draft(by=me, person_id=person_id, base_number=conflict.current.number, fields=_typed())
+        return _editor(view, form, conflict=_conflict_view(conflict.current, content), status=409)
+    except services.PlanError as error:
+        form.next_review_on.errors.append(str(PLAN_ERRORS.get(error.code, error.code)))
+        return _editor(view, form)
+    except ValueError:
+        abort(400)
+    flash(_("Plan saved."))
+    return redirect(url_for("plans.plan", person_id=person_id))
+
+
+def _typed() -> dict[str, str]:
+    return {key: value for key, value in request.form.items() if key != "csrf_token"}
+
+
+def _conflict_view(theirs: object, ours: dict[str, object]) -> dict[str, object]:
+    """For each section where the saved text and the typed text differ: the saved lines, to show beside ours."""
+    assert hasattr(theirs, "content")
+    differing = {}
+    for part in sections(CURRENT_VERSION):
+        saved = section_content(theirs.content, part)  # type: ignore[attr-defined]
+        typed = section_content(ours, part)  # type: ignore[arg-type]
+        if lines_of(saved, part) != lines_of(typed, part):
+            differing[part.key] = lines_of(saved, part)
+    return {"revision": theirs, "sections": differing}
+
+
+@bp.post("/people/<uuid:person_id>/plan/draft")
+@signed_in("clinician")
+def save_draft(person_id: uuid.UUID) -> Response:
+    """Called as the clinician types: keeps the form, sealed, so that nothing is lost."""
+    try:
+        base = int(request.form.get("base_number") or 0)
+        services.save_draft(by=_me(), person_id=person_id, base_number=base, fields=_typed())
+    except services.PlanNotFound:
+        abort(404)
+    except ValueError:
+        abort(400)
+    return Response(status=204)
+
+
+@bp.post("/people/<uuid:person_id>/plan/draft/discard")
+@signed_in("clinician")
+def discard_draft(person_id: uuid.UUID) -> ResponseReturnValue:
+    try:
+        services.discard_draft(by=_me(), person_id=person_id)
+    except services.PlanNotFound:
+        abort(404)
+    flash(_("Your unsaved changes were discarded."))
+    return redirect(url_for("plans.edit", person_id=person_id))
+
+
+@bp.route("/people/<uuid:person_id>/plan/declined", methods=["GET", "POST"])
+@signed_in("clinician")
+@redisplays_on_refused_token
+def declined(person_id: uuid.UUID) -> ResponseReturnValue:
+    """Record that a plan was offered and the person did not want one now."""
+    view = _view(person_id, action="plan.editor_opened")
+    form = DeclinedForm()
+    if request.method == "GET":
+        form.base_number.data = str(view.number)
+    if form.validate_on_submit():
+        try:
+            services.save_revision(
+                by=_me(),
+                person_id=person_id,
+                base_number=int(form.base_number.data or 0),
+                revision=services.RevisionInput(
+                    content=view.current.content if view.current else {},
+                    reason="scheduled_review" if view.current else "first_plan",
+                    person_took_part=True,
+                    participants={"note": (form.note.data or "").strip()} if (form.note.data or "").strip() else {},
+                    next_review_on=form.next_review_on.data,
+                    declined=True,
+                ),
+            )
+        except services.Conflict:
+            form.form_errors.append(_("Someone else saved this plan a moment ago. Check it, then record this again."))
+            form.base_number.data = str(_view(person_id).number)
+        except services.PlanError as error:
+            form.next_review_on.errors.append(str(PLAN_ERRORS.get(error.code, error.code)))
+        else:
+            flash(_("Recorded that a plan was offered and declined."))
+            return redirect(url_for("plans.plan", person_id=person_id))
+    return render_template("plans/declined.html", person=view.person, form=form)
+
+
+@bp.get("/people/<uuid:person_id>/plan/history")
+@signed_in("clinician", "person")
+def history(person_id: uuid.UUID) -> str:
+    """Every revision: who saved it, when, why, who took part; pick two to compare."""
+    try:
+        person, revisions = services.history(by=_me(), person_id=person_id)
+    except services.PlanNotFound:
+        abort(404)
+    return render_template("plans/history.html", person=person, revisions=revisions, reasons=REASONS)
+
+
+@bp.get("/people/<uuid:person_id>/plan/revisions/<int:number>")
+@signed_in("clinician", "person")
+def revision(person_id: uuid.UUID, number: int) -> str:
+    """One revision in full, with the sections it was written with."""
+    try:
+        person, found = services.get_revision(by=_me(), person_id=person_id, number=number)
+    except services.PlanNotFound:
+        abort(404)
+    newest = services.current_number(person_id)
+    return render_template(
+        "plans/revision.html",
+        person=person,
+        revision=found,
+        current_number=newest,
+        reasons=REASONS,
+        crisis_contacts=services.crisis_contacts(),
+        team_phones=services.team_phones(person_id),
+        restore_form=RestoreForm(formdata=None, base_number=newest),
+    )
+
+
+@bp.get("/people/<uuid:person_id>/plan/compare")
+@signed_in("clinician", "person")
+def compare_revisions(person_id: uuid.UUID) -> str:
+    """Two revisions side by side, section by section, word by word."""
+    try:
+        first, second = int(request.args.get("from", "")), int(request.args.get("to", ""))
+    except ValueError:
+        abort(404)
+    first, second = min(first, second), max(first, second)
+    try:
+        person, before = services.get_revision(by=_me(), person_id=person_id, number=first, action="plan.compared")
+        _person, after = services.get_revision(by=_me(), person_id=person_id, number=second, action="plan.compared")
+    except services.PlanNotFound:
+        abort(404)
+    differences = compare(before.content, before.sections_version, after.content, after.sections_version)
+    return render_template("plans/compare.html", person=person, before=before, after=after, differences=differences)
+
+
+@bp.post("/people/<uuid:person_id>/plan/revisions/<int:number>/restore")
+@signed_in("clinician")
+def restore(person_id: uuid.UUID, number: int) -> ResponseReturnValue:
+    """Make a new revision from an earlier one; nothing in the history is lost."""
+    form = RestoreForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        saved = services.restore(by=_me(), person_id=person_id, number=number, base_number=form.base_number.data or 0)
+    except services.PlanNotFound:
+        abort(404)
+    except services.Conflict:
+        flash(_("Someone else saved this plan a moment ago, so nothing was restored. Check the newest revision first."))
+        return redirect(url_for("plans.history", person_id=person_id))
+    flash(_("Revision %(old)d restored as revision %(new)d.", old=number, new=saved.number))
+    return redirect(url_for("plans.plan", person_id=person_id))
+
+
+@bp.post("/suggestions/<uuid:suggestion_id>/decision")
+@signed_in("clinician")
+def decide(suggestion_id: uuid.UUID) -> ResponseReturnValue:
+    """Add the person's suggestion to their plan in their words, or say why not."""
+    found = services.suggestion_or_none(by=_me(), suggestion_id=suggestion_id)
+    if found is None:
+        abort(404)
+    form = DecisionForm(prefix=f"s{suggestion_id.hex[:8]}")
+    if form.validate_on_submit():
+        try:
+            if form.decision.data == "accept":
+                services.accept_suggestion(by=_me(), suggestion_id=suggestion_id)
+                flash(_("Their suggestion was added to the plan, in their words."))
+            else:
+                services.decline_suggestion(by=_me(), suggestion_id=suggestion_id, answer=form.answer.data or "")
+                flash(_("The plan was left as it is. They will see your answer."))
+        except services.PlanError:
+            flash(_("This suggestion was already answered."))
+        except services.PlanNotFound:
+            abort(404)
+        return redirect(url_for("plans.plan", person_id=found.person_id))
+    view = _view(found.person_id)
+    waiting = services.suggestions(by=_me(), person_id=found.person_id, status="waiting")
+    forms = {s.id: (form if s.id == suggestion_id else DecisionForm(prefix=f"s{s.id.hex[:8]}", formdata=None)) for s in waiting}
+    return (
+        render_template("plans/plan.html", **_plan_context(view), plan=view.plan, waiting=waiting, decision_forms=forms, has_draft=False),
+        400,
+    )
+
+
+def _printable(person_id: uuid.UUID, template: str) -> str:
+    view = _view(person_id, action="plan.printed")
+    if view.current is None:
+        abort(404)
+    return render_template(template, **_plan_context(view))
+
+
+@bp.get("/people/<uuid:person_id>/plan/print")
+@signed_in("clinician", "person")
+def print_plan(person_id: uuid.UUID) -> str:
+    """The current plan on one or two A4 pages."""
+    return _printable(person_id, "plans/print.html")
+
+
+@bp.get("/people/<uuid:person_id>/plan/card")
+@signed_in("clinician", "person")
+def card(person_id: uuid.UUID) -> str:
+    """A pocket card: the first steps and the numbers to call, folded to wallet size."""
+    return _printable(person_id, "plans/card.html")
+
+
+# The person's own plan -------------------------------------------------------------------------------------------
+
+
+def _own_person_id() -> uuid.UUID:
+    me = _me()
+    if me.person_id is None:
+        abort(404)
+    return me.person_id
+
+
+@bp.get("/my-plan")
+@signed_in("person")
+def my_plan() -> str:
+    """The person's current plan, in their language, with their suggestions and the answers to them."""
+    person_id = _own_person_id()
+    view = _view(person_id)
+    return render_template(
+        "plans/my_plan.html",
+        **_plan_context(view),
+        plan=view.plan,
+        suggestions=services.suggestions(by=_me(), person_id=person_id),
+    )
+
+
+@bp.route("/my-plan/suggest", methods=["GET", "POST"])
+@signed_in("person")
+@redisplays_on_refused_token
+def suggest() -> ResponseReturnValue:
+    """Suggest a change in your own words; your care team adds it or tells you why not."""
+    person_id = _own_person_id()
+    view = _view(person_id, action="plan.viewed")
+    if view.current is None:
+        abort(404)
+    form = SuggestionForm(version=view.current.sections_version, section=request.args.get("section"))
+    if form.validate_on_submit():
+        try:
+            services.suggest(by=_me(), section_key=form.section.data or "", text=form.text.data or "")
+        except (services.PlanError, KeyError):
+            abort(400)
+        flash(_("Thank you. Your care team will see your suggestion and answer it."))
+        return redirect(url_for("plans.my_plan"))
+    return render_template("plans/suggest.html", form=form)
+
+
+# Reviews ---------------------------------------------------------------------------------------------------------
+
+
+@bp.get("/reviews")
+@signed_in("clinician")
+def reviews() -> str:
+    """People on the clinician's teams by review date: overdue first. Dates only, never a judgement of the person."""
+    return render_template("plans/reviews.html", rows=services.reviews_due(by=_me()))

@@ -1,0 +1,491 @@
+"""Safety plans: reading, saving revisions without ever overwriting someone else's, drafts, suggestions, reviews.
+
+Who may reach a plan: the clinicians of a team whose caseload holds the person, and the person themself
+(carers see shared sections through sharing/; admins and auditors never read plan content). Every read and
+change is audited in its own transaction; out of reach looks like not there.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import delete, select, update
+
+from safetyplan.accounts.models import Team, TeamMembership, User
+from safetyplan.audit import record
+from safetyplan.db import session, utcnow
+from safetyplan.people.models import CaseloadEntry, Person
+from safetyplan.people.services import grounds_for
+from safetyplan.plans.content import Content, is_empty, same, section_content
+from safetyplan.plans.models import CrisisContact, Plan, PlanDraft, PlanRevision, Suggestion
+from safetyplan.plans.sections import CURRENT_VERSION, REASONS, section, sections
+
+
+class PlanNotFound(Exception):
+    """No such plan or person, or none this user may reach."""
+
+
+class PlanError(Exception):
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+class Conflict(Exception):
+    """Someone else saved since this edit began; ``current`` is their revision. Nothing was saved."""
+
+    def __init__(self, current: PlanRevision) -> None:
+        super().__init__("conflict")
+        self.current = current
+
+
+def _grounds(by: User, person_id: uuid.UUID) -> str | None:
+    if by.role not in ("clinician", "person"):
+        return None  # admins and auditors never read plan content
+    return grounds_for(by, person_id)
+
+
+def _reach(by: User, person_id: uuid.UUID, action: str) -> tuple[str, Person]:
+    grounds = _grounds(by, person_id)
+    person = session.get(Person, person_id) if grounds else None
+    if person is None or grounds is None:
+        record(action, actor_id=by.id, actor_role=by.role, grounds="none", outcome="denied", person_id=person_id)
+        raise PlanNotFound()
+    return grounds, person
+
+
+def _plan_of(person_id: uuid.UUID, *, lock: bool = False) -> Plan | None:
+    query = select(Plan).where(Plan.person_id == person_id)
+    return session.scalars(query.with_for_update() if lock else query).one_or_none()
+
+
+def _revision(plan: Plan | None, number: int) -> PlanRevision | None:
+    if plan is None or number < 1:
+        return None
+    return session.scalars(
+        select(PlanRevision).where(PlanRevision.plan_id == plan.id, PlanRevision.number == number)
+    ).one_or_none()
+
+
+@dataclass(frozen=True)
+class PlanView:
+    person: Person
+    plan: Plan | None
+    current: PlanRevision | None
+
+    @property
+    def number(self) -> int:
+        return self.plan.current_number if self.plan else 0
+
+
+def view_plan(*, by: User, person_id: uuid.UUID, action: str = "plan.viewed") -> PlanView:
+    """The person's plan and its newest revision (if any), for someone who may read it; audited."""
+    grounds, person = _reach(by, person_id, action)
+    plan = _plan_of(person_id)
+    current = _revision(plan, plan.current_number) if plan else None
+    record(
+        action,
+        actor_id=by.id,
+        actor_role=by.role,
+        grounds=grounds,
+        person_id=person_id,
+        plan_id=plan.id if plan else None,
+        revision_id=current.id if current else None,
+    )
+    return PlanView(person, plan, current)
+
+
+def history(*, by: User, person_id: uuid.UUID) -> tuple[Person, list[PlanRevision]]:
+    """Every revision, newest first."""
+    grounds, person = _reach(by, person_id, "plan.history_viewed")
+    plan = _plan_of(person_id)
+    revisions = (
+        list(session.scalars(select(PlanRevision).where(PlanRevision.plan_id == plan.id).order_by(PlanRevision.number.desc())))
+        if plan
+        else []
+    )
+    record(
+        "plan.history_viewed",
+        actor_id=by.id,
+        actor_role=by.role,
+        grounds=grounds,
+        person_id=person_id,
+        plan_id=plan.id if plan else None,
+    )
+    return person, revisions
+
+
+def get_revision(*, by: User, person_id: uuid.UUID, number: int, action: str = "plan.revision_viewed") -> tuple[Person, PlanRevision]:
+    grounds, person = _reach(by, person_id, action)
+    found = _revision(_plan_of(person_id), number)
+    if found is None:
+        raise PlanNotFound()
+    record(action, actor_id=by.id, actor_role=by.role, grounds=grounds, person_id=person_id, plan_id=found.plan_id, revision_id=found.id)
+    return person, found
+
+
+@dataclass
+class RevisionInput:
+    """What a clinician saves: the sections and the record of the conversation."""
+
+    content: Content
+    reason: str
+    person_took_part: bool
+    carer_took_part: bool = False
+    advocate_took_part: bool = False
+    participants: dict[str, str] = field(default_factory=dict)
+    person_agrees: bool | None = None
+    disagreement: str | None = None
+    next_review_on: date | None = None
+    own_words: set[str] = field(default_factory=set)
+    declined: bool = False
+
+
+def _attributed(new: Content, previous: Content | None, version: int, *, author_role: str, own_words: set[str]) -> Content:
+    """Keep who wrote each section: a changed section is the author's (in the person's own words when marked);
+    an unchanged one keeps its earlier attribution, so nothing the person wrote is re-labelled silently."""
+    result: Content = {}
+    for part in sections(version):
+        fresh = section_content(new, part)
+        old = section_content(previous, part) if previous else None
+        if old is not None and same(old, fresh, part):
+            fresh["by"], fresh["own_words"] = old.get("by", author_role), bool(old.get("own_words"))
+        else:
+            fresh["by"] = author_role
+            fresh["own_words"] = author_role == "person" or part.key in own_words
+        result[part.key] = fresh
+    return result
+
+
+def _append(
+    *, by: User, plan: Plan, base_number: int, content: Content, reason: str, values: dict[str, Any]
+) -> PlanRevision:
+    """Add revision base_number + 1, or raise Conflict if the plan moved on. The one way a revision is written."""
+    moved = session.execute(
+        update(Plan)
+        .where(Plan.id == plan.id, Plan.current_number == base_number)
+        .values(current_number=base_number + 1, next_review_on=values.get("next_review_on"), declined=values.get("declined", False))
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:
+        session.expire(plan)
+        raise Conflict(_revision(plan, plan.current_number))  # type: ignore[arg-type]
+    revision = PlanRevision(
+        plan_id=plan.id,
+        person_id=plan.person_id,
+        number=base_number + 1,
+        created_at=utcnow(),
+        author_id=by.id,
+        author_role=by.role,
+        reason=reason,
+        sections_version=CURRENT_VERSION,
+        content=content,
+        **values,
+    )
+    session.add(revision)
+    session.flush()
+    session.expire(plan)
+    return revision
+
+
+def save_revision(*, by: User, person_id: uuid.UUID, base_number: int, revision: RevisionInput) -> PlanRevision:
+    """Save a new revision written by a clinician with the person. Raises Conflict if someone saved since
+    ``base_number``; PlanError for a reason or date that is not allowed; PlanNotFound if out of reach."""
+    if by.role != "clinician":
+        raise PlanError("not_allowed")
+    grounds, _person = _reach(by, person_id, "plan.revised")
+    if revision.reason not in REASONS or revision.reason in ("suggestion_accepted", "restored"):
+        raise PlanError("reason")
+    if revision.next_review_on is not None and revision.next_review_on <= date.today():
+        raise PlanError("review_date_past")
+    plan = _plan_of(person_id, lock=True)
+    if plan is None:
+        plan = Plan(person_id=person_id, created_at=utcnow(), current_number=0)
+        session.add(plan)
+        session.flush()
+    previous = _revision(plan, base_number)
+    content = _attributed(
+        revision.content, previous.content if previous else None, CURRENT_VERSION, author_role="clinician", own_words=revision.own_words
+    )
+    saved = _append(
+        by=by,
+        plan=plan,
+        base_number=base_number,
+        content=content,
+        reason=revision.reason,
+        values={
+            "declined": revision.declined,
+            "person_took_part": revision.person_took_part,
+            "carer_took_part": revision.carer_took_part,
+            "advocate_took_part": revision.advocate_took_part,
+            "participants": revision.participants,
+            "person_agrees": revision.person_agrees,
+            "disagreement": (revision.disagreement or "").strip() or None,
+            "next_review_on": revision.next_review_on,
+        },
+    )
+    session.execute(delete(PlanDraft).where(PlanDraft.person_id == person_id, PlanDraft.user_id == by.id))
+    record(
+        "plan.declined" if revision.declined else "plan.revised",
+        actor_id=by.id,
+        actor_role=by.role,
+        grounds=grounds,
+        person_id=person_id,
+        plan_id=plan.id,
+        revision_id=saved.id,
+    )
+    return saved
+
+
+def restore(*, by: User, person_id: uuid.UUID, number: int, base_number: int) -> PlanRevision:
+    """Make a new revision with the sections of revision ``number``; the history keeps everything."""
+    if by.role != "clinician":
+        raise PlanError("not_allowed")
+    grounds, _person = _reach(by, person_id, "plan.restored")
+    plan = _plan_of(person_id, lock=True)
+    old = _revision(plan, number)
+    if plan is None or old is None:
+        raise PlanNotFound()
+    current = _revision(plan, plan.current_number)
+    saved = _append(
+        by=by,
+        plan=plan,
+        base_number=base_number,
+        content=old.content,
+        reason="restored",
+        values={
+            "restored_from": number,
+            "person_took_part": False,
+            "participants": {},
+            "person_agrees": None,
+            "next_review_on": current.next_review_on if current else None,
+        },
+    )
+    record("plan.restored", actor_id=by.id, actor_role=by.role, grounds=grounds, person_id=person_id, plan_id=plan.id, revision_id=saved.id)
+    return saved
+
+
+# Drafts ------------------------------------------------------------------------------------------------------
+
+
+def save_draft(*, by: User, person_id: uuid.UUID, base_number: int, fields: dict[str, str]) -> None:
+    """Keep what this user has typed so far (sealed), so that nothing is lost to a closed tab or a timeout."""
+    grounds, _person = _reach(by, person_id, "plan.draft_saved")
+    draft = session.scalars(
+        select(PlanDraft).where(PlanDraft.person_id == person_id, PlanDraft.user_id == by.id)
+    ).one_or_none()
+    if draft is None:
+        draft = PlanDraft(person_id=person_id, user_id=by.id, base_number=base_number, updated_at=utcnow())
+        session.add(draft)
+    draft.base_number = base_number
+    draft.updated_at = utcnow()
+    draft.fields = fields
+    record("plan.draft_saved", actor_id=by.id, actor_role=by.role, grounds=grounds, person_id=person_id)
+
+
+def draft_for(*, by: User, person_id: uuid.UUID) -> PlanDraft | None:
+    """This user's unsaved draft of the person's plan (the caller has already checked access)."""
+    return session.scalars(
+        select(PlanDraft).where(PlanDraft.person_id == person_id, PlanDraft.user_id == by.id)
+    ).one_or_none()
+
+
+def discard_draft(*, by: User, person_id: uuid.UUID) -> None:
+    grounds, _person = _reach(by, person_id, "plan.draft_discarded")
+    session.execute(delete(PlanDraft).where(PlanDraft.person_id == person_id, PlanDraft.user_id == by.id))
+    record("plan.draft_discarded", actor_id=by.id, actor_role=by.role, grounds=grounds, person_id=person_id)
+
+
+# Suggestions ---------------------------------------------------------------------------------------------------
+
+
+def suggest(*, by: User, section_key: str, text: str) -> Suggestion:
+    """The person suggests a change to their own plan, in their own words."""
+    if by.role != "person" or by.person_id is None:
+        raise PlanError("not_allowed")
+    section(section_key)  # raises KeyError for a section that does not exist
+    grounds, _person = _reach(by, by.person_id, "plan.suggestion_made")
+    plan = _plan_of(by.person_id)
+    if plan is None or plan.current_number == 0:
+        raise PlanError("no_plan")
+    suggestion = Suggestion(
+        plan_id=plan.id,
+        person_id=by.person_id,
+        author_id=by.id,
+        author_role=by.role,
+        section_key=section_key,
+        base_number=plan.current_number,
+        created_at=utcnow(),
+        status="waiting",
+        text=text.strip(),
+    )
+    session.add(suggestion)
+    session.flush()
+    record("plan.suggestion_made", actor_id=by.id, actor_role=by.role, grounds=grounds, person_id=by.person_id, plan_id=plan.id, section=section_key)
+    return suggestion
+
+
+def suggestions(*, by: User, person_id: uuid.UUID, status: str | None = None) -> list[Suggestion]:
+    """The person's suggestions, newest first (the caller has already checked access to the plan)."""
+    if _grounds(by, person_id) is None:
+        raise PlanNotFound()
+    query = select(Suggestion).where(Suggestion.person_id == person_id).order_by(Suggestion.created_at.desc())
+    if status:
+        query = query.where(Suggestion.status == status)
+    return list(session.scalars(query))
+
+
+def _suggestion(by: User, suggestion_id: uuid.UUID, action: str) -> tuple[str, Suggestion]:
+    found = session.get(Suggestion, suggestion_id)
+    if found is None or by.role != "clinician":
+        raise PlanNotFound()
+    grounds, _person = _reach(by, found.person_id, action)
+    if found.status != "waiting":
+        raise PlanError("already_decided")
+    return grounds, found
+
+
+def accept_suggestion(*, by: User, suggestion_id: uuid.UUID) -> PlanRevision:
+    """Add the person's words, as they wrote them, to the section they chose: a new revision in their words."""
+    grounds, found = _suggestion(by, suggestion_id, "plan.suggestion_accepted")
+    plan = _plan_of(found.person_id, lock=True)
+    assert plan is not None
+    current = _revision(plan, plan.current_number)
+    assert current is not None
+    content: Content = dict(current.content)
+    target = section(found.section_key)
+    part = section_content(content, target)
+    if target.kind == "contacts":
+        part["contacts"] = [*part["contacts"], {"name": found.text, "relationship": "", "phone": ""}]
+    elif target.kind == "helps":
+        part["helps"] = [*part["helps"], found.text]
+    else:
+        part["items"] = [*part["items"], found.text]
+    part["by"], part["own_words"] = "person", True
+    content[target.key] = part
+    saved = _append(
+        by=by,
+        plan=plan,
+        base_number=plan.current_number,
+        content=content,
+        reason="suggestion_accepted",
+        values={
+            "person_took_part": True,
+            "participants": current.participants or {},
+            "person_agrees": True,
+            "next_review_on": current.next_review_on,
+        },
+    )
+    found.status, found.decided_by, found.decided_at, found.accepted_number = "accepted", by.id, utcnow(), saved.number
+    record(
+        "plan.suggestion_accepted",
+        actor_id=by.id,
+        actor_role=by.role,
+        grounds=grounds,
+        person_id=found.person_id,
+        plan_id=plan.id,
+        revision_id=saved.id,
+        section=found.section_key,
+    )
+    return saved
+
+
+def decline_suggestion(*, by: User, suggestion_id: uuid.UUID, answer: str) -> None:
+    """Leave the plan as it is, and say why in words the person will read."""
+    grounds, found = _suggestion(by, suggestion_id, "plan.suggestion_declined")
+    found.status, found.decided_by, found.decided_at, found.answer = "declined", by.id, utcnow(), answer.strip()
+    record(
+        "plan.suggestion_declined",
+        actor_id=by.id,
+        actor_role=by.role,
+        grounds=grounds,
+        person_id=found.person_id,
+        plan_id=found.plan_id,
+        section=found.section_key,
+    )
+
+
+# Reviews and contacts ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    person_id: uuid.UUID
+    name: str
+    team: str
+    next_review_on: date | None
+    has_plan: bool
+    declined: bool
+
+    @property
+    def overdue(self) -> bool:
+        return self.next_review_on is not None and self.next_review_on < date.today()
+
+
+def reviews_due(*, by: User) -> list[ReviewRow]:
+    """People on the clinician's teams, by review date: overdue first, then soonest; no date (or no plan) last.
+
+    Only dates decide the order: never anything about the person."""
+    if by.role != "clinician":
+        raise PlanError("not_allowed")
+    memberships = select(TeamMembership.team_id).where(TeamMembership.user_id == by.id)
+    rows = session.execute(
+        select(Person, Team.name, Plan)
+        .join(CaseloadEntry, CaseloadEntry.person_id == Person.id)
+        .join(Team, Team.id == CaseloadEntry.team_id)
+        .outerjoin(Plan, Plan.person_id == Person.id)
+        .where(CaseloadEntry.team_id.in_(memberships))
+        .order_by(Plan.next_review_on.is_(None), Plan.next_review_on)
+    )
+    seen: dict[uuid.UUID, ReviewRow] = {}
+    for person, team_name, plan in rows:
+        if person.id in seen:
+            continue
+        seen[person.id] = ReviewRow(
+            person.id,
+            str(person.name),
+            team_name,
+            plan.next_review_on if plan else None,
+            bool(plan and plan.current_number),
+            bool(plan and plan.declined),
+        )
+    record("plan.reviews_viewed", actor_id=by.id, actor_role=by.role, grounds="role:clinician")
+    return list(seen.values())
+
+
+def crisis_contacts() -> list[CrisisContact]:
+    return list(session.scalars(select(CrisisContact).order_by(CrisisContact.position)))
+
+
+def team_phones(person_id: uuid.UUID) -> list[tuple[str, str]]:
+    """The teams holding the person that have a phone number: (team name, number)."""
+    teams = session.execute(
+        select(Team.name, Team.phone)
+        .join(CaseloadEntry, CaseloadEntry.team_id == Team.id)
+        .where(CaseloadEntry.person_id == person_id, Team.phone.is_not(None))
+        .order_by(Team.name)
+    )
+    return [(name, phone) for name, phone in teams]
+
+
+def has_content(revision: PlanRevision | None) -> bool:
+    if revision is None:
+        return False
+    return any(not is_empty(section_content(revision.content, part)) for part in sections(revision.sections_version))
+
+
+def suggestion_or_none(*, by: User, suggestion_id: uuid.UUID) -> Suggestion | None:
+    """A suggestion, if ``by`` is a clinician who may reach the person's plan."""
+    found = session.get(Suggestion, suggestion_id)
+    if found is None or by.role != "clinician" or _grounds(by, found.person_id) is None:
+        return None
+    return found
+
+
+def current_number(person_id: uuid.UUID) -> int:
+    """The newest revision's number (0 when there is none); for a caller that has already checked access."""
+    plan = _plan_of(person_id)
+    return plan.current_number if plan else 0

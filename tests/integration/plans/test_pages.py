@@ -1,0 +1,231 @@
+"""The plan pages as clinicians and people use them: editing, conflicts, drafts, history, suggestions, print."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from tests.factories import create_account, create_person, write_plan
+from tests.pages import PageClient, check_page, text_of
+
+NEXT = date.today() + timedelta(days=21)
+XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+def editor_data(client, person_id, **changes):
+    """Everything the editor form holds now (as the browser would send it), with changes."""
+    page = client.get_page(f"/people/{person_id}/plan/edit")
+    data = {}
+    for field in page.select("form.app-plan-editor input, form.app-plan-editor textarea"):
+        name = field.get("name")
+        if not name or name == "csrf_token":
+            continue
+        if field.get("type") in ("checkbox", "radio"):
+            if field.has_attr("checked"):
+                data[name] = field["value"]
+            continue
+        data[name] = field.get_text().lstrip("\r\n") if field.name == "textarea" else field.get("value", "")
+    data.update(
+        {
+            "person_took_part": "y",
+            "person_agrees": "yes",
+            "next_review_on[day]": str(NEXT.day),
+            "next_review_on[month]": str(NEXT.month),
+            "next_review_on[year]": str(NEXT.year),
+        }
+    )
+    data.update(changes)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+@pytest.fixture
+def person(app, team):
+    with app.app_context():
+        return create_person(team, name="Rowan Plan-Person", preferred_name="Ro")
+
+
+def test_a_clinician_writes_the_first_plan_with_the_person(clinician_client, person):
+    data = editor_data(
+        clinician_client, person.id,
+        reasons="My dog Biscuit\nSeeing my niece grow up",
+        reasons_own_words="y",
+        **{"people_to_ask-0-name": "Jo", "people_to_ask-0-relationship": "sister", "people_to_ask-0-phone": "07700 900 123"},
+    )
+    assert data["reason"] == "first_plan"
+    response = clinician_client.post_form(f"/people/{person.id}/plan/edit", data, status=302)
+    page = clinician_client.get_page(response.headers["Location"])
+    assert "Plan saved." in text_of(page, ".nhsuk-notification-banner")
+    reasons = page.select_one("#section-reasons")
+    assert [li.get_text() for li in reasons.select("li")] == ["My dog Biscuit", "Seeing my niece grow up"]
+    assert "In my words" in reasons.get_text()
+    assert page.select_one('#section-people_to_ask a[href="tel:07700900123"]').get_text() == "07700 900 123"
+    services = page.select_one("#section-services").get_text(" ", strip=True)
+    assert "Samaritans" in services and "116 123" in services and "Text 85258" in services
+    assert page.select_one('#section-services a[href="sms:85258"]') is not None
+    assert "Revision 1" in text_of(page, ".app-plan-meta")
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"next_review_on[year]": str(date.today().year - 1)}, "Enter a review date in the future"),
+        ({"people_to_ask-0-name": "Jo", "people_to_ask-0-phone": "ring me"}, "Enter a phone number, like 01632 960 001"),
+        ({"person_agrees": "no", "disagreement": ""}, "Write why the person does not agree, in their words"),
+        ({"reasons": "x" * 4001}, "Must be 4000 characters or fewer"),
+        ({"people_to_ask-0-phone": "07700 900 123"}, "Enter who this is"),
+        ({"person_agrees": None}, "Select whether the person agrees with the plan"),
+    ],
+)
+def test_bad_input_is_explained_and_nothing_typed_is_lost(clinician_client, person, changes, message):
+    data = editor_data(clinician_client, person.id, on_my_own="Listen to music", **changes)
+    page = check_page(clinician_client.post_form(f"/people/{person.id}/plan/edit", data).data)
+    assert message in text_of(page, ".nhsuk-error-summary")
+    assert page.select_one("#on_my_own").get_text().lstrip("\r\n") == "Listen to music"
+
+
+def test_a_conflicting_save_shows_both_texts_and_loses_neither(app, clinician_client, person):
+    with app.app_context():
+        colleague = create_account("clinician", team=None)
+    write_plan(person, clinician_client.account, "first words") if False else None
+    clinician_client.post_form(f"/people/{person.id}/plan/edit", editor_data(clinician_client, person.id, reasons="first words"), status=302)
+    mine = editor_data(clinician_client, person.id, reasons="first words\nmy addition")  # based on revision 1
+    # Meanwhile someone else (here: the same team, another tab) saves revision 2.
+    other_tab = editor_data(clinician_client, person.id, reasons="first words\ntheir addition")
+    clinician_client.post_form(f"/people/{person.id}/plan/edit", other_tab, status=302)
+    response = clinician_client.post_form(f"/people/{person.id}/plan/edit", mine, status=409)
+    page = check_page(response.data)
+    assert "Someone else saved this plan while you were writing" in text_of(page, ".nhsuk-card--warning")
+    conflict = page.select_one("#edit-reasons .app-conflict")
+    assert "their addition" in conflict.get_text()
+    assert page.select_one("#reasons").get_text().lstrip("\r\n") == "first words\nmy addition"
+    assert page.select_one("#base_number")["value"] == "2"
+    merged = editor_data(clinician_client, person.id, reasons="first words\nmy addition\ntheir addition", base_number="2")
+    clinician_client.post_form(f"/people/{person.id}/plan/edit", merged, status=302)
+    items = [li.get_text() for li in clinician_client.get_page(f"/people/{person.id}/plan").select("#section-reasons li")]
+    assert items == ["first words", "my addition", "their addition"]
+    assert colleague  # a second clinician account exists but is on no team: conflicts do not depend on who
+
+
+def test_drafts_come_back_after_signing_in_again(app, clinician_client, person):
+    token = clinician_client.csrf_token(f"/people/{person.id}/plan/edit")
+    typed = {"csrf_token": token, "base_number": "0", "reasons": "Typed before the session ended", "reason": "first_plan"}
+    assert clinician_client.client.post(f"/people/{person.id}/plan/draft", data=typed).status_code == 204
+    again = PageClient(app.test_client())  # a new browser session: the old one timed out
+    again._totp_steps = clinician_client._totp_steps
+    again.sign_in(clinician_client.account)
+    page = again.get_page(f"/people/{person.id}/plan/edit")
+    assert page.select_one("#reasons").get_text().lstrip("\r\n") == "Typed before the session ended"
+    assert "We kept what you typed" in text_of(page, ".nhsuk-inset-text")
+    plan_page = again.get_page(f"/people/{person.id}/plan")
+    assert "You have changes to this plan that are not saved yet." in text_of(plan_page, ".nhsuk-inset-text")
+    again.post_form(f"/people/{person.id}/plan/draft/discard", {}, from_url=f"/people/{person.id}/plan/edit", status=302)
+    assert again.get_page(f"/people/{person.id}/plan/edit").select_one("#reasons").get_text().strip() == ""
+
+
+def test_an_expired_csrf_token_keeps_everything_typed_in_the_editor(clinician_client, person):
+    data = editor_data(clinician_client, person.id, reasons="Words I must not lose")
+    data["csrf_token"] = "expired"
+    response = clinician_client.client.post(f"/people/{person.id}/plan/edit", data=data)
+    assert response.status_code == 400
+    page = check_page(response.data)
+    assert page.select_one("#reasons").get_text().lstrip("\r\n") == "Words I must not lose"
+    assert "This page was open for too long" in text_of(page, ".nhsuk-error-summary")
+
+
+def test_history_compare_and_restore(clinician_client, person):
+    for words in ("walk by the river", "walk by the sea"):
+        clinician_client.post_form(f"/people/{person.id}/plan/edit", editor_data(clinician_client, person.id, reasons=words), status=302)
+    history = clinician_client.get_page(f"/people/{person.id}/plan/history")
+    assert [a.get_text() for a in history.select("tbody a")] == ["Revision 2", "Revision 1"]
+    compared = clinician_client.get_page(f"/people/{person.id}/plan/compare?from=1&to=2")
+    assert [d.get_text() for d in compared.select("#compare-reasons ~ * del, del")][:1] == ["river"]
+    assert [i.get_text() for i in compared.select("ins")] == ["sea"]
+    revision_page = f"/people/{person.id}/plan/revisions/1"
+    clinician_client.post_form(f"/people/{person.id}/plan/revisions/1/restore", {"base_number": "2"}, from_url=revision_page, status=302)
+    page = clinician_client.get_page(f"/people/{person.id}/plan")
+    assert "Revision 1 restored as revision 3." in text_of(page, ".nhsuk-notification-banner")
+    assert [li.get_text() for li in page.select("#section-reasons li")] == ["walk by the river"]
+
+
+def test_the_person_reads_their_plan_and_suggests_a_change_which_the_clinician_accepts(app, clinician_client, person):
+    clinician_client.post_form(f"/people/{person.id}/plan/edit", editor_data(clinician_client, person.id, reasons="My dog"), status=302)
+    with app.app_context():
+        own = create_account("person", person=person)
+    person_client = PageClient(app.test_client())
+    person_client.sign_in(own)
+    mine = person_client.get_page("/my-plan")
+    assert [li.get_text() for li in mine.select("#section-reasons li")] == ["My dog"]
+    person_client.post_form("/my-plan/suggest", {"section": "on_my_own", "text": "Bake bread"}, status=302)
+    assert "Waiting for your care team." in text_of(person_client.get_page("/my-plan"), "main")
+
+    plan_page = clinician_client.get_page(f"/people/{person.id}/plan")
+    card = plan_page.select_one(".app-suggestion")
+    assert "Bake bread" in card.get_text()
+    prefix = card.select_one("input[type=radio]")["name"].split("-")[0]
+    clinician_client.post_form(card.select_one("form")["action"], {f"{prefix}-decision": "accept", f"{prefix}-answer": ""}, from_url=f"/people/{person.id}/plan", status=302)
+    mine = person_client.get_page("/my-plan")
+    assert [li.get_text() for li in mine.select("#section-on_my_own li")] == ["Bake bread"]
+    assert "In my words" in mine.select_one("#section-on_my_own").get_text()
+    assert "Added to your plan in revision 2." in text_of(mine, "main")
+
+
+def test_declining_a_suggestion_needs_words_the_person_will_read(app, clinician_client, person):
+    clinician_client.post_form(f"/people/{person.id}/plan/edit", editor_data(clinician_client, person.id, reasons="x"), status=302)
+    with app.app_context():
+        own = create_account("person", person=person)
+    person_client = PageClient(app.test_client())
+    person_client.sign_in(own)
+    person_client.post_form("/my-plan/suggest", {"section": "reasons", "text": "Take it all out"}, status=302)
+    card = clinician_client.get_page(f"/people/{person.id}/plan").select_one(".app-suggestion")
+    prefix = card.select_one("input[type=radio]")["name"].split("-")[0]
+    action = card.select_one("form")["action"]
+    refused = check_page(clinician_client.post_form(action, {f"{prefix}-decision": "decline", f"{prefix}-answer": ""}, from_url=f"/people/{person.id}/plan", status=400).data)
+    assert "Say why, in words the person will read" in text_of(refused, ".nhsuk-error-summary")
+    clinician_client.post_form(action, {f"{prefix}-decision": "decline", f"{prefix}-answer": "Let's talk at your review"}, from_url=f"/people/{person.id}/plan", status=302)
+    assert "Let's talk at your review" in text_of(person_client.get_page("/my-plan"), "main")
+
+
+def test_print_and_pocket_card_show_the_revision_and_the_numbers_in_the_persons_language(clinician_client, person):
+    data = editor_data(
+        clinician_client, person.id, warning_signs="Not sleeping", on_my_own="Cold water on my face",
+        **{"people_to_ask-0-name": "Jo", "people_to_ask-0-phone": "07700 900 123"},
+    )
+    clinician_client.post_form(f"/people/{person.id}/plan/edit", data, status=302)
+    printed = clinician_client.get_page(f"/people/{person.id}/plan/print")
+    assert "Revision 1" in text_of(printed, ".app-print__meta")
+    card = clinician_client.get_page(f"/people/{person.id}/plan/card")
+    text = text_of(card, ".app-card")
+    assert "Not sleeping" in text and "Cold water on my face" in text and "07700 900 123" in text and "116 123" in text
+    welsh = clinician_client.get_page(f"/people/{person.id}/plan/card?lang=cy")
+    assert "Y Samariaid" in text_of(welsh, ".app-card")
+
+
+def test_a_plan_offered_and_declined_is_recorded(clinician_client, person):
+    url = f"/people/{person.id}/plan/declined"
+    clinician_client.post_form(url, {"note": "Not today", "next_review_on[day]": str(NEXT.day), "next_review_on[month]": str(NEXT.month), "next_review_on[year]": str(NEXT.year)}, status=302)
+    page = clinician_client.get_page(f"/people/{person.id}/plan")
+    assert "The last offer of a plan was declined." in text_of(page, ".app-plan-meta")
+    assert "offered and declined" in text_of(clinician_client.get_page(f"/people/{person.id}/plan/history"), "tbody")
+
+
+def test_script_typed_anywhere_is_shown_as_text_in_every_view(app, clinician_client, person):
+    fields = {key: XSS for key in ("reasons", "warning_signs", "on_my_own", "distraction", "safer_surroundings", "how_others_help", "how_others_help_not", "carers_will_do")}
+    data = editor_data(
+        clinician_client, person.id, **fields, person_agrees="no", disagreement=XSS, carer_took_part="y", carer_names=XSS,
+        **{"people_to_ask-0-name": XSS, "people_to_ask-0-relationship": XSS, "services-0-name": XSS},
+    )
+    clinician_client.post_form(f"/people/{person.id}/plan/edit", data, status=302)
+    clinician_client.post_form(f"/people/{person.id}/plan/edit", editor_data(clinician_client, person.id, reasons=XSS + " changed"), status=302)
+    for url in ("plan", "plan/print", "plan/card", "plan/history", "plan/revisions/1", "plan/compare?from=1&to=2"):
+        body = clinician_client.get(f"/people/{person.id}/{url}").get_data(as_text=True)
+        assert "<script>alert" not in body and "<img src=x" not in body, url
+        assert "&lt;script&gt;" in body or url == "plan/history", url
+
+
+def test_the_reviews_page_lists_overdue_first(app, clinician_client, team):
+    with app.app_context():
+        later = create_person(team, name="Later Person")
+        sooner = create_person(team, name="Sooner Person")
+        write_plan(later, clinician_client.account, next_review_on=date.today() + timedelta(days=40))
+        write_plan(sooner, clinician_client.account, next_review_on=date.today() + timedelta(days=2))
+    page = clinician_client.get_page("/reviews")
+    assert [a.get_text() for a in page.select("tbody a")] == ["Sooner Person", "Later Person"]

@@ -1,0 +1,263 @@
+"""Plan services: append-only revisions, agreement, suggestions, restore, comparison, conflicts, reviews."""
+
+import threading
+import uuid
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select, text
+
+from safetyplan.accounts.models import User
+from safetyplan.db import session, transaction
+from safetyplan.plans import services
+from safetyplan.plans.content import compare_section
+from safetyplan.plans.models import PlanRevision
+from safetyplan.plans.sections import section
+from tests.factories import create_account, create_person, create_team, get_user, write_plan
+
+SOON = date.today() + timedelta(days=14)
+
+
+@pytest.fixture
+def setting(app):
+    with app.app_context():
+        team = create_team("Plan Team")
+        person = create_person(team, name="Plan Person")
+        clinician = create_account("clinician", team=team)
+        person_account = create_account("person", person=person)
+    return person, clinician, person_account
+
+
+def revision_input(words, **changes):
+    values = {
+        "content": {"reasons": {"items": words if isinstance(words, list) else [words]}},
+        "reason": "scheduled_review",
+        "person_took_part": True,
+        "person_agrees": True,
+        "next_review_on": SOON,
+    }
+    return services.RevisionInput(**{**values, **changes})
+
+
+def save(clinician, person, base, words, **changes):
+    with transaction():
+        return services.save_revision(by=get_user(clinician), person_id=person.id, base_number=base, revision=revision_input(words, **changes)).number
+
+
+def test_every_save_adds_a_revision_and_never_changes_an_earlier_one(app, setting):
+    person, clinician, _ = setting
+    with app.app_context():
+        assert save(clinician, person, 0, "first words") == 1
+        with transaction():
+            sealed_before = session.execute(text("SELECT content FROM plan_revisions WHERE number = 1")).scalar_one()
+        assert save(clinician, person, 1, "second words") == 2
+        with transaction():
+            sealed_after = session.execute(text("SELECT content FROM plan_revisions WHERE number = 1")).scalar_one()
+            numbers = session.scalars(select(PlanRevision.number).order_by(PlanRevision.number)).all()
+        assert bytes(sealed_before) == bytes(sealed_after)
+        assert numbers == [1, 2]
+        with transaction():
+            _person, first = services.get_revision(by=get_user(clinician), person_id=person.id, number=1)
+            assert first.content["reasons"]["items"] == ["first words"]
+
+
+def test_agreement_participants_and_disagreement_are_recorded(app, setting):
+    person, clinician, _ = setting
+    with app.app_context():
+        save(
+            clinician, person, 0, "words",
+            carer_took_part=True, advocate_took_part=True, participants={"carers": "Jo (sister)", "advocate": "Sam"},
+            person_agrees=False, disagreement="I don't want my mum told",
+        )
+        with transaction():
+            view = services.view_plan(by=get_user(clinician), person_id=person.id)
+            current = view.current
+            assert (current.person_took_part, current.carer_took_part, current.advocate_took_part) == (True, True, True)
+            assert current.person_agrees is False
+            assert current.disagreement == "I don't want my mum told"
+            assert current.participants == {"carers": "Jo (sister)", "advocate": "Sam"}
+            assert view.plan.next_review_on == SOON
+            raw = session.execute(text("SELECT disagreement, participants FROM plan_revisions")).one()
+        assert b"mum" not in bytes(raw[0]) and b"Jo" not in bytes(raw[1])
+
+
+def test_a_review_date_in_the_past_is_refused(app, setting):
+    person, clinician, _ = setting
+    with app.app_context(), pytest.raises(services.PlanError, match="review_date_past"):
+        save(clinician, person, 0, "words", next_review_on=date.today())
+
+
+def test_two_saves_from_the_same_revision_never_silently_overwrite(app, setting):
+    person, clinician, _ = setting
+    with app.app_context():
+        save(clinician, person, 0, "first")
+        save(clinician, person, 1, "mine")
+        with pytest.raises(services.Conflict) as conflict:
+            save(clinician, person, 1, "theirs")
+        assert conflict.value.current.number == 2
+        with transaction():
+            assert services.view_plan(by=get_user(clinician), person_id=person.id).current.content["reasons"]["items"] == ["mine"]
+
+
+@pytest.mark.parametrize("writers", [6])
+def test_many_concurrent_saves_lose_no_update(app, setting, writers):
+    """Each writer adds its own line, starting from what it read; on a conflict it reads again and retries."""
+    person, clinician, _ = setting
+    with app.app_context():
+        save(clinician, person, 0, [])
+    start = threading.Barrier(writers)
+    failures = []
+
+    def writer(number):
+        try:
+            with app.app_context():
+                start.wait()
+                for _attempt in range(50):
+                    with transaction():
+                        user = session.get(User, clinician.id)
+                        view = services.view_plan(by=user, person_id=person.id)
+                        base, lines = view.number, list(view.current.content["reasons"]["items"])
+                    try:
+                        with transaction():
+                            services.save_revision(
+                                by=session.get(User, clinician.id), person_id=person.id, base_number=base,
+                                revision=revision_input([*lines, f"writer {number}"]),
+                            )
+                        return
+                    except services.Conflict:
+                        continue
+                failures.append(f"writer {number} never saved")
+        except Exception as error:  # noqa: BLE001
+            failures.append(repr(error))
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    with app.app_context(), transaction():
+        view = services.view_plan(by=session.get(User, clinician.id), person_id=person.id)
+        assert sorted(view.current.content["reasons"]["items"]) == sorted(f"writer {n}" for n in range(writers))
+        assert view.number == writers + 1
+
+
+def test_restoring_makes_a_new_revision_from_an_old_one(app, setting):
+    person, clinician, _ = setting
+    with app.app_context():
+        save(clinician, person, 0, "original")
+        save(clinician, person, 1, "changed")
+        with transaction():
+            restored = services.restore(by=get_user(clinician), person_id=person.id, number=1, base_number=2)
+            assert (restored.number, restored.reason, restored.restored_from) == (3, "restored", 1)
+            assert restored.content["reasons"]["items"] == ["original"]
+
+
+def test_a_persons_suggestion_is_accepted_in_their_words(app, setting):
+    person, clinician, person_account = setting
+    with app.app_context():
+        save(clinician, person, 0, "first")
+        with transaction():
+            suggestion = services.suggest(by=get_user(person_account), section_key="on_my_own", text="Stroke the cat")
+        with transaction():
+            revision = services.accept_suggestion(by=get_user(clinician), suggestion_id=suggestion.id)
+            part = revision.content["on_my_own"]
+            assert part["items"] == ["Stroke the cat"] and part["by"] == "person" and part["own_words"] is True
+            assert revision.content["reasons"]["items"] == ["first"]
+            assert revision.reason == "suggestion_accepted"
+        with transaction(), pytest.raises(services.PlanError):
+            services.accept_suggestion(by=get_user(clinician), suggestion_id=suggestion.id)
+
+
+def test_a_declined_suggestion_keeps_the_plan_and_tells_the_person_why(app, setting):
+    person, clinician, person_account = setting
+    with app.app_context():
+        save(clinician, person, 0, "first")
+        with transaction():
+            suggestion = services.suggest(by=get_user(person_account), section_key="reasons", text="My dog Biscuit")
+        with transaction():
+            services.decline_suggestion(by=get_user(clinician), suggestion_id=suggestion.id, answer="Let's talk on Monday")
+        with transaction():
+            (mine,) = services.suggestions(by=get_user(person_account), person_id=person.id)
+            assert (mine.status, mine.answer) == ("declined", "Let's talk on Monday")
+            assert services.current_number(person.id) == 1
+
+
+def test_attribution_keeps_the_persons_words_when_a_clinician_changes_another_section(app, setting):
+    person, clinician, person_account = setting
+    with app.app_context():
+        save(clinician, person, 0, "first")
+        with transaction():
+            suggestion = services.suggest(by=get_user(person_account), section_key="on_my_own", text="Music")
+        with transaction():
+            accepted = services.accept_suggestion(by=get_user(clinician), suggestion_id=suggestion.id)
+            content = dict(accepted.content)
+        content["reasons"] = {"items": ["first", "added by the clinician"]}
+        with transaction():
+            later = services.save_revision(
+                by=get_user(clinician), person_id=person.id, base_number=accepted.number,
+                revision=services.RevisionInput(content=content, reason="scheduled_review", person_took_part=False, next_review_on=SOON),
+            )
+            assert later.content["on_my_own"]["by"] == "person" and later.content["on_my_own"]["own_words"] is True
+            assert later.content["reasons"]["by"] == "clinician" and later.content["reasons"]["own_words"] is False
+
+
+def test_word_level_comparison():
+    part = section("reasons")
+    difference = compare_section({"items": ["I walk by the river"]}, {"items": ["I walk by the sea"]}, part)
+    assert [(p.kind, p.text) for p in difference.before] == [("same", "I walk by the "), ("removed", "river")]
+    assert [(p.kind, p.text) for p in difference.after] == [("same", "I walk by the "), ("added", "sea")]
+    assert difference.changed
+    assert not compare_section({"items": ["same"]}, {"items": ["same"]}, part).changed
+
+
+def test_plans_are_out_of_reach_for_other_teams_admins_auditors_and_other_people(app, setting):
+    person, clinician, _ = setting
+    with app.app_context():
+        save(clinician, person, 0, "words")
+        strangers = [
+            create_account("clinician", team=create_team("Elsewhere")),
+            create_account("admin"),
+            create_account("auditor"),
+            create_account("carer"),
+            create_account("person", person=create_person(create_team("Other"), name="Someone Else")),
+        ]
+        for stranger in strangers:
+            with transaction(), pytest.raises(services.PlanNotFound):
+                services.view_plan(by=get_user(stranger), person_id=person.id)
+
+
+def test_reviews_due_are_ordered_by_date_with_overdue_first(app):
+    with app.app_context():
+        team = create_team("Review Team")
+        clinician = create_account("clinician", team=team)
+        names = {"Later": 30, "Sooner": 3, "Overdue": None, "No Plan": None}
+        people = {name: create_person(team, name=name) for name in names}
+        write_plan(people["Later"], clinician, next_review_on=date.today() + timedelta(days=30))
+        write_plan(people["Sooner"], clinician, next_review_on=date.today() + timedelta(days=3))
+        write_plan(people["Overdue"], clinician, next_review_on=date.today() + timedelta(days=1))
+        from sqlalchemy import update
+
+        from safetyplan.plans.models import Plan
+
+        with transaction():  # a date that has passed since it was set
+            session.execute(update(Plan).where(Plan.person_id == people["Overdue"].id).values(next_review_on=date.today() - timedelta(days=2)))
+        with transaction():
+            rows = services.reviews_due(by=get_user(clinician))
+        assert [row.name for row in rows] == ["Overdue", "Sooner", "Later", "No Plan"]
+        assert [row.overdue for row in rows] == [True, False, False, False]
+
+
+def test_an_old_revision_renders_with_the_sections_it_was_written_with(app, setting, monkeypatch):
+    from safetyplan.plans import plan_parts, sections as registry
+
+    person, clinician, _ = setting
+    with app.app_context():
+        save(clinician, person, 0, "words")
+        with transaction():
+            old = services.view_plan(by=get_user(clinician), person_id=person.id).current
+            newer = registry.Section("pets", 10, "Pets", "My pets", "Which pets?", "Ask about pets")
+            monkeypatch.setitem(registry.REGISTRY, 2, (*registry.SECTIONS_V1, newer))
+            assert old.sections_version == 1
+            assert [part.section.key for part in plan_parts(old)] == [s.key for s in registry.SECTIONS_V1]
+            assert uuid.UUID(str(old.id))
