@@ -110,6 +110,91 @@ def seed() -> None:
             secret = pyotp.random_base32()
             accounts.enable_totp(user, secret, pyotp.TOTP(secret).now())
             user.totp_last_step = None  # let the first demo sign-in use the current code
+    session.flush()
+    seed_plans(person_ids)
+
+
+def _user(email: str) -> User:
+    found = accounts.find_user_by_email(email)
+    assert found is not None
+    return found
+
+
+# Fictional plans, in the people's own (made-up) words.
+ALEX_FIRST = {
+    "reasons": {"items": ["My cat, Pickle", "Finishing my art course", "My brother's wedding in the spring"]},
+    "warning_signs": {"items": ["I stop answering messages", "Staying in bed past midday", "Thinking everyone is better off without me"]},
+    "on_my_own": {"items": ["Put on my headphones and play the calm playlist", "Hold an ice cube", "Draw for ten minutes"]},
+    "distraction": {"items": ["The café on the corner", "Walking Pickle round the park", "Texting my cousin Dee about football"]},
+    "people_to_ask": {"contacts": [
+        {"name": "Dee", "relationship": "cousin", "phone": "07700 900 201"},
+        {"name": "Sam", "relationship": "best friend", "phone": "07700 900 202"},
+    ]},
+    "services": {"contacts": [{"name": "GP surgery", "relationship": "Riverside Medical Centre", "phone": "01632 960 300"}]},
+    "safer_surroundings": {"items": ["Dee keeps my spare tablets at hers", "Only a week's supply at home"]},
+    "how_others_help": {
+        "helps": ["Speak quietly and give me space", "Ask me before touching me", "A woman to help with personal care"],
+        "does_not_help": ["Lots of people talking at once", "Being told to calm down"],
+    },
+    "carers_will_do": {"items": ["Dee will call me every Sunday evening"]},
+}
+
+
+def seed_plans(person_ids: dict[str, uuid.UUID]) -> None:
+    """Plans with several revisions, a suggestion waiting, reviews soon and overdue, and an offer declined."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from safetyplan.plans import services as plans
+    from safetyplan.plans.models import Plan
+
+    today = date.today()
+    kai, elin, alex_account = _user(f"clinician@{DOMAIN}"), _user(f"clinician.cy@{DOMAIN}"), _user(f"person@{DOMAIN}")
+
+    def save(by: User, name: str, content: dict, reason: str, review_in: int, **extra: object) -> None:
+        person_id = person_ids[name]
+        plans.save_revision(
+            by=by,
+            person_id=person_id,
+            base_number=plans.current_number(person_id),
+            revision=plans.RevisionInput(
+                content=content, reason=reason, next_review_on=today + timedelta(days=review_in), **extra  # type: ignore[arg-type]
+            ),
+        )
+
+    # Alex: three revisions and a suggestion of their own waiting for their clinician.
+    save(kai, "Alex Demo", ALEX_FIRST, "first_plan", 28, person_took_part=True, person_agrees=True,
+         own_words={"reasons", "warning_signs", "on_my_own", "how_others_help"})
+    second = {**ALEX_FIRST, "on_my_own": {"items": [*ALEX_FIRST["on_my_own"]["items"], "Have a shower and change my clothes"]}}
+    save(kai, "Alex Demo", second, "after_incident", 14, person_took_part=True, carer_took_part=True,
+         participants={"carers": "Dee (cousin)"}, person_agrees=True)
+    third = {**second, "distraction": {"items": [*second["distraction"]["items"], "The library on Saturdays"]}}
+    save(kai, "Alex Demo", third, "scheduled_review", 5, person_took_part=True, person_agrees=False,
+         disagreement="I don't want Dee told everything, only the warning signs.")
+    plans.suggest(by=alex_account, section_key="on_my_own", text="Message the Shout text line if it's late at night")
+
+    # Samira: a plan whose review date has passed.
+    save(kai, "Samira Example", {
+        "reasons": {"items": ["My daughter", "Getting back to swimming"]},
+        "warning_signs": {"items": ["Not eating", "Cancelling plans"]},
+        "on_my_own": {"items": ["Swim, or a hot bath if the pool is shut"]},
+        "people_to_ask": {"contacts": [{"name": "Aunt Ros", "relationship": "aunt", "phone": "07700 900 301"}]},
+    }, "first_plan", 1, person_took_part=True, person_agrees=True)
+    session.execute(
+        update(Plan).where(Plan.person_id == person_ids["Samira Example"]).values(next_review_on=today - timedelta(days=3))
+    )
+
+    # Ffion (Hafan, Welsh-speaking clinician): a plan written in Welsh.
+    save(elin, "Ffion Enghraifft", {
+        "reasons": {"items": ["Fy nain", "Canu yn y côr"]},
+        "on_my_own": {"items": ["Mynd am dro ar y traeth", "Gwrando ar gerddoriaeth"]},
+        "people_to_ask": {"contacts": [{"name": "Nain", "relationship": "nain", "phone": "07700 900 401"}]},
+    }, "first_plan", 21, person_took_part=True, person_agrees=True, own_words={"reasons", "on_my_own"})
+
+    # Robin: offered a plan and declined it for now.
+    save(kai, "Robin Fictional", {}, "first_plan", 10, person_took_part=True, declined=True,
+         participants={"note": "Would like to talk again after his new job starts."})
 
 
 def demo_sign_ins() -> str:

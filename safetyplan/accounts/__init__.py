@@ -44,7 +44,12 @@ NAVIGATION = {
         ("plans.reviews", _l("Reviews due")),
         ("people.add_person", _l("Add a person")),
     ],
-    "admin": [("admin.users", _l("Accounts")), ("admin.teams", _l("Teams")), ("people.add_person", _l("Add a person"))],
+    "admin": [
+        ("admin.users", _l("Accounts")),
+        ("admin.teams", _l("Teams")),
+        ("plans.crisis_contacts", _l("Crisis contacts")),
+        ("people.add_person", _l("Add a person")),
+    ],
     "auditor": [("audit_trail.overview", _l("Audit trail"))],
     "person": [("plans.my_plan", _l("My safety plan"))],
     "carer": [("accounts.home", _l("Home"))],

@@ -30,8 +30,11 @@ PERSON_ERRORS = {
 def caseload() -> str:
     """The people on the clinician's teams, by name; search by name or NHS number."""
     search = request.args.get("q", "")[:100]
-    rows = services.caseload(by=current_user._get_current_object(), search=search)
-    return render_template("people/caseload.html", rows=rows, search=search)
+    sort = request.args.get("sort", "name")
+    if sort not in services.SORTS:
+        sort = "name"
+    rows = services.caseload(by=current_user._get_current_object(), search=search, sort=sort)
+    return render_template("people/caseload.html", rows=rows, search=search, sort=sort)
 
 
 @bp.route("/people/new", methods=["GET", "POST"])

@@ -165,34 +165,41 @@ class CaseloadRow:
     nhs_number: str | None
     date_of_birth: date | None
     teams: tuple[str, ...]
+    next_review_on: date | None = None
 
 
-SORTS = ("name",)
+#: The only orders a caseload can have: by name, or by when each plan is next due for review.
+SORTS = ("name", "review")
 
 
 def caseload(*, by: User, search: str = "", sort: str = "name") -> list[CaseloadRow]:
-    """The people on the clinician's teams' caseloads, ordered by name, optionally searched.
+    """The people on the clinician's teams' caseloads, by name or by next review date, optionally searched.
 
     A search of 10 digits (spaces allowed) finds an NHS number exactly, through its blind index; anything else
     matches the name or preferred name. Names are sealed, so matching and ordering happen here, after decryption.
     """
     if by.role != "clinician":
         raise PersonError("not_allowed")
+    if sort not in SORTS:
+        raise PersonError("sort")
+    from safetyplan.plans.models import Plan
+
     memberships = select(TeamMembership.team_id).where(TeamMembership.user_id == by.id)
     query = (
-        select(Person, Team.name, Team.id)
+        select(Person, Team.name, Team.id, Plan.next_review_on)
         .join(CaseloadEntry, CaseloadEntry.person_id == Person.id)
         .join(Team, Team.id == CaseloadEntry.team_id)
+        .outerjoin(Plan, Plan.person_id == Person.id)
         .where(CaseloadEntry.team_id.in_(memberships))
     )
     search = search.strip()
     digits = normalise_nhs_number(search) if search else None
     if digits:
         query = query.where(Person.nhs_number_index == nhs_number_index(digits))
-    people: dict[uuid.UUID, tuple[Person, list[str]]] = {}
+    people: dict[uuid.UUID, tuple[Person, list[str], date | None]] = {}
     team_ids: set[uuid.UUID] = set()
-    for person, team_name, team_id in session.execute(query):
-        people.setdefault(person.id, (person, []))[1].append(team_name)
+    for person, team_name, team_id, review_on in session.execute(query):
+        people.setdefault(person.id, (person, [], review_on))[1].append(team_name)
         team_ids.add(team_id)
     rows = [
         CaseloadRow(
@@ -202,13 +209,16 @@ def caseload(*, by: User, search: str = "", sort: str = "name") -> list[Caseload
             nhs_number=format_nhs_number(person.nhs_number) if person.nhs_number else None,
             date_of_birth=person.date_of_birth,
             teams=tuple(sorted(teams)),
+            next_review_on=review_on,
         )
-        for person, teams in people.values()
+        for person, teams, review_on in people.values()
     ]
     if search and not digits:
         wanted = search.casefold()
         rows = [row for row in rows if wanted in row.name.casefold() or wanted in (row.preferred_name or "").casefold()]
     rows.sort(key=lambda row: (row.name.casefold(), str(row.person_id)))
+    if sort == "review":  # soonest (or most overdue) first; no date last; by name within a date
+        rows.sort(key=lambda row: (row.next_review_on is None, row.next_review_on or date.max))
     for team_id in sorted(team_ids) or [None]:
         record("caseload.viewed", actor_id=by.id, actor_role=by.role, grounds=f"team:{team_id}" if team_id else "none", team_id=team_id)
     return rows

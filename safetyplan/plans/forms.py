@@ -187,3 +187,19 @@ class DecisionForm(BaseForm):
 
 class RestoreForm(BaseForm):
     base_number = IntegerField(validators=[InputRequired()])
+
+
+class CrisisContactForm(BaseForm):
+    name_en = StringField(validators=[InputRequired(_l("Enter the name in English")), _limit(80)])
+    name_cy = StringField(validators=[InputRequired(_l("Enter the name in Welsh")), _limit(80)])
+    number = StringField(validators=[InputRequired(_l("Enter the number")), _limit(32)])
+    channel = RadioField(
+        choices=options([("call", _l("People call this number")), ("text", _l("People send a text message to this number"))]),
+        validators=[InputRequired(_l("Select how people contact this service"))],
+    )
+    detail_en = StringField(validators=[_limit(160)])
+    detail_cy = StringField(validators=[_limit(160)])
+
+    def validate_number(self, field: StringField) -> None:
+        if normalise_phone(field.data or "") is None:
+            raise ValidationError(PHONE_INVALID)

@@ -16,6 +16,7 @@ from safetyplan.accounts.models import User
 from safetyplan.plans import services
 from safetyplan.plans.content import compare, lines_of, section_content
 from safetyplan.plans.forms import (
+    CrisisContactForm,
     DecisionForm,
     DeclinedForm,
     MeetingForm,
@@ -28,6 +29,7 @@ from safetyplan.plans.forms import (
 from safetyplan.plans.sections import CURRENT_VERSION, REASONS, sections
 from safetyplan.web.access import signed_in
 from safetyplan.web.forms import redisplays_on_refused_token
+from safetyplan.web.locale import current_language
 
 bp = Blueprint("plans", __name__)
 
@@ -396,3 +398,28 @@ def suggest() -> ResponseReturnValue:
 def reviews() -> str:
     """People on the clinician's teams by review date: overdue first. Dates only, never a judgement of the person."""
     return render_template("plans/reviews.html", rows=services.reviews_due(by=_me()))
+
+
+# Crisis contacts (admins) ------------------------------------------------------------------------------------------
+
+
+@bp.get("/admin/crisis-contacts")
+@signed_in("admin")
+def crisis_contacts() -> str:
+    """The services every plan lists, in English and Welsh."""
+    return render_template("admin/crisis_contacts.html", contacts=services.crisis_contacts())
+
+
+@bp.route("/admin/crisis-contacts/<uuid:contact_id>", methods=["GET", "POST"])
+@signed_in("admin")
+@redisplays_on_refused_token
+def crisis_contact(contact_id: uuid.UUID) -> ResponseReturnValue:
+    contact = services.get_crisis_contact(by=_me(), contact_id=contact_id)
+    if contact is None:
+        abort(404)
+    form = CrisisContactForm(obj=contact)
+    if form.validate_on_submit():
+        services.update_crisis_contact(by=_me(), contact_id=contact_id, values={f.name: f.data or "" for f in form if f.name != "csrf_token"})
+        flash(_("%(name)s changed. Every plan shows the new details now.", name=form.name_en.data if current_language() != "cy" else form.name_cy.data))
+        return redirect(url_for("plans.crisis_contacts"))
+    return render_template("admin/crisis_contact.html", form=form, contact=contact)

@@ -489,3 +489,20 @@ def current_number(person_id: uuid.UUID) -> int:
     """The newest revision's number (0 when there is none); for a caller that has already checked access."""
     plan = _plan_of(person_id)
     return plan.current_number if plan else 0
+
+
+def get_crisis_contact(*, by: User, contact_id: uuid.UUID) -> CrisisContact | None:
+    if by.role != "admin":
+        raise PlanError("not_allowed")
+    return session.get(CrisisContact, contact_id)
+
+
+def update_crisis_contact(*, by: User, contact_id: uuid.UUID, values: dict[str, str]) -> CrisisContact:
+    """Change a service every plan lists (its names in English and Welsh, number, channel, details)."""
+    contact = get_crisis_contact(by=by, contact_id=contact_id)
+    if contact is None:
+        raise PlanNotFound()
+    for name in ("name_en", "name_cy", "number", "channel", "detail_en", "detail_cy"):
+        setattr(contact, name, values[name].strip())
+    record("crisis_contact.changed", actor_id=by.id, actor_role=by.role, grounds="role:admin")
+    return contact

@@ -83,3 +83,41 @@ def _empty_live_database(live_server: LiveServer) -> Iterator[None]:
     yield
     with live_server.app.app_context():
         empty_all_tables()
+
+
+@pytest.fixture
+def demo(live_server: LiveServer) -> LiveServer:
+    """The fictional demo data, as `make run` seeds it."""
+    from safetyplan.db import transaction
+    from safetyplan.demo import seed
+
+    with live_server.app.app_context(), transaction():
+        seed()
+    return live_server
+
+
+def current_code(live_server: LiveServer, email: str) -> str:
+    import pyotp
+
+    from safetyplan.accounts.services import find_user_by_email
+    from safetyplan.db import transaction
+
+    with live_server.app.app_context(), transaction():
+        user = find_user_by_email(email)
+        assert user is not None
+        return pyotp.TOTP(str(user.totp_secret)).now()
+
+
+def sign_in(page: Any, live_server: LiveServer, email: str) -> None:
+    """Sign in through the pages, as a person would, with the demo password and (for staff) the current code."""
+    from safetyplan.demo import DEMO_PASSWORD
+    from tests.browser.axe import visit
+
+    visit(page, "/sign-in")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    if page.url.endswith("/sign-in/code"):
+        visit(page, "/sign-in/code")
+        page.get_by_label("Code").fill(current_code(live_server, email))
+        page.get_by_role("button", name="Continue").click()

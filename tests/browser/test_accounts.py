@@ -1,13 +1,11 @@
 """Each demo role signs in through the real pages in Chromium, second factor included, and sees its pages."""
 
-import pyotp
 import pytest
 from playwright.sync_api import Page, expect
 
-from safetyplan.accounts.services import find_user_by_email
-from safetyplan.db import transaction
-from safetyplan.demo import DEMO_PASSWORD, seed
+from safetyplan.demo import DEMO_PASSWORD
 from tests.browser.axe import visit
+from tests.browser.conftest import sign_in
 
 HOME_HEADINGS = {
     "clinician": "Caseload",
@@ -16,29 +14,6 @@ HOME_HEADINGS = {
     "auditor": "Audit trail",
     "admin": "Accounts",
 }
-
-
-@pytest.fixture
-def demo(live_server):
-    with live_server.app.app_context(), transaction():
-        seed()
-    return live_server
-
-
-def current_code(live_server, email):
-    with live_server.app.app_context(), transaction():
-        return pyotp.TOTP(str(find_user_by_email(email).totp_secret)).now()
-
-
-def sign_in(page: Page, live_server, email: str) -> None:
-    visit(page, "/sign-in")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    if page.url.endswith("/sign-in/code"):
-        visit(page, "/sign-in/code")
-        page.get_by_label("Code").fill(current_code(live_server, email))
-        page.get_by_role("button", name="Continue").click()
 
 
 @pytest.mark.parametrize("role", list(HOME_HEADINGS))

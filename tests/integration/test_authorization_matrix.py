@@ -6,6 +6,8 @@ nobody widens access without saying so.
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from tests.factories import create_account, create_person, create_team, write_plan
@@ -43,6 +45,8 @@ EXPECTED: dict[str, dict[str, int]] = {
     "plans.reviews": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "clinician": 200},
     "plans.my_plan": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "person": 200},
     "plans.suggest": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "person": 200},
+    "plans.crisis_contacts": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "admin": 200},
+    "plans.crisis_contact": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "admin": 200},
 }
 # Pages of one person's plan: the clinicians of their team (and, where the policy lets them, the person).
 for endpoint, person_may in [
@@ -104,7 +108,7 @@ def url_for_case(app, endpoint, variant, ids):
     from flask import url_for
 
     person_id, team_id = ids[variant or "own"]
-    arguments = {"person_id": person_id, "team_id": team_id, "number": 1}
+    arguments = {"person_id": person_id, "team_id": team_id, "number": 1, "contact_id": uuid.UUID(int=1)}
     rule = next(rule for rule in app.url_map.iter_rules() if rule.endpoint == endpoint)
     query = {"from": 1, "to": 1} if endpoint == "plans.compare_revisions" else {}
     with app.test_request_context():

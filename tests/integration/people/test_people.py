@@ -108,3 +108,20 @@ def test_identifiers_are_sealed_and_the_nhs_number_is_found_by_its_index(app, cl
 
         found = find_person_by_nhs_number("943-476-5919")
         assert isinstance(found, Person) and found.name == "Morgan Testcase"
+
+
+def test_the_caseload_can_be_ordered_by_next_review_date_and_nothing_else(app, clinician_client, team):
+    from datetime import date, timedelta
+
+    from tests.factories import write_plan
+
+    with app.app_context():
+        create_person(team, name="Aaron No-Plan")
+        later = create_person(team, name="Bea Later")
+        sooner = create_person(team, name="Cal Sooner")
+        write_plan(later, clinician_client.account, next_review_on=date.today() + timedelta(days=60))
+        write_plan(sooner, clinician_client.account, next_review_on=date.today() + timedelta(days=6))
+    by_review = clinician_client.get_page("/caseload?sort=review")
+    assert [a.get_text() for a in by_review.select("table a")] == ["Cal Sooner", "Bea Later", "Aaron No-Plan"]
+    by_name = clinician_client.get_page("/caseload?sort=risk")  # anything else is ignored: name order
+    assert [a.get_text() for a in by_name.select("table a")] == ["Aaron No-Plan", "Bea Later", "Cal Sooner"]
