@@ -214,9 +214,11 @@ def _refuse_in_production() -> None:
 
 
 @click.group(invoke_without_command=True)
+@click.option("--people", type=int, default=0, help="Also add this many fictional people in teams of 300 (load tests).")
+@click.option("--revisions-each", type=int, default=10, show_default=True, help="Plan revisions for each of those people.")
 @click.pass_context
 @with_appcontext
-def demo(context: click.Context) -> None:
+def demo(context: click.Context, people: int, revisions_each: int) -> None:
     """Add fictional demo data (once, to an empty database) and print the demo sign-ins."""
     if context.invoked_subcommand is not None:
         return
@@ -225,6 +227,10 @@ def demo(context: click.Context) -> None:
         empty = not session.scalar(select(func.count()).select_from(User))
         if empty:
             seed()
+    if people:
+        with click.progressbar(length=1, label=f"Adding {people:,} people with {revisions_each} revisions each") as bar:
+            seed_load(people, revisions_each)
+            bar.update(1)
     click.echo(("Added the demo data. " if empty else "The demo data is already there. ") + demo_sign_ins())
 
 
@@ -239,3 +245,62 @@ def demo_code(email: str) -> None:
         if user is None or not user.totp_secret or not str(user.email).endswith("@" + DOMAIN):
             raise click.ClickException("that is not a demo account with an authenticator app")
         click.echo(pyotp.TOTP(str(user.totp_secret)).at(utcnow()))
+
+
+def seed_load(people: int, revisions_each: int, team_size: int = 300) -> list[tuple[str, str]]:
+    """Many fictional people in teams of ``team_size``, each with ``revisions_each`` plan revisions, for load
+    tests. Returns each team's clinician (email, authenticator secret). Commits as it goes."""
+    from datetime import timedelta
+
+    from safetyplan.plans import services as plans
+
+    today = date.today()
+    clinicians: list[tuple[str, str]] = []
+    for team_number in range(0, (people + team_size - 1) // team_size):
+        with transaction():
+            team = accounts.create_team(by=None, name=f"Load Test Team {team_number + 1} (demo)", phone="01632 960 999")
+            session.flush()
+            email = f"load.clinician.{team_number + 1}@{DOMAIN}"
+            clinician = accounts.create_user(by=None, email=email, display_name=f"Load Clinician {team_number + 1}", role="clinician", team_id=team.id)
+            accounts.set_password_directly(clinician, DEMO_PASSWORD)
+            secret = pyotp.random_base32()
+            accounts.enable_totp(clinician, secret, pyotp.TOTP(secret).now())
+            clinician.totp_last_step = None
+            clinicians.append((email, secret))
+        count = min(team_size, people - team_number * team_size)
+        for start in range(0, count, 50):
+            with transaction():
+                for n in range(start, min(start + 50, count)):
+                    number = team_number * team_size + n + 1
+                    person = people_services_create(team.id, number)
+                    for revision in range(revisions_each):
+                        content = {
+                            **ALEX_FIRST,
+                            "reasons": {"items": [f"Reason {revision + 1} of person {number}", *ALEX_FIRST["reasons"]["items"]]},
+                        }
+                        plans.save_revision(
+                            by=clinician,
+                            person_id=person,
+                            base_number=revision,
+                            revision=plans.RevisionInput(
+                                content=content,
+                                reason="first_plan" if revision == 0 else "scheduled_review",
+                                person_took_part=True,
+                                person_agrees=True,
+                                next_review_on=today + timedelta(days=1 + (number * 7 + revision) % 90),
+                            ),
+                        )
+    return clinicians
+
+
+def people_services_create(team_id: uuid.UUID, number: int) -> uuid.UUID:
+    person = people.create_person(
+        by=None,
+        team_id=team_id,
+        details=people.PersonDetails(
+            name=f"Load Person {number:05d}",
+            date_of_birth=date(1960 + number % 40, 1 + number % 12, 1 + number % 28),
+            phone="07700 900 500",
+        ),
+    )
+    return person.id

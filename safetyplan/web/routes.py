@@ -22,6 +22,13 @@ def index() -> str:
     return render_template("index.html")
 
 
+@bp.get("/livez")
+@public
+def livez() -> tuple[Response, int]:
+    """The process is up and answering (no database): for liveness checks, and the baseline of bench/load.py."""
+    return jsonify(status="ok"), 200
+
+
 @bp.get("/healthz")
 @public
 def healthz() -> tuple[Response, int]:

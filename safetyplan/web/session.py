@@ -28,7 +28,7 @@ def safe_next(target: str | None, default: str) -> str:
 def init_app(app: Flask) -> None:
     @app.before_request
     def end_idle_sessions() -> ResponseReturnValue | None:
-        if request.endpoint in CACHEABLE_ENDPOINTS or request.endpoint == "web.healthz":
+        if request.endpoint in CACHEABLE_ENDPOINTS or request.endpoint in ("web.healthz", "web.livez"):
             return None  # files and health checks neither need nor extend a session
         if not current_user.is_authenticated:
             return None

@@ -22,6 +22,7 @@ SIGN_IN = 302  # redirected to the sign-in page
 EXPECTED: dict[str, dict[str, int]] = {
     "web.index": dict.fromkeys(ROLES, 200),
     "web.healthz": dict.fromkeys(ROLES, 200),
+    "web.livez": dict.fromkeys(ROLES, 200),
     "accounts.sign_in": {"anonymous": 200, **dict.fromkeys(ROLES[1:], 302)},
     "accounts.second_factor": dict.fromkeys(ROLES, 302),
     "accounts.set_up_app_at_sign_in": dict.fromkeys(ROLES, 302),
