@@ -11,8 +11,9 @@ import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from math import ceil
+from typing import Any
 
 import pyotp
 from sqlalchemy import delete, func, select, update
@@ -67,6 +68,15 @@ class Throttled(AccountError):
 class NotAllowed(AccountError):
     def __init__(self) -> None:
         super().__init__("not_allowed")
+
+
+def acted_by(by: User | None) -> dict[str, Any]:
+    """Who acted, for an audit event: an admin signed in, or the command line when no one was."""
+    return {
+        "actor_id": by.id if by else None,
+        "actor_role": by.role if by else None,
+        "grounds": "role:admin" if by else "command_line",
+    }
 
 
 def _token_hash(token: str) -> bytes:
@@ -133,9 +143,7 @@ def create_user(
         add_team_member(by=by, team_id=team_id, user=user)
     record(
         "account.created",
-        actor_id=by.id if by else None,
-        actor_role=by.role if by else None,
-        grounds="role:admin" if by else "command_line",
+        **acted_by(by),
         subject_user_id=user.id,
         person_id=person_id,
     )
@@ -162,9 +170,7 @@ def issue_set_password_link(user: User, *, by: User | None, base_url: str) -> st
     )
     record(
         "account.set_password_link_issued",
-        actor_id=by.id if by else None,
-        actor_role=by.role if by else None,
-        grounds="role:admin" if by else "command_line",
+        **acted_by(by),
         subject_user_id=user.id,
     )
     return f"{base_url}/set-password#{token}"
@@ -341,12 +347,17 @@ def start_session(user: User, *, address: str | None) -> str:
 
 
 def load_session(token: str) -> User | None:
-    """The user of a live session (not ended, within 12 hours, account active), or None."""
-    found = session.scalars(select(UserSession).where(UserSession.token_hash == _token_hash(token))).one_or_none()
-    if found is None or found.ended_at is not None or found.expires_at <= utcnow():
+    """The user of a live session (not ended, within 12 hours, account active), or None. One query: it runs on
+    every request."""
+    found = session.execute(
+        select(User, UserSession.ended_at, UserSession.expires_at)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(UserSession.token_hash == _token_hash(token))
+    ).one_or_none()
+    if found is None:
         return None
-    user = session.get(User, found.user_id)
-    if user is None or not user.is_active:
+    user, ended_at, expires_at = found
+    if ended_at is not None or expires_at <= utcnow() or not user.is_active:
         return None
     user.session_token = token
     return user
@@ -444,9 +455,7 @@ def create_team(*, by: User | None, name: str, phone: str | None = None) -> Team
     session.add(team)
     record(
         "team.created",
-        actor_id=by.id if by else None,
-        actor_role=by.role if by else None,
-        grounds="role:admin" if by else "command_line",
+        **acted_by(by),
         team_id=team.id,
     )
     return team
@@ -490,9 +499,7 @@ def add_team_member(*, by: User | None, team_id: uuid.UUID, user: User) -> None:
     session.add(TeamMembership(team_id=team_id, user_id=user.id, added_at=utcnow()))
     record(
         "team.member_added",
-        actor_id=by.id if by else None,
-        actor_role=by.role if by else None,
-        grounds="role:admin" if by else "command_line",
+        **acted_by(by),
         team_id=team_id,
         subject_user_id=user.id,
     )

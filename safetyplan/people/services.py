@@ -15,6 +15,7 @@ from datetime import date
 from sqlalchemy import select
 
 from safetyplan.accounts.models import Team, TeamMembership, User
+from safetyplan.accounts.services import acted_by
 from safetyplan.audit import record
 from safetyplan.crypto import vault
 from safetyplan.db import session, utcnow
@@ -135,14 +136,7 @@ def add_to_caseload(*, by: User | None, person_id: uuid.UUID, team_id: uuid.UUID
     ).first():
         raise PersonError("already_on_caseload")
     session.add(CaseloadEntry(team_id=team_id, person_id=person_id, added_at=utcnow()))
-    record(
-        "caseload.person_added",
-        actor_id=by.id if by else None,
-        actor_role=by.role if by else None,
-        grounds="role:admin" if by else "command_line",
-        person_id=person_id,
-        team_id=team_id,
-    )
+    record("caseload.person_added", **acted_by(by), person_id=person_id, team_id=team_id)
 
 
 def teams_holding(person_id: uuid.UUID) -> list[Team]:
