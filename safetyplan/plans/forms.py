@@ -46,7 +46,11 @@ def _future(form: Any, field: DateParts) -> None:
 class MeetingForm(BaseForm):
     """Who took part, whether the person agrees, and when to review: recorded with every revision."""
 
+    #: The revision the typed text started from. It stays so until the user has seen any newer revision beside
+    #: their text: a reloaded draft then shows the conflict again, instead of quietly saving over the newer one.
     base_number = HiddenField()
+    #: The newer revision the user was shown beside their text (the conflict view), which a save may build on.
+    merge_with = HiddenField()
     reason = RadioField(validators=[InputRequired(_l("Select why the plan is being written or reviewed"))])
     person_took_part = BooleanField()
     carer_took_part = BooleanField()

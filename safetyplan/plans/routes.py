@@ -108,6 +108,10 @@ def edit(person_id: uuid.UUID) -> ResponseReturnValue:
         if draft is not None:
             form = form_class(formdata=MultiDict(draft.fields or {}))
             form.base_number.data = str(draft.base_number)
+            if draft.base_number < view.number:
+                # Someone saved after this draft began: show their text beside it again before any save.
+                form.merge_with.data = str(view.number)
+                return _editor(view, form, conflict=_conflict_view(view.current, content_from_form(form)[0]))
             return _editor(view, form, draft_at=draft.updated_at)
         starting = form_data(view.current.content if view.current else None)
         form = form_class(data={**starting, "reason": request.args.get("reason") or ("scheduled_review" if view.current else "first_plan")})
@@ -118,12 +122,14 @@ def edit(person_id: uuid.UUID) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _editor(view, form)
     content, own_words = content_from_form(form)
+    base = _number(form.base_number.data)
+    # A save from the conflict view builds on the revision the user was shown there, and only on that one.
+    merged = _number(form.merge_with.data) if form.merge_with.data else None
     try:
-        base = int(form.base_number.data or 0)
         services.save_revision(
             by=me,
             person_id=person_id,
-            base_number=base,
+            base_number=merged if merged is not None and merged > base else base,
             revision=services.RevisionInput(
                 content=content,
                 own_words=own_words,
@@ -138,17 +144,33 @@ def edit(person_id: uuid.UUID) -> ResponseReturnValue:
             ),
         )
     except services.Conflict as conflict:
-        # Their text and ours, side by side; ours stays in the form, now based on their revision.
-        form.base_number.data = str(conflict.current.number)
-        services.save_draft(by=me, person_id=person_id, base_number=conflict.current.number, fields=_typed())
+        # Their text beside ours. Ours stays in the form and in the draft, still based on the revision it began
+        # from; only a save from this view (which carries merge_with) may build on theirs.
+        form.merge_with.data = str(conflict.current.number)
+        services.save_draft(by=me, person_id=person_id, base_number=base, fields={**_typed(), "merge_with": ""})
         return _editor(view, form, conflict=_conflict_view(conflict.current, content), status=409)
     except services.PlanError as error:
+        if error.code == "base":
+            abort(400)
         form.next_review_on.errors.append(str(PLAN_ERRORS.get(error.code, error.code)))
         return _editor(view, form)
-    except ValueError:
-        abort(400)
     flash(_("Plan saved."))
     return redirect(url_for("plans.plan", person_id=person_id))
+
+
+#: Revision numbers are small; anything outside this is not one (and would overflow the database's integers).
+MAX_NUMBER = 2**31 - 1
+
+
+def _number(value: object) -> int:
+    """A revision number from a form or query, or a 400 for anything that is not one."""
+    try:
+        number = int(str(value))
+    except ValueError:
+        abort(400)
+    if not 0 <= number <= MAX_NUMBER:
+        abort(400)
+    return number
 
 
 def _typed() -> dict[str, str]:
@@ -167,17 +189,22 @@ def _conflict_view(theirs: object, ours: dict[str, object]) -> dict[str, object]
     return {"revision": theirs, "sections": differing}
 
 
+MAX_DRAFT_FIELDS = 200
+MAX_DRAFT_FIELD = 5000
+
+
 @bp.post("/people/<uuid:person_id>/plan/draft")
 @signed_in("clinician")
 def save_draft(person_id: uuid.UUID) -> Response:
     """Called as the clinician types: keeps the form, sealed, so that nothing is lost."""
+    fields = _typed()
+    if len(fields) > MAX_DRAFT_FIELDS or any(len(value) > MAX_DRAFT_FIELD for value in fields.values()):
+        abort(413)
+    fields.pop("merge_with", None)  # a draft never carries a claim to have seen a newer revision
     try:
-        base = int(request.form.get("base_number") or 0)
-        services.save_draft(by=_me(), person_id=person_id, base_number=base, fields=_typed())
+        services.save_draft(by=_me(), person_id=person_id, base_number=_number(request.form.get("base_number") or 0), fields=fields)
     except services.PlanNotFound:
         abort(404)
-    except ValueError:
-        abort(400)
     return Response(status=204)
 
 
@@ -206,7 +233,7 @@ def declined(person_id: uuid.UUID) -> ResponseReturnValue:
             services.save_revision(
                 by=_me(),
                 person_id=person_id,
-                base_number=int(form.base_number.data or 0),
+                base_number=_number(form.base_number.data or 0),
                 revision=services.RevisionInput(
                     content=view.current.content if view.current else {},
                     reason="scheduled_review" if view.current else "first_plan",
@@ -238,7 +265,7 @@ def history(person_id: uuid.UUID) -> str:
     return render_template("plans/history.html", person=person, revisions=revisions, reasons=REASONS)
 
 
-@bp.get("/people/<uuid:person_id>/plan/revisions/<int:number>")
+@bp.get("/people/<uuid:person_id>/plan/revisions/<int(max=2147483647):number>")
 @signed_in("clinician", "person")
 def revision(person_id: uuid.UUID, number: int) -> str:
     """One revision in full, with the sections it was written with."""
@@ -263,10 +290,7 @@ def revision(person_id: uuid.UUID, number: int) -> str:
 @signed_in("clinician", "person")
 def compare_revisions(person_id: uuid.UUID) -> str:
     """Two revisions side by side, section by section, word by word."""
-    try:
-        first, second = int(request.args.get("from", "")), int(request.args.get("to", ""))
-    except ValueError:
-        abort(404)
+    first, second = _number(request.args.get("from", "")), _number(request.args.get("to", ""))
     first, second = min(first, second), max(first, second)
     try:
         person, before = services.get_revision(by=_me(), person_id=person_id, number=first, action="plan.compared")
@@ -277,7 +301,7 @@ def compare_revisions(person_id: uuid.UUID) -> str:
     return render_template("plans/compare.html", person=person, before=before, after=after, differences=differences)
 
 
-@bp.post("/people/<uuid:person_id>/plan/revisions/<int:number>/restore")
+@bp.post("/people/<uuid:person_id>/plan/revisions/<int(max=2147483647):number>/restore")
 @signed_in("clinician")
 def restore(person_id: uuid.UUID, number: int) -> ResponseReturnValue:
     """Make a new revision from an earlier one; nothing in the history is lost."""
@@ -285,7 +309,7 @@ def restore(person_id: uuid.UUID, number: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         abort(400)
     try:
-        saved = services.restore(by=_me(), person_id=person_id, number=number, base_number=form.base_number.data or 0)
+        saved = services.restore(by=_me(), person_id=person_id, number=number, base_number=_number(form.base_number.data or 0))
     except services.PlanNotFound:
         abort(404)
     except services.Conflict:

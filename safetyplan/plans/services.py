@@ -62,6 +62,20 @@ def _plan_of(person_id: uuid.UUID, *, lock: bool = False) -> Plan | None:
     return session.scalars(query.with_for_update() if lock else query).one_or_none()
 
 
+def _locked_plan_made_if_missing(person_id: uuid.UUID) -> Plan:
+    """The person's plan, locked for this transaction; made first if there is none. Two first saves at once both
+    get the one plan (the second then meets the first's revision as a conflict), never an error."""
+    table = Plan.__table__
+    dialect = session.get_bind().dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        module = __import__(f"sqlalchemy.dialects.{dialect}", fromlist=["insert"])
+        statement = module.insert(table).values(id=uuid.uuid4(), person_id=person_id, created_at=utcnow(), current_number=0, declined=False)
+        session.execute(statement.on_conflict_do_nothing(index_elements=["person_id"]))
+    plan = _plan_of(person_id, lock=True)
+    assert plan is not None
+    return plan
+
+
 def _revision(plan: Plan | None, number: int) -> PlanRevision | None:
     if plan is None or number < 1:
         return None
@@ -122,6 +136,7 @@ def get_revision(*, by: User, person_id: uuid.UUID, number: int, action: str = "
     grounds, person = _reach(by, person_id, action)
     found = _revision(_plan_of(person_id), number)
     if found is None:
+        record(action, actor_id=by.id, actor_role=by.role, grounds=grounds, outcome="failed", person_id=person_id)
         raise PlanNotFound()
     record(action, actor_id=by.id, actor_role=by.role, grounds=grounds, person_id=person_id, plan_id=found.plan_id, revision_id=found.id)
     return person, found
@@ -161,7 +176,7 @@ def _attributed(new: Content, previous: Content | None, version: int, *, author_
 
 
 def _append(
-    *, by: User, plan: Plan, base_number: int, content: Content, reason: str, values: dict[str, Any]
+    *, by: User, plan: Plan, base_number: int, content: Content, reason: str, values: dict[str, Any], version: int = CURRENT_VERSION
 ) -> PlanRevision:
     """Add revision base_number + 1, or raise Conflict if the plan moved on. The one way a revision is written."""
     moved = session.execute(
@@ -181,7 +196,7 @@ def _append(
         author_id=by.id,
         author_role=by.role,
         reason=reason,
-        sections_version=CURRENT_VERSION,
+        sections_version=version,
         content=content,
         **values,
     )
@@ -201,11 +216,9 @@ def save_revision(*, by: User, person_id: uuid.UUID, base_number: int, revision:
         raise PlanError("reason")
     if revision.next_review_on is not None and revision.next_review_on <= date.today():
         raise PlanError("review_date_past")
-    plan = _plan_of(person_id, lock=True)
-    if plan is None:
-        plan = Plan(person_id=person_id, created_at=utcnow(), current_number=0)
-        session.add(plan)
-        session.flush()
+    plan = _locked_plan_made_if_missing(person_id)
+    if base_number > plan.current_number:
+        raise PlanError("base")  # not a revision anyone saw: a forged or mangled form
     previous = _revision(plan, base_number)
     content = _attributed(
         revision.content, previous.content if previous else None, CURRENT_VERSION, author_role="clinician", own_words=revision.own_words
@@ -256,8 +269,10 @@ def restore(*, by: User, person_id: uuid.UUID, number: int, base_number: int) ->
         base_number=base_number,
         content=old.content,
         reason="restored",
+        version=old.sections_version,
         values={
             "restored_from": number,
+            "declined": old.declined,
             "person_took_part": False,
             "participants": {},
             "person_agrees": None,
@@ -364,7 +379,11 @@ def accept_suggestion(*, by: User, suggestion_id: uuid.UUID) -> PlanRevision:
         part["helps"] = [*part["helps"], found.text]
     else:
         part["items"] = [*part["items"], found.text]
-    part["by"], part["own_words"] = "person", True
+    if is_empty(section_content(current.content, target)):
+        part["by"], part["own_words"] = found.author_role, found.author_role == "person"
+    else:
+        # The section keeps who wrote what was there; it now also holds words the author suggested.
+        part["suggested_by"] = sorted({*part.get("suggested_by", []), found.author_role})
     content[target.key] = part
     saved = _append(
         by=by,
@@ -372,10 +391,15 @@ def accept_suggestion(*, by: User, suggestion_id: uuid.UUID) -> PlanRevision:
         base_number=plan.current_number,
         content=content,
         reason="suggestion_accepted",
+        version=current.sections_version,
         values={
-            "person_took_part": True,
+            # The record of the last conversation stands: accepting a suggestion is not a new conversation.
+            "person_took_part": current.person_took_part,
+            "carer_took_part": current.carer_took_part,
+            "advocate_took_part": current.advocate_took_part,
             "participants": current.participants or {},
-            "person_agrees": True,
+            "person_agrees": current.person_agrees,
+            "disagreement": current.disagreement,
             "next_review_on": current.next_review_on,
         },
     )
@@ -480,7 +504,12 @@ def has_content(revision: PlanRevision | None) -> bool:
 def suggestion_or_none(*, by: User, suggestion_id: uuid.UUID) -> Suggestion | None:
     """A suggestion, if ``by`` is a clinician who may reach the person's plan."""
     found = session.get(Suggestion, suggestion_id)
-    if found is None or by.role != "clinician" or _grounds(by, found.person_id) is None:
+    if found is None:
+        return None
+    if by.role != "clinician" or _grounds(by, found.person_id) is None:
+        record(
+            "plan.suggestion_opened", actor_id=by.id, actor_role=by.role, grounds="none", outcome="denied", person_id=found.person_id
+        )
         return None
     return found
 

@@ -9,6 +9,7 @@ from markupsafe import escape
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
 from safetyplan.web.access import policy_of
+from safetyplan.web.session import end_idle_session
 
 ERROR_PAGES = {
     400: (
@@ -84,7 +85,11 @@ def handle_csrf_error(error: CSRFError) -> Response:
     if view is not None and getattr(view, "redisplays_on_refused_token", False):
         policy = policy_of(request.endpoint or "")
         if policy is not None:
-            refused = policy.enforce()  # the access check that CSRFProtect's earlier refusal skipped
+            # CSRFProtect refused the request before the idle check and the access policy ran: run them now.
+            try:
+                refused = end_idle_session() or policy.enforce()
+            except HTTPException as error:
+                return handle_http_error(error)
             if refused is not None:
                 return make_response(refused)
             g.csrf_token_refused = True

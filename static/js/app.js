@@ -19,6 +19,8 @@ if (codeBox && window.location.hash.length > 1) {
 // this only tells people before it happens.
 const idleSeconds = Number(document.body.dataset.idleSeconds || 0);
 const warning = document.getElementById("idle-warning");
+// Every request the page makes (a kept draft, say) resets the server's idle clock: this resets the page's too.
+let idleReset = () => {};
 if (idleSeconds > 0 && warning) {
   const warnAfter = Math.max(idleSeconds - 120, 0) * 1000;
   let warnTimer;
@@ -41,13 +43,15 @@ if (idleSeconds > 0 && warning) {
       headers: { "X-CSRFToken": token },
       credentials: "same-origin",
     });
-    if (response.ok) {
+    // A signed-out session is redirected to the sign-in page, which fetch follows: that is not success.
+    if (response.ok && !response.redirected) {
       warning.hidden = true;
       schedule();
     } else {
       window.location.assign("/sign-in?timed_out=1");
     }
   });
+  idleReset = schedule;
   schedule();
 }
 
@@ -72,7 +76,9 @@ if (editor) {
         headers: { "X-CSRFToken": body.get("csrf_token") },
         credentials: "same-origin",
       });
-      if (status) status.textContent = response.ok ? status.dataset.savedText : status.dataset.failedText;
+      const kept = response.ok && !response.redirected;
+      if (status) status.textContent = kept ? status.dataset.savedText : status.dataset.failedText;
+      if (kept) idleReset();
     } catch {
       if (status) status.textContent = status.dataset.failedText;
     }

@@ -72,7 +72,7 @@ def test_written_together_suggested_accepted_and_compared(browser: Browser, demo
     visit(person, "/my-plan")
     section = person.locator("#section-on_my_own")
     expect(section).to_contain_text("Make a cup of tea slowly")
-    expect(section).to_contain_text("In my words")
+    expect(section).to_contain_text("Includes words I suggested")  # the rest of it stays the team's words
 
     clinician.get_by_role("link", name="See every revision and compare them").click()
     visit(clinician, path_of(clinician))

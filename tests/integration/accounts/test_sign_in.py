@@ -197,3 +197,12 @@ def test_signing_in_remembers_the_accounts_language(app, client):
     client.sign_in(account)
     page = client.get_page("/account")
     assert page.html["lang"] == "cy"
+
+
+def test_a_next_address_with_a_line_break_is_ignored(app, client):
+    with app.app_context():
+        account = create_account("carer")
+    response = client.post_form(
+        "/sign-in?next=/account%0d%0aX-Injected:%201", {"email": account.email, "password": account.password}, from_url="/sign-in", status=302
+    )
+    assert response.headers["Location"] == "/home"

@@ -97,12 +97,38 @@ def test_a_conflicting_save_shows_both_texts_and_loses_neither(app, clinician_cl
     conflict = page.select_one("#edit-reasons .app-conflict")
     assert "their addition" in conflict.get_text()
     assert page.select_one("#reasons").get_text().lstrip("\r\n") == "first words\nmy addition"
-    assert page.select_one("#base_number")["value"] == "2"
-    merged = editor_data(clinician_client, person.id, reasons="first words\nmy addition\ntheir addition", base_number="2")
+    assert (page.select_one("#base_number")["value"], page.select_one("#merge_with")["value"]) == ("1", "2")
+    merged = editor_data(clinician_client, person.id, reasons="first words\nmy addition\ntheir addition")
+    assert (merged["base_number"], merged["merge_with"]) == ("1", "2")  # the reopened editor shows the conflict too
     clinician_client.post_form(f"/people/{person.id}/plan/edit", merged, status=302)
     items = [li.get_text() for li in clinician_client.get_page(f"/people/{person.id}/plan").select("#section-reasons li")]
     assert items == ["first words", "my addition", "their addition"]
     assert colleague  # a second clinician account exists but is on no team: conflicts do not depend on who
+
+
+def test_after_a_conflict_a_reload_shows_the_other_text_again_and_never_saves_over_it(clinician_client, person):
+    url = f"/people/{person.id}/plan/edit"
+    clinician_client.post_form(url, editor_data(clinician_client, person.id, reasons="first"), status=302)
+    mine = editor_data(clinician_client, person.id, reasons="first\nmine")
+    clinician_client.post_form(url, editor_data(clinician_client, person.id, reasons="first\ntheirs"), status=302)
+    clinician_client.post_form(url, mine, status=409)
+    # The tab closes; the editor is opened again: their text is shown beside mine before anything is saved.
+    reopened = clinician_client.get_page(url)
+    assert "theirs" in text_of(reopened, "#edit-reasons .app-conflict")
+    assert reopened.select_one("#reasons").get_text().lstrip("\r\n") == "first\nmine"
+    # A form that claims to build on the old revision, without having been shown the new one, is refused.
+    stale = {**mine, "merge_with": ""}
+    clinician_client.post_form(url, stale, from_url=url, status=409)
+    plan = clinician_client.get_page(f"/people/{person.id}/plan")
+    assert [li.get_text() for li in plan.select("#section-reasons li")] == ["first", "theirs"]
+
+
+def test_a_forged_base_number_is_refused(clinician_client, person):
+    url = f"/people/{person.id}/plan/edit"
+    for forged in ("7", "abc", str(2**40)):
+        assert clinician_client.post_form(url, editor_data(clinician_client, person.id, base_number=forged), status=400)
+    assert clinician_client.get(f"/people/{person.id}/plan/revisions/99999999999999999999").status_code == 404
+    assert clinician_client.get(f"/people/{person.id}/plan/compare?from=1&to=99999999999999999999").status_code == 400
 
 
 def test_drafts_come_back_after_signing_in_again(app, clinician_client, person):

@@ -153,6 +153,20 @@ def test_restoring_makes_a_new_revision_from_an_old_one(app, setting):
             assert restored.content["reasons"]["items"] == ["original"]
 
 
+def test_accepting_a_suggestion_keeps_the_conversation_record_and_who_wrote_the_rest(app, setting):
+    person, clinician, person_account = setting
+    with app.app_context():
+        save(clinician, person, 0, "first", person_agrees=False, disagreement="Not the part about my mum", carer_took_part=True)
+        with transaction():
+            suggestion = services.suggest(by=get_user(person_account), section_key="reasons", text="My garden")
+        with transaction():
+            revision = services.accept_suggestion(by=get_user(clinician), suggestion_id=suggestion.id)
+            part = revision.content["reasons"]
+            assert part["items"] == ["first", "My garden"]
+            assert (part["by"], part["own_words"], part["suggested_by"]) == ("clinician", False, ["person"])
+            assert (revision.person_agrees, revision.disagreement, revision.carer_took_part) == (False, "Not the part about my mum", True)
+
+
 def test_a_persons_suggestion_is_accepted_in_their_words(app, setting):
     person, clinician, person_account = setting
     with app.app_context():

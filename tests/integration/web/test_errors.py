@@ -122,3 +122,43 @@ def test_a_csrf_token_from_another_session_is_refused(make_app):
     assert response.status_code == 400
     assert saved == []
 
+
+
+def test_a_refused_token_on_an_idle_session_signs_out_instead_of_showing_the_page(app, make_app):
+    import time
+
+    from safetyplan.web.session import LAST_SEEN
+    from tests.factories import create_account
+    from tests.pages import PageClient
+
+    with app.app_context():
+        account = create_account("clinician")
+    client = PageClient(make_app(forms).test_client())
+    client.sign_in(account)
+    with client.client.session_transaction() as cookie:
+        cookie[LAST_SEEN] = int(time.time()) - 16 * 60
+    response = client.client.post("/test/note", data={"csrf_token": "stale", "note": "x"})
+    assert response.status_code == 302 and response.headers["Location"].startswith("/sign-in?timed_out=1")
+
+
+def test_a_refused_token_from_a_role_the_page_refuses_is_a_403_not_a_500(app, make_app):
+    from safetyplan.web.access import signed_in
+
+    guarded = Blueprint("guarded", __name__)
+
+    @guarded.route("/test/admins-only", methods=["GET", "POST"])
+    @signed_in("admin")
+    @redisplays_on_refused_token
+    def admins_only():
+        return "admins"
+
+    from tests.factories import create_account
+    from tests.pages import PageClient
+
+    with app.app_context():
+        account = create_account("carer")
+    test_app = make_app(guarded)
+    test_app.config["PROPAGATE_EXCEPTIONS"] = False
+    client = PageClient(test_app.test_client())
+    client.sign_in(account)
+    assert client.client.post("/test/admins-only", data={"csrf_token": "stale"}).status_code == 403
