@@ -47,6 +47,8 @@ class SecondFactorForm(BaseForm):
 class SetUpAppForm(BaseForm):
     #: The new secret, signed by the server, carried by the form until the code proves the app has it.
     secret = HiddenField()
+    #: Asked for when an app is already set up: replacing it must not be possible from an unattended screen.
+    current_password = PasswordField(validators=[Length(max=1024)])
     code = StringField(
         validators=[InputRequired(_l("Enter the 6-digit code from your authenticator app")), Length(max=32)]
     )

@@ -32,7 +32,7 @@ from safetyplan.accounts.forms import (
     SignInForm,
 )
 from safetyplan.accounts.models import User
-from safetyplan.accounts.passwords import PasswordProblem
+from safetyplan.accounts.passwords import PasswordProblem, verify_password
 from safetyplan.config import Settings
 from safetyplan.people import services as people
 from safetyplan.web.access import public, signed_in
@@ -156,8 +156,11 @@ def _set_up_app(user: User, form: SetUpAppForm, *, at_sign_in: bool) -> Response
                 secret = None
         except BadSignature:  # changed, or older than 15 minutes
             secret = None
+    replacing = user.has_second_factor and not at_sign_in
     if form.validate_on_submit():
-        if secret is None:
+        if replacing and not verify_password(user.password_hash, form.current_password.data or ""):
+            form.current_password.errors.append(_("Enter your current password to replace your authenticator app"))
+        elif secret is None:
             form.code.errors.append(_("This page was open for too long. Scan the new QR code and enter a new code"))
         else:
             try:
@@ -179,7 +182,9 @@ def _set_up_app(user: User, form: SetUpAppForm, *, at_sign_in: bool) -> Response
             scale=4, title=_("QR code for your authenticator app"), svgclass="app-qr-code"
         )
     )
-    return render_template("accounts/set_up_app.html", form=form, qr_code=qr_code, secret=secret, at_sign_in=at_sign_in)
+    return render_template(
+        "accounts/set_up_app.html", form=form, qr_code=qr_code, secret=secret, at_sign_in=at_sign_in, replacing=replacing
+    )
 
 
 @bp.route("/sign-in/set-up-app", methods=["GET", "POST"])

@@ -88,3 +88,17 @@ def test_people_are_offered_an_app_from_their_account_page(person_client):
     page = person_client.get_page("/account")
     assert "Not set up" in text_of(page, ".nhsuk-summary-list")
     assert person_client.get_page("/account/authenticator-app").select_one(".app-qr svg") is not None
+
+
+def test_replacing_an_app_needs_the_current_password(auditor_client):
+    page = auditor_client.get_page("/account/authenticator-app")
+    secret = text_of(page, ".app-secret-key code")
+    data = {"secret": page.select_one("#secret")["value"], "code": pyotp.TOTP(secret).now(), "current_password": "wrong one"}
+    refused = check_page(auditor_client.post_form("/account/authenticator-app", data).data)
+    assert "Enter your current password to replace your authenticator app" in text_of(refused, ".nhsuk-error-summary")
+    data["current_password"] = auditor_client.account.password
+    data["secret"] = refused.select_one("#secret")["value"]
+    secret = text_of(refused, ".app-secret-key code")
+    data["code"] = pyotp.TOTP(secret).now()
+    done = check_page(auditor_client.post_form("/account/authenticator-app", data).data)
+    assert text_of(done, "h1") == "Save your recovery codes"
