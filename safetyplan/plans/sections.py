@@ -2,8 +2,8 @@
 
 The method follows the Safety Planning Intervention (Stanley B, Brown GK. Safety Planning Intervention: a brief
 intervention to mitigate suicide risk. Cognitive and Behavioral Practice 2012;19:256-264) and UK practice (NICE
-NG225, QS34; NHS England "Staying safe from suicide", 2025). The wording is our own. There is no section, field
-or answer anywhere here that holds a risk level.
+NG225, QS34; NHS England "Staying safe from suicide", 2025). The wording is our own. No section, field or answer here
+rates, grades or categorises the person (docs/adr/0001-no-risk-levels.md).
 
 A revision stores the registry version it was written with, so that an old revision always renders with the
 sections it had. A new version adds an entry to ``REGISTRY``; versions are never edited once released.
