@@ -93,7 +93,8 @@ def test_a_conflicting_save_shows_both_texts_and_loses_neither(app, clinician_cl
     clinician_client.post_form(f"/people/{person.id}/plan/edit", other_tab, status=302)
     response = clinician_client.post_form(f"/people/{person.id}/plan/edit", mine, status=409)
     page = check_page(response.data)
-    assert "Someone else saved this plan while you were writing" in text_of(page, ".nhsuk-card--warning")
+    warning = text_of(page, ".nhsuk-card--warning")
+    assert warning.count("Someone else saved this plan while you were writing") == 1
     conflict = page.select_one("#edit-reasons .app-conflict")
     assert "their addition" in conflict.get_text()
     assert page.select_one("#reasons").get_text().lstrip("\r\n") == "first words\nmy addition"
