@@ -66,3 +66,25 @@ def test_the_admin_pages_in_welsh(page: Page, demo):
     visit(page, "/admin/users/new")
     visit(page, "/admin/teams")
     visit(page, "/people/new")
+
+
+def test_the_idle_warning_offers_to_stay_signed_in(page: Page, demo):
+    # Serve pages with a 122-second idle limit, so that the two-minute warning shows after 2 seconds.
+    def shorten(route):
+        response = route.fetch()
+        body = response.text().replace('data-idle-seconds="1800"', 'data-idle-seconds="122"')
+        route.fulfill(response=response, body=body)
+
+    sign_in(page, demo, "person@safetyplan.example")
+    page.route("**/my-plan", shorten)  # (a route does not see the redirect that ends signing in: load it again)
+    page.goto("/my-plan")
+    warning = page.locator("#idle-warning")
+    expect(warning).to_be_visible(timeout=10_000)
+    expect(page.get_by_role("button", name="Stay signed in")).to_be_focused()
+    from tests.browser.axe import assert_accessible
+
+    assert_accessible(page)
+    with page.expect_response("**/session/keep-alive") as kept:
+        page.get_by_role("button", name="Stay signed in").click()
+    assert kept.value.status == 204
+    expect(warning).to_be_hidden()
