@@ -28,9 +28,11 @@ from sqlalchemy.orm.attributes import flag_dirty
 
 from safetyplan.crypto.aead import RecordContext
 from safetyplan.crypto.vault import vault
+from safetyplan.db import session
 
 T = TypeVar("T")
 _PENDING = "_safetyplan_pending_plaintext"
+_CONTEXTS = "_safetyplan_record_contexts"
 
 
 class Codec(Protocol[T]):
@@ -88,7 +90,13 @@ class EncryptedRecord:
         return cast(uuid.UUID, owner)
 
     def record_context(self, field: str) -> RecordContext:
-        return RecordContext(self.encryption_owner_id(), self.__record_kind__, str(self.id), field)
+        """Where this record's ``field`` belongs; made once per loaded record and field (a list page opens many)."""
+        owner, record_id = self.encryption_owner_id(), self.id
+        contexts: dict[str, RecordContext] = self.__dict__.setdefault(_CONTEXTS, {})
+        context = contexts.get(field)
+        if context is None or context.owner_id != owner or context.record_id != str(record_id):
+            context = contexts[field] = RecordContext(owner, self.__record_kind__, str(record_id), field)
+        return context
 
 
 class EncryptedAttribute(Generic[T]):
@@ -112,8 +120,6 @@ class EncryptedAttribute(Generic[T]):
         sealed = getattr(record, self.column_attribute)
         if sealed is None:
             return None
-        from safetyplan.db import session
-
         return self.codec.decode(vault().open(session, sealed, record.record_context(self.name)))
 
     def __set__(self, record: EncryptedRecord, value: T | None) -> None:

@@ -58,7 +58,22 @@ def select_items(field: Any) -> list[dict[str, Any]]:
 
 def link_to(href: str, text: object) -> Markup:
     """A link for a table cell; the text is escaped, so it may be anything a user typed."""
-    return Markup('<a class="nhsuk-link" href="{}">{}</a>').format(href, text)
+    return Markup(f'<a class="nhsuk-link" href="{escape(href)}">{escape(text)}</a>')
+
+
+def table_row(headings: list[str], cells: list[dict[str, Any]]) -> Markup:
+    """One row of a responsive NHS.UK table (components/tables.html), built here: long tables spend most of their
+    time in the template otherwise. Each cell is {"text": ...} (escaped) or {"html": Markup}, with "classes"."""
+    parts = ['<tr class="nhsuk-table__row" role="row">']
+    for heading, cell in zip(headings, cells, strict=True):
+        classes = f" {escape(cell['classes'])}" if cell.get("classes") else ""
+        content = cell["html"] if "html" in cell else escape(cell.get("text", ""))
+        parts.append(
+            f'<td class="nhsuk-table__cell{classes}" role="cell"><span class="nhsuk-table__heading" aria-hidden="true">'
+            f"{escape(heading)} </span>{content}</td>"
+        )
+    parts.append("</tr>")
+    return Markup("".join(parts))
 
 
 def phone_link(phone: str) -> Markup:

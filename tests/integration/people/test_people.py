@@ -125,3 +125,11 @@ def test_the_caseload_can_be_ordered_by_next_review_date_and_nothing_else(app, c
     assert [a.get_text() for a in by_review.select("table a")] == ["Cal Sooner", "Bea Later", "Aaron No-Plan"]
     by_name = clinician_client.get_page("/caseload?sort=risk")  # anything else is ignored: name order
     assert [a.get_text() for a in by_name.select("table a")] == ["Aaron No-Plan", "Bea Later", "Cal Sooner"]
+
+
+def test_names_typed_with_markup_are_shown_as_text_in_the_caseload(app, clinician_client, team):
+    with app.app_context():
+        create_person(team, name='<script>alert(1)</script>', preferred_name='"><img src=x onerror=alert(1)>')
+    body = clinician_client.get("/caseload").get_data(as_text=True)
+    assert "<script>alert(1)" not in body and "<img src=x" not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
