@@ -7,7 +7,7 @@ import uuid
 from flask import Flask, g
 
 from safetyplan.config import Settings
-from safetyplan.web import access, errors, locale, presenters, security
+from safetyplan.web import access, errors, header, locale, presenters, security
 from safetyplan.web import session as session_lifetime
 
 
@@ -23,6 +23,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     access.init_app(app)
     errors.init_app(app)
     presenters.init_app(app)
+    header.init_app(app)
 
     from safetyplan.web.routes import bp
 

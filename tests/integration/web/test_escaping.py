@@ -44,3 +44,24 @@ def test_a_header_account_name_is_escaped(app):
     with app.test_request_context():
         html = render_template_string(template, t=PAYLOAD)
     assert "<script>" not in html
+
+
+def test_the_cached_header_shows_each_users_own_name_escaped_and_token(app):
+    from tests.factories import create_account
+    from tests.pages import PageClient, check_page
+
+    with app.app_context():
+        first = create_account("carer", name='<script>alert("a")</script> Ann')
+        second = create_account("carer", name="Bob Second")
+    pages = []
+    for account in (first, second):
+        client = PageClient(app.test_client())
+        client.sign_in(account)
+        response = client.get("/account")
+        pages.append((client, response.get_data(as_text=True)))
+    (first_client, first_page), (second_client, second_page) = pages
+    assert "<script>alert" not in first_page and "&lt;script&gt;alert(&#34;a&#34;)&lt;/script&gt; Ann" in first_page
+    assert "Bob Second" in second_page and "Ann" not in second_page
+    for client, page in pages:
+        token = check_page(page).select_one("form.nhsuk-header__account-form input[name=csrf_token]")["value"]
+        assert client.client.post("/sign-out", data={"csrf_token": token}).status_code == 302  # the token is this session's
