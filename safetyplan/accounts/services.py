@@ -20,7 +20,6 @@ from sqlalchemy import delete, func, select, update
 
 from safetyplan.accounts.models import (
     ROLES,
-    STAFF_ROLES,
     RecoveryCode,
     SetPasswordToken,
     SignInFailure,
@@ -383,12 +382,6 @@ def end_all_sessions(user: User, *, reason: str) -> None:
     )
 
 
-def live_session_count(user: User) -> int:
-    return session.scalar(
-        select(func.count()).where(
-            UserSession.user_id == user.id, UserSession.ended_at.is_(None), UserSession.expires_at > utcnow()
-        )
-    ) or 0
 
 
 # Second factor ---------------------------------------------------------------------------------------------------
@@ -428,10 +421,6 @@ def unused_recovery_codes(user: User) -> int:
     return session.scalar(
         select(func.count()).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
     ) or 0
-
-
-def must_use_second_factor(user: User) -> bool:
-    return user.role in STAFF_ROLES
 
 
 # Teams -----------------------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from safetyplan.people.forms import PHONE_INVALID
 from safetyplan.people.identifiers import normalise_phone
 from safetyplan.plans.content import Content, section_content
-from safetyplan.plans.sections import CHOSEN_REASONS, CURRENT_VERSION, REASONS, Section, sections
+from safetyplan.plans.sections import CHOSEN_REASONS, CURRENT_VERSION, REASONS, sections
 from safetyplan.web.forms import BaseForm, DateParts, DateRequired, options
 
 SECTION_LIMIT = 4000
@@ -150,8 +150,6 @@ def form_data(content: Content | None, version: int = CURRENT_VERSION) -> dict[s
     return data
 
 
-def sections_for_form(version: int = CURRENT_VERSION) -> tuple[Section, ...]:
-    return sections(version)
 
 
 class DeclinedForm(BaseForm):

@@ -88,8 +88,8 @@ def handle_csrf_error(error: CSRFError) -> Response:
             # CSRFProtect refused the request before the idle check and the access policy ran: run them now.
             try:
                 refused = end_idle_session() or policy.enforce()
-            except HTTPException as error:
-                return handle_http_error(error)
+            except HTTPException as refusal:
+                return handle_http_error(refusal)
             if refused is not None:
                 return make_response(refused)
             g.csrf_token_refused = True
