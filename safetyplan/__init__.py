@@ -27,7 +27,7 @@ def create_app(config: Settings | None = None) -> Flask:
     )
     app.extensions["safetyplan.settings"] = settings
 
-    from safetyplan import accounts, crypto, db, extensions, outbox, people, plans, web
+    from safetyplan import accounts, crypto, db, extensions, outbox, people, plans, sharing, web
     from safetyplan.audit import routes as audit_routes
     from safetyplan.web import templating
 
@@ -40,6 +40,7 @@ def create_app(config: Settings | None = None) -> Flask:
     web.init_app(app, settings)
     people.init_app(app)
     plans.init_app(app)
+    sharing.init_app(app)
     app.register_blueprint(audit_routes.bp)
     if settings.trusted_proxies:
         # Behind TLS-terminating proxies: take the client's address (for sign-in throttling) from them.

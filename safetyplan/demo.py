@@ -112,6 +112,7 @@ def seed() -> None:
             user.totp_last_step = None  # let the first demo sign-in use the current code
     session.flush()
     seed_plans(person_ids)
+    seed_sharing(person_ids)
 
 
 def _user(email: str) -> User:
@@ -195,6 +196,43 @@ def seed_plans(person_ids: dict[str, uuid.UUID]) -> None:
     # Robin: offered a plan and declined it for now.
     save(kai, "Robin Fictional", {}, "first_plan", 10, person_took_part=True, declined=True,
          participants={"note": "Would like to talk again after his new job starts."})
+
+
+def seed_sharing(person_ids: dict[str, uuid.UUID]) -> None:
+    """Alex involves Pat (linked, confirmed, seeing two sections, with a suggestion waiting for Alex) and Dee
+    (invited, not yet accepted), after a conversation with their clinician about involvement."""
+    from datetime import timedelta
+
+    from safetyplan.sharing import services as sharing
+
+    alex_id = person_ids["Alex Demo"]
+    kai, alex, pat = _user(f"clinician@{DOMAIN}"), _user(f"person@{DOMAIN}"), _user(f"carer@{DOMAIN}")
+    base_url = current_app.extensions["safetyplan.settings"].base_url
+    sharing.record_conversation(
+        by=kai,
+        person_id=alex_id,
+        held_on=date.today() - timedelta(days=20),
+        agreed="I want Pat to know my warning signs and how to help me. Dee can know the warning signs only. "
+        "Kai explained that the team would share information without asking me only to keep me or someone else safe.",
+        own_words=True,
+    )
+    pat_involved = sharing.add_involved(
+        by=alex,
+        person_id=alex_id,
+        details=sharing.InvolvedDetails("Pat Demo-Carer", "carer", "my partner", "07700 900 203", f"carer@{DOMAIN}"),
+    )
+    link = sharing.invite(by=alex, person_id=alex_id, involved_id=pat_involved.id, base_url=base_url)
+    sharing.accept_invitation(token=link.split("#", 1)[1], user=pat)
+    sharing.confirm_link(by=alex, person_id=alex_id, involved_id=pat_involved.id)
+    sharing.choose_sections(by=alex, person_id=alex_id, involved_id=pat_involved.id, keys={"warning_signs", "how_others_help"})
+    sharing.carer_suggest(by=pat, person_id=alex_id, section_key="carers_will_do", text="I will keep the spare key and check in after your late shifts")
+    dee = sharing.add_involved(
+        by=kai,
+        person_id=alex_id,
+        details=sharing.InvolvedDetails("Dee Example", "family", "cousin", "07700 900 201", f"dee@{DOMAIN}"),
+    )
+    sharing.choose_sections(by=kai, person_id=alex_id, involved_id=dee.id, keys={"warning_signs"}, decided_on=date.today() - timedelta(days=20))
+    sharing.invite(by=kai, person_id=alex_id, involved_id=dee.id, base_url=base_url)
 
 
 def demo_sign_ins() -> str:

@@ -13,19 +13,24 @@ from safetyplan.audit.models import AuditChainHead, AuditEvent
 from safetyplan.crypto.models import DataKey
 from safetyplan.people.models import CaseloadEntry, Person
 from safetyplan.plans.models import CrisisContact, Plan, PlanDraft, PlanRevision, Suggestion
+from safetyplan.sharing.models import CarerInvitation, InvolvedPerson, InvolvementConversation, SharingChoice
 
 __all__ = [
     "AuditChainHead",
     "AuditEvent",
+    "CarerInvitation",
     "CaseloadEntry",
     "CrisisContact",
     "DataKey",
+    "InvolvedPerson",
+    "InvolvementConversation",
     "Person",
     "Plan",
     "PlanDraft",
     "PlanRevision",
     "RecoveryCode",
     "SetPasswordToken",
+    "SharingChoice",
     "SignInFailure",
     "Suggestion",
     "Team",

@@ -51,8 +51,8 @@ NAVIGATION = {
         ("people.add_person", _l("Add a person")),
     ],
     "auditor": [("audit_trail.overview", _l("Audit trail"))],
-    "person": [("plans.my_plan", _l("My safety plan"))],
-    "carer": [("accounts.home", _l("Home"))],
+    "person": [("plans.my_plan", _l("My safety plan")), ("sharing.who_has_looked", _l("Who has looked"))],
+    "carer": [("sharing.shared_home", _l("Plans shared with you")), ("sharing.crisis_help", _l("Help in a crisis"))],
 }
 
 

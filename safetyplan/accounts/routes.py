@@ -63,7 +63,7 @@ def _settings() -> Settings:
     return current_app.extensions["safetyplan.settings"]  # type: ignore[no-any-return]
 
 
-def _complete_sign_in(user: User) -> None:
+def complete_sign_in(user: User) -> None:
     """Both factors passed: a fresh cookie (the old session id is dropped) tied to a new server-side session."""
     next_url = session.get(PENDING, {}).get("next")
     session.clear()
@@ -105,7 +105,7 @@ def sign_in() -> ResponseReturnValue:
                 return redirect(url_for("accounts.second_factor"))
             if user.needs_second_factor:
                 return redirect(url_for("accounts.set_up_app_at_sign_in"))
-            _complete_sign_in(user)
+            complete_sign_in(user)
             return redirect(g.after_sign_in)
     return render_template(
         "accounts/sign_in.html",
@@ -133,7 +133,7 @@ def second_factor() -> ResponseReturnValue:
         except services.SignInRefused:
             form.code.errors.append(str(CODE_REFUSED))
         else:
-            _complete_sign_in(user)
+            complete_sign_in(user)
             return redirect(g.after_sign_in)
     return render_template("accounts/second_factor.html", form=form)
 
@@ -169,7 +169,7 @@ def _set_up_app(user: User, form: SetUpAppForm, *, at_sign_in: bool) -> Response
                 form.code.errors.append(str(CODE_REFUSED))
             else:
                 if at_sign_in:
-                    _complete_sign_in(user)
+                    complete_sign_in(user)
                     continue_to = g.after_sign_in
                 else:
                     continue_to = url_for("accounts.account")
@@ -247,7 +247,7 @@ def home() -> ResponseReturnValue:
         return redirect(url_for("audit_trail.overview"))
     if user.role == "person":
         return redirect(url_for("plans.my_plan"))
-    return render_template(f"accounts/home_{user.role}.html")
+    return redirect(url_for("sharing.shared_home"))
 
 
 @bp.get("/account")

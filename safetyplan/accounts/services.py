@@ -117,8 +117,10 @@ def create_user(
     team_id: uuid.UUID | None = None,
     person_id: uuid.UUID | None = None,
     preferred_language: str = "en",
+    grounds: str | None = None,
 ) -> User:
-    """Create an account (an admin, or the command line when ``by`` is None). Raises AccountError("email_taken")."""
+    """Create an account (an admin, or the command line when ``by`` is None; ``grounds`` names another way in,
+    such as a carer's invitation). Raises AccountError("email_taken")."""
     if by is not None and by.role != "admin":
         raise NotAllowed()
     if role not in ROLES:
@@ -142,7 +144,7 @@ def create_user(
         add_team_member(by=by, team_id=team_id, user=user)
     record(
         "account.created",
-        **acted_by(by),
+        **{**acted_by(by), **({"grounds": grounds} if grounds else {})},
         subject_user_id=user.id,
         person_id=person_id,
     )

@@ -19,8 +19,8 @@ class PlanPart:
     empty: bool
 
 
-def plan_parts(revision: Any) -> list[PlanPart]:
-    """A revision's sections with the registry version it was written with."""
+def plan_parts(revision: Any, only: Any = None) -> list[PlanPart]:
+    """A revision's sections with the registry version it was written with (only those in ``only``, if given)."""
     from safetyplan.plans.content import is_empty, section_content
     from safetyplan.plans.sections import CURRENT_VERSION, sections
 
@@ -28,6 +28,8 @@ def plan_parts(revision: Any) -> list[PlanPart]:
     content = revision.content if revision is not None else {}
     parts = []
     for section in sections(version):
+        if only is not None and section.key not in only:
+            continue
         part = section_content(content, section)
         parts.append(PlanPart(section, part, is_empty(part)))
     return parts

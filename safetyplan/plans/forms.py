@@ -187,6 +187,13 @@ class DecisionForm(BaseForm):
             raise ValidationError(_l("Say why, in words the person will read"))
 
 
+class PersonDecisionForm(DecisionForm):
+    """The person deciding what a carer suggested: saying why not is up to them."""
+
+    def validate_answer(self, field: TextAreaField) -> None:
+        return None
+
+
 class RestoreForm(BaseForm):
     base_number = IntegerField(validators=[InputRequired()])
 

@@ -56,6 +56,15 @@ def suggestion_status_html(suggestion: Any) -> Markup:
     return text + Markup('<p class="nhsuk-body-s">{}</p>').format(_("Waiting for your care team."))
 
 
+def suggester_name(suggestion: Any) -> str:
+    """The display name of whoever wrote a suggestion (a carer's suggestions name them to the person)."""
+    from safetyplan.accounts.models import User
+    from safetyplan.db import session
+
+    author = session.get(User, suggestion.author_id)
+    return str(author.display_name) if author is not None else ""
+
+
 def review_date_html(row: Any) -> Markup:
     if row.next_review_on is None:
         return Markup("{}").format(_("No date set"))
@@ -72,4 +81,5 @@ GLOBALS = {
     "participants_text": participants_text,
     "suggestion_status_html": suggestion_status_html,
     "review_date_html": review_date_html,
+    "suggester_name": suggester_name,
 }

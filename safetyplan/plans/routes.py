@@ -19,6 +19,7 @@ from safetyplan.plans.forms import (
     CrisisContactForm,
     DecisionForm,
     DeclinedForm,
+    PersonDecisionForm,
     MeetingForm,
     RestoreForm,
     SuggestionForm,
@@ -320,18 +321,21 @@ def restore(person_id: uuid.UUID, number: int) -> ResponseReturnValue:
 
 
 @bp.post("/suggestions/<uuid:suggestion_id>/decision")
-@signed_in("clinician")
+@signed_in("clinician", "person")
 def decide(suggestion_id: uuid.UUID) -> ResponseReturnValue:
-    """Add the person's suggestion to their plan in their words, or say why not."""
+    """Add a suggestion to the plan in its author's words, or say why not. The person decides what a carer
+    suggests; a clinician decides the person's suggestions (or records the person's decision on a carer's)."""
     found = services.suggestion_or_none(by=_me(), suggestion_id=suggestion_id)
     if found is None:
         abort(404)
-    form = DecisionForm(prefix=f"s{suggestion_id.hex[:8]}")
+    own = _me().role == "person"
+    back = url_for("plans.my_plan") if own else url_for("plans.plan", person_id=found.person_id)
+    form = (PersonDecisionForm if own else DecisionForm)(prefix=f"s{suggestion_id.hex[:8]}")
     if form.validate_on_submit():
         try:
             if form.decision.data == "accept":
                 services.accept_suggestion(by=_me(), suggestion_id=suggestion_id)
-                flash(_("Their suggestion was added to the plan, in their words."))
+                flash(_("It was added to the plan, in their words."))
             else:
                 services.decline_suggestion(by=_me(), suggestion_id=suggestion_id, answer=form.answer.data or "")
                 flash(_("The plan was left as it is. They will see your answer."))
@@ -339,7 +343,9 @@ def decide(suggestion_id: uuid.UUID) -> ResponseReturnValue:
             flash(_("This suggestion was already answered."))
         except services.PlanNotFound:
             abort(404)
-        return redirect(url_for("plans.plan", person_id=found.person_id))
+        return redirect(back)
+    if own:
+        return _my_plan_page(form_for={suggestion_id: form}), 400
     view = _view(found.person_id)
     waiting = services.suggestions(by=_me(), person_id=found.person_id, status="waiting")
     forms = {s.id: (form if s.id == suggestion_id else DecisionForm(prefix=f"s{s.id.hex[:8]}", formdata=None)) for s in waiting}
@@ -380,18 +386,29 @@ def _own_person_id() -> uuid.UUID:
     return me.person_id
 
 
-@bp.get("/my-plan")
-@signed_in("person")
-def my_plan() -> str:
-    """The person's current plan, in their language, with their suggestions and the answers to them."""
+def _my_plan_page(form_for: dict[uuid.UUID, DecisionForm] | None = None) -> str:
+    me = _me()
     person_id = _own_person_id()
     view = _view(person_id)
+    every = services.suggestions(by=me, person_id=person_id)
+    from_carers = [s for s in every if s.author_role == "carer" and s.status == "waiting"]
+    forms = form_for or {}
     return render_template(
         "plans/my_plan.html",
         **_plan_context(view),
         plan=view.plan,
-        suggestions=services.suggestions(by=_me(), person_id=person_id),
+        suggestions=[s for s in every if s.author_id == me.id],
+        from_carers=from_carers,
+        decision_forms={s.id: forms.get(s.id) or PersonDecisionForm(prefix=f"s{s.id.hex[:8]}", formdata=None) for s in from_carers},
     )
+
+
+@bp.get("/my-plan")
+@signed_in("person")
+def my_plan() -> str:
+    """The person's current plan, in their language, with their suggestions and the answers to them, and what
+    the people close to them have suggested."""
+    return _my_plan_page()
 
 
 @bp.route("/my-plan/suggest", methods=["GET", "POST"])

@@ -353,9 +353,17 @@ def suggestions(*, by: User, person_id: uuid.UUID, status: str | None = None) ->
     return list(session.scalars(query))
 
 
+def may_decide(by: User, found: Suggestion) -> bool:
+    """A clinician decides the person's suggestions (and records the person's decision on a carer's); the person
+    decides what a carer suggests for their plan."""
+    if by.role == "clinician":
+        return True
+    return by.role == "person" and found.author_role == "carer" and by.person_id == found.person_id
+
+
 def _suggestion(by: User, suggestion_id: uuid.UUID, action: str) -> tuple[str, Suggestion]:
     found = session.get(Suggestion, suggestion_id)
-    if found is None or by.role != "clinician":
+    if found is None or not may_decide(by, found):
         raise PlanNotFound()
     grounds, _person = _reach(by, found.person_id, action)
     if found.status != "waiting":
@@ -364,7 +372,7 @@ def _suggestion(by: User, suggestion_id: uuid.UUID, action: str) -> tuple[str, S
 
 
 def accept_suggestion(*, by: User, suggestion_id: uuid.UUID) -> PlanRevision:
-    """Add the person's words, as they wrote them, to the section they chose: a new revision in their words."""
+    """Add the words as they were written to the section chosen: a new revision, attributed to their author."""
     grounds, found = _suggestion(by, suggestion_id, "plan.suggestion_accepted")
     plan = _plan_of(found.person_id, lock=True)
     assert plan is not None
@@ -502,11 +510,11 @@ def has_content(revision: PlanRevision | None) -> bool:
 
 
 def suggestion_or_none(*, by: User, suggestion_id: uuid.UUID) -> Suggestion | None:
-    """A suggestion, if ``by`` is a clinician who may reach the person's plan."""
+    """A suggestion, if ``by`` may decide it and reach the person's plan."""
     found = session.get(Suggestion, suggestion_id)
     if found is None:
         return None
-    if by.role != "clinician" or _grounds(by, found.person_id) is None:
+    if not may_decide(by, found) or _grounds(by, found.person_id) is None:
         record(
             "plan.suggestion_opened", actor_id=by.id, actor_role=by.role, grounds="none", outcome="denied", person_id=found.person_id
         )

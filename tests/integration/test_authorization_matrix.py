@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from tests.factories import create_account, create_person, create_team, write_plan
+from tests.factories import create_account, create_person, create_team, link_carer, write_plan
 from tests.pages import PageClient
 
 ROLES = ["anonymous", "clinician", "person", "carer", "auditor", "admin"]
@@ -27,7 +27,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "accounts.second_factor": dict.fromkeys(ROLES, 302),
     "accounts.set_up_app_at_sign_in": dict.fromkeys(ROLES, 302),
     "accounts.set_password": dict.fromkeys(ROLES, 200),
-    "accounts.home": {"anonymous": SIGN_IN, "clinician": 302, "person": 302, "carer": 200, "auditor": 302, "admin": 302},
+    "accounts.home": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 302)},
     "accounts.account": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 200)},
     "accounts.change_password": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 200)},
     "accounts.change_language": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 200)},
@@ -48,6 +48,10 @@ EXPECTED: dict[str, dict[str, int]] = {
     "plans.suggest": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "person": 200},
     "plans.crisis_contacts": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "admin": 200},
     "plans.crisis_contact": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "admin": 200},
+    "sharing.who_has_looked": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "person": 200},
+    "sharing.invitation": {"anonymous": 200, **dict.fromkeys(ROLES[1:], 403), "carer": 200},
+    "sharing.shared_home": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "carer": 200},
+    "sharing.crisis_help": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "carer": 200},
 }
 # Pages of one person's plan: the clinicians of their team (and, where the policy lets them, the person).
 for endpoint, person_may in [
@@ -65,6 +69,22 @@ for endpoint, person_may in [
     if person_may:
         own["person"], other["person"] = 200, 404
     EXPECTED[f"{endpoint}:own"], EXPECTED[f"{endpoint}:other"] = own, other
+# Who is involved and what they see: the person and their team's clinicians (conversations: clinicians only).
+for endpoint, person_may in [
+    ("sharing.overview", True),
+    ("sharing.add_involved", True),
+    ("sharing.choose_sections", True),
+    ("sharing.remove", True),
+    ("sharing.record_conversation", False),
+]:
+    own = {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "clinician": 200}
+    if person_may:
+        own["person"] = 200
+    EXPECTED[f"{endpoint}:own"], EXPECTED[f"{endpoint}:other"] = own, {role: 404 if status == 200 else status for role, status in own.items()}
+# The carer's view of a person who shares with them; another person's looks exactly like a missing page.
+for endpoint in ("sharing.shared_plan", "sharing.shared_print", "sharing.shared_suggest"):
+    EXPECTED[f"{endpoint}:own"] = {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "carer": 200}
+    EXPECTED[f"{endpoint}:other"] = {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "carer": 404}
 
 #: Routes that only answer POST (checked elsewhere) or serve files (checked in tests/integration/web).
 NOT_PAGES = {
@@ -77,6 +97,8 @@ NOT_PAGES = {
     "plans.discard_draft",
     "plans.restore",
     "plans.decide",
+    "sharing.invite",
+    "sharing.confirm",
 }
 
 
@@ -88,8 +110,9 @@ def world(app):
         own_team, other_team = create_team("Own Team"), create_team("Other Team")
         own_person = create_person(own_team, name="Own Person", nhs_number="9990000018")
         other_person = create_person(other_team, name=CANARY, nhs_number="9990000026")
-        write_plan(own_person, create_account("clinician", team=own_team), "Own words")
-        write_plan(other_person, create_account("clinician", team=other_team), f"{CANARY} walks by the sea")
+        own_clinician, other_clinician = create_account("clinician", team=own_team), create_account("clinician", team=other_team)
+        write_plan(own_person, own_clinician, "Own words")
+        write_plan(other_person, other_clinician, f"{CANARY} walks by the sea")
         accounts = {
             "clinician": create_account("clinician", team=own_team),
             "person": create_account("person", person=own_person),
@@ -97,19 +120,22 @@ def world(app):
             "auditor": create_account("auditor"),
             "admin": create_account("admin"),
         }
+        # The carer sees the own person's plan; someone else (not this carer) is involved with the other person.
+        own_involved = link_carer(own_person, accounts["carer"], sections={"reasons", "people_to_ask"}, by=own_clinician)
+        other_involved = link_carer(other_person, create_account("carer"), sections={"reasons"}, by=other_clinician)
     clients = {"anonymous": PageClient(app.test_client())}
     for role, account in accounts.items():
         clients[role] = PageClient(app.test_client())
         clients[role].sign_in(account)
-    ids = {"own": (own_person.id, own_team.id), "other": (other_person.id, other_team.id)}
+    ids = {"own": (own_person.id, own_team.id, own_involved), "other": (other_person.id, other_team.id, other_involved)}
     return clients, ids
 
 
 def url_for_case(app, endpoint, variant, ids):
     from flask import url_for
 
-    person_id, team_id = ids[variant or "own"]
-    arguments = {"person_id": person_id, "team_id": team_id, "number": 1, "contact_id": uuid.UUID(int=1)}
+    person_id, team_id, involved_id = ids[variant or "own"]
+    arguments = {"person_id": person_id, "team_id": team_id, "involved_id": involved_id, "number": 1, "contact_id": uuid.UUID(int=1)}
     rule = next(rule for rule in app.url_map.iter_rules() if rule.endpoint == endpoint)
     query = {"from": 1, "to": 1} if endpoint == "plans.compare_revisions" else {}
     with app.test_request_context():

@@ -1,0 +1,586 @@
+"""Sharing led by the person's consent.
+
+The person (or a clinician of their team, recording the person's decision) says who is involved and which plan
+sections each carer sees. A carer reaches a person only through a link that they accepted by invitation and that
+the person (or, where the person cannot, a clinician) confirmed, and sees only the sections of the newest
+revision the person agreed with that the newest decision shares. Every check is made here, on every request, so
+a change of mind takes effect on the carer's very next one. Out of reach looks exactly like not there, and is
+audited as a denial.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+
+from safetyplan.accounts.models import User
+from safetyplan.accounts.services import create_user, find_user_by_email, set_password_directly
+from safetyplan.audit import record
+from safetyplan.audit.models import AuditEvent
+from safetyplan.db import session, utcnow
+from safetyplan.outbox import Message, outbox
+from safetyplan.people.models import Person
+from safetyplan.people.services import grounds_for, teams_holding
+from safetyplan.plans.models import Plan, PlanRevision, Suggestion
+from safetyplan.plans.sections import CURRENT_VERSION, section, sections
+from safetyplan.sharing.models import KINDS, CarerInvitation, InvolvedPerson, InvolvementConversation, SharingChoice
+
+INVITATION_LIFETIME = timedelta(days=7)
+#: The section carers add to themselves ("What I will do to help"), whether or not the person shares it back.
+CARERS_SECTION = "carers_will_do"
+
+
+class NotFound(Exception):
+    """No such person, involved person or link, or none this user may reach."""
+
+
+class SharingError(Exception):
+    """A rule about sharing was not met; ``code`` names the message to show."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def _manager_grounds(by: User, person_id: uuid.UUID, action: str) -> str:
+    """The person themself, or a clinician of a team holding them: the people who record sharing decisions."""
+    grounds = grounds_for(by, person_id) if by.role in ("person", "clinician") else None
+    if grounds is None or session.get(Person, person_id) is None:
+        record(action, actor_id=by.id, actor_role=by.role, grounds="none", outcome="denied", person_id=person_id)
+        raise NotFound()
+    return grounds
+
+
+def _involved(person_id: uuid.UUID, involved_id: uuid.UUID) -> InvolvedPerson | None:
+    found = session.get(InvolvedPerson, involved_id)
+    if found is None or found.person_id != person_id or found.removed_at is not None:
+        return None
+    return found
+
+
+def _reach_involved(by: User, person_id: uuid.UUID, involved_id: uuid.UUID, action: str) -> tuple[str, InvolvedPerson]:
+    grounds = _manager_grounds(by, person_id, action)
+    found = _involved(person_id, involved_id)
+    if found is None:
+        record(action, actor_id=by.id, actor_role=by.role, grounds=grounds, outcome="failed", person_id=person_id)
+        raise NotFound()
+    return grounds, found
+
+
+# Who is involved ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InvolvedDetails:
+    name: str
+    kind: str
+    relationship: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+
+def involved_people(*, by: User, person_id: uuid.UUID) -> list[InvolvedPerson]:
+    """The people this person wants involved, by name; the read is audited."""
+    grounds = _manager_grounds(by, person_id, "involvement.viewed")
+    found = list(
+        session.scalars(
+            select(InvolvedPerson).where(InvolvedPerson.person_id == person_id, InvolvedPerson.removed_at.is_(None))
+        )
+    )
+    record("involvement.viewed", actor_id=by.id, actor_role=by.role, grounds=grounds, person_id=person_id)
+    return sorted(found, key=lambda involved: (str(involved.name).casefold(), str(involved.id)))
+
+
+def get_involved(*, by: User, person_id: uuid.UUID, involved_id: uuid.UUID) -> InvolvedPerson:
+    _grounds, found = _reach_involved(by, person_id, involved_id, "involvement.viewed")
+    return found
+
+
+def add_involved(*, by: User, person_id: uuid.UUID, details: InvolvedDetails) -> InvolvedPerson:
+    """Record someone the person wants involved. Nothing is shared with them until the person says so."""
+    if details.kind not in KINDS:
+        raise SharingError("kind")
+    grounds = _manager_grounds(by, person_id, "involvement.person_added")
+    involved = InvolvedPerson(
+        person_id=person_id,
+        kind=details.kind,
+        added_at=utcnow(),
+        added_by=by.id,
+        name=details.name.strip(),
+        relationship=(details.relationship or "").strip() or None,
+        phone=(details.phone or "").strip() or None,
+        email=(details.email or "").strip() or None,
+    )
+    session.add(involved)
+    session.flush()
+    record("involvement.person_added", actor_id=by.id, actor_role=by.role, grounds=grounds, person_id=person_id)
+    return involved
+
+
+def remove_involved(*, by: User, person_id: uuid.UUID, involved_id: uuid.UUID) -> None:
+    """The person no longer wants them involved: their link, invitations and every share end now."""
+    grounds, involved = _reach_involved(by, person_id, involved_id, "involvement.person_removed")
+    now = utcnow()
+    involved.removed_at = now
+    _end_invitations(involved.id, now)
+    if shared_sections(involved):
+        _add_choice(by, involved, frozenset(), date.today())
+    record("involvement.person_removed", actor_id=by.id, actor_role=by.role, grounds=grounds, person_id=person_id, subject_user_id=involved.user_id)
+
+
+def record_conversation(*, by: User, person_id: uuid.UUID, held_on: date, agreed: str, own_words: bool) -> InvolvementConversation:
+    """What the person and the clinician agreed about involving others and the limits of confidentiality."""
+    if by.role != "clinician":
+        raise SharingError("not_allowed")
+    if held_on > date.today():
+        raise SharingError("future_date")
+    grounds = _manager_grounds(by, person_id, "involvement.conversation_recorded")
+    conversation = InvolvementConversation(
+        person_id=person_id, held_on=held_on, recorded_at=utcnow(), recorded_by=by.id, own_words=own_words, agreed=agreed.strip()
+    )
+    session.add(conversation)
+    session.flush()
+    record("involvement.conversation_recorded", actor_id=by.id, actor_role=by.role, grounds=grounds, person_id=person_id)
+    return conversation
+
+
+def conversations(*, by: User, person_id: uuid.UUID) -> list[InvolvementConversation]:
+    """Conversations about involvement, newest first (the caller has checked access with involved_people)."""
+    _manager_grounds(by, person_id, "involvement.viewed")
+    return list(
+        session.scalars(
+            select(InvolvementConversation)
+            .where(InvolvementConversation.person_id == person_id)
+            .order_by(InvolvementConversation.held_on.desc(), InvolvementConversation.recorded_at.desc())
+        )
+    )
+
+
+# What each carer sees ------------------------------------------------------------------------------------------
+
+
+def current_choice(involved_id: uuid.UUID) -> SharingChoice | None:
+    return session.scalars(
+        select(SharingChoice).where(SharingChoice.involved_id == involved_id).order_by(SharingChoice.recorded_at.desc(), SharingChoice.id).limit(1)
+    ).first()
+
+
+def shared_sections(involved: InvolvedPerson) -> frozenset[str]:
+    """The section keys the newest decision shares with them: none for someone no longer involved."""
+    if involved.removed_at is not None:
+        return frozenset()
+    choice = current_choice(involved.id)
+    return choice.section_keys if choice else frozenset()
+
+
+def suggested_sections() -> frozenset[str]:
+    """The sections offered as a starting point when the person first chooses (nothing is shared until they do)."""
+    return frozenset(part.key for part in sections(CURRENT_VERSION) if part.suggested_for_carers)
+
+
+def _add_choice(by: User, involved: InvolvedPerson, keys: frozenset[str], decided_on: date) -> SharingChoice:
+    choice = SharingChoice(
+        involved_id=involved.id,
+        person_id=involved.person_id,
+        sections=" ".join(part.key for part in sections(CURRENT_VERSION) if part.key in keys),
+        decided_on=decided_on,
+        recorded_at=utcnow(),
+        recorded_by=by.id,
+        recorded_by_role=by.role,
+    )
+    session.add(choice)
+    session.flush()
+    return choice
+
+
+def choose_sections(
+    *, by: User, person_id: uuid.UUID, involved_id: uuid.UUID, keys: set[str] | frozenset[str], decided_on: date | None = None
+) -> SharingChoice:
+    """Record the person's decision about which sections this person sees (none withdraws sharing). A clinician
+    records it with the date the person decided; the person's own decision is dated today."""
+    grounds, involved = _reach_involved(by, person_id, involved_id, "sharing.changed")
+    known = {part.key for part in sections(CURRENT_VERSION)}
+    if not set(keys) <= known:
+        raise SharingError("section")
+    if by.role == "person" or decided_on is None:
+        decided_on = date.today()
+    if decided_on > date.today():
+        raise SharingError("future_date")
+    choice = _add_choice(by, involved, frozenset(keys), decided_on)
+    record(
+        "sharing.changed" if keys else "sharing.withdrawn",
+        actor_id=by.id,
+        actor_role=by.role,
+        grounds=grounds,
+        person_id=person_id,
+        subject_user_id=involved.user_id,
+        section=",".join(sorted(keys))[:64] or None,
+    )
+    return choice
+
+
+def choices_for(involved_id: uuid.UUID) -> list[SharingChoice]:
+    """Every decision about this person, newest first: the history of consent."""
+    return list(
+        session.scalars(select(SharingChoice).where(SharingChoice.involved_id == involved_id).order_by(SharingChoice.recorded_at.desc()))
+    )
+
+
+# Invitations and links -----------------------------------------------------------------------------------------
+
+
+def _token_hash(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+def _end_invitations(involved_id: uuid.UUID, now: datetime) -> None:
+    session.execute(
+        update(CarerInvitation)
+        .where(CarerInvitation.involved_id == involved_id, CarerInvitation.ended_at.is_(None))
+        .values(ended_at=now)
+    )
+
+
+def invite(*, by: User, person_id: uuid.UUID, involved_id: uuid.UUID, base_url: str) -> str:
+    """Make a single-use link (7 days) for them to make a carer account, ending any earlier one; returns it.
+
+    The token sits in the URL fragment, which browsers never send to a server: never in a log or a Referer."""
+    grounds, involved = _reach_involved(by, person_id, involved_id, "invitation.sent")
+    if not involved.email:
+        raise SharingError("no_email")
+    if involved.user_id is not None:
+        raise SharingError("already_linked")
+    now = utcnow()
+    _end_invitations(involved.id, now)
+    token = secrets.token_urlsafe(32)
+    session.add(
+        CarerInvitation(
+            involved_id=involved.id,
+            person_id=person_id,
+            token_hash=_token_hash(token),
+            created_at=now,
+            created_by=by.id,
+            expires_at=now + INVITATION_LIFETIME,
+        )
+    )
+    record("invitation.sent", actor_id=by.id, actor_role=by.role, grounds=grounds, person_id=person_id)
+    return f"{base_url}/invitation#{token}"
+
+
+def send_invitation(involved: InvolvedPerson, subject: str, body: str) -> None:
+    """Send the link by the outbox (the caller words the message; ``{link}`` in the body is the link)."""
+    outbox().send(Message(to=str(involved.email), subject=subject, body=body))
+
+
+def invitation_waiting(involved_id: uuid.UUID) -> CarerInvitation | None:
+    return session.scalars(
+        select(CarerInvitation).where(
+            CarerInvitation.involved_id == involved_id, CarerInvitation.ended_at.is_(None), CarerInvitation.expires_at > utcnow()
+        )
+    ).first()
+
+
+def _usable_invitation(token: str) -> tuple[CarerInvitation, InvolvedPerson] | None:
+    if not token or len(token) > 100:
+        return None
+    found = session.scalars(select(CarerInvitation).where(CarerInvitation.token_hash == _token_hash(token))).first()
+    if found is None or found.ended_at is not None or found.expires_at <= utcnow():
+        return None
+    involved = session.get(InvolvedPerson, found.involved_id)
+    if involved is None or involved.removed_at is not None or involved.user_id is not None:
+        return None
+    return found, involved
+
+
+def check_invitation(token: str) -> None:
+    """Raise SharingError("invitation_invalid") for an unknown, tampered, used or expired invitation (audited)."""
+    if _usable_invitation(token) is None:
+        record("invitation.refused", actor_id=None, actor_role=None, grounds="invitation", outcome="denied")
+        raise SharingError("invitation_invalid")
+
+
+def accept_invitation(*, token: str, user: User) -> InvolvedPerson:
+    """Link a carer account to the person through an invitation, which then stops working. The link shows
+    nothing until the person (or a clinician, where the person cannot) confirms it.
+
+    Raises SharingError("invitation_invalid" | "wrong_account" | "already_linked")."""
+    usable = _usable_invitation(token)
+    if usable is None:
+        record("invitation.refused", actor_id=user.id, actor_role=user.role, grounds="invitation", outcome="denied")
+        raise SharingError("invitation_invalid")
+    invitation, involved = usable
+    if user.role != "carer":
+        record("invitation.refused", actor_id=user.id, actor_role=user.role, grounds="invitation", outcome="denied", person_id=involved.person_id)
+        raise SharingError("wrong_account")
+    if session.scalars(
+        select(InvolvedPerson.id).where(
+            InvolvedPerson.person_id == involved.person_id, InvolvedPerson.user_id == user.id, InvolvedPerson.removed_at.is_(None)
+        )
+    ).first():
+        raise SharingError("already_linked")
+    now = utcnow()
+    moved = session.execute(
+        update(CarerInvitation)
+        .where(CarerInvitation.id == invitation.id, CarerInvitation.ended_at.is_(None))
+        .values(ended_at=now, used_by=user.id)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:  # used by a second tab at the same moment
+        raise SharingError("invitation_invalid")
+    involved.user_id, involved.linked_at = user.id, now
+    record("invitation.accepted", actor_id=user.id, actor_role=user.role, grounds="invitation", person_id=involved.person_id, subject_user_id=user.id)
+    return involved
+
+
+def create_carer_account(*, token: str, email: str, name: str, password: str, language: str) -> User:
+    """Make a carer account through an invitation and link it. Raises SharingError("invitation_invalid"),
+    AccountError("email_taken") or PasswordProblem; nothing is kept if any is raised (the request rolls back)."""
+    check_invitation(token)
+    user = create_user(by=None, email=email, display_name=name, role="carer", preferred_language=language, grounds="invitation")
+    set_password_directly(user, password)
+    accept_invitation(token=token, user=user)
+    return user
+
+
+def email_has_account(email: str) -> bool:
+    return find_user_by_email(email) is not None
+
+
+def confirm_link(*, by: User, person_id: uuid.UUID, involved_id: uuid.UUID) -> None:
+    """The person (or a clinician, where the person cannot) confirms the account is the one they meant."""
+    grounds, involved = _reach_involved(by, person_id, involved_id, "carer_link.confirmed")
+    if involved.user_id is None or involved.confirmed_at is not None:
+        raise SharingError("nothing_to_confirm")
+    involved.confirmed_at, involved.confirmed_by = utcnow(), by.id
+    record("carer_link.confirmed", actor_id=by.id, actor_role=by.role, grounds=grounds, person_id=person_id, subject_user_id=involved.user_id)
+
+
+def linked_account(involved: InvolvedPerson) -> User | None:
+    return session.get(User, involved.user_id) if involved.user_id else None
+
+
+# The carer's side ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CarerLink:
+    """A person a carer is linked to. Until the link is confirmed the carer learns nothing about them."""
+
+    person_id: uuid.UUID
+    name: str | None
+    confirmed: bool
+    shares_anything: bool
+
+
+def carer_links(*, by: User) -> list[CarerLink]:
+    if by.role != "carer":
+        raise NotFound()
+    rows = session.execute(
+        select(InvolvedPerson, Person)
+        .join(Person, Person.id == InvolvedPerson.person_id)
+        .where(InvolvedPerson.user_id == by.id, InvolvedPerson.removed_at.is_(None))
+    )
+    links = [
+        CarerLink(person.id, person.known_as if involved.confirmed_at else None, involved.confirmed_at is not None, bool(shared_sections(involved)))
+        for involved, person in rows
+    ]
+    record("shared_plans.listed", actor_id=by.id, actor_role=by.role, grounds="self")
+    return sorted(links, key=lambda link: (not link.confirmed, (link.name or "").casefold(), str(link.person_id)))
+
+
+def _carer_link(by: User, person_id: uuid.UUID, action: str) -> InvolvedPerson:
+    found = None
+    if by.role == "carer":
+        found = session.scalars(
+            select(InvolvedPerson).where(
+                InvolvedPerson.person_id == person_id, InvolvedPerson.user_id == by.id, InvolvedPerson.removed_at.is_(None)
+            )
+        ).first()
+    if found is None or not found.active:
+        record(action, actor_id=by.id, actor_role=by.role, grounds="none", outcome="denied", person_id=person_id)
+        raise NotFound()
+    return found
+
+
+@dataclass(frozen=True)
+class SharedRevision:
+    """The part of a revision a carer may see: only the shared sections' content is ever copied in."""
+
+    number: int
+    created_at: datetime
+    sections_version: int
+    content: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CarerView:
+    person_id: uuid.UUID
+    name: str
+    language: str
+    shared: frozenset[str]
+    revision: SharedRevision | None
+
+
+def _agreed_revision(person_id: uuid.UUID) -> PlanRevision | None:
+    """The newest revision the person agreed with: what carers see (never drafts, suggestions or history)."""
+    return session.scalars(
+        select(PlanRevision)
+        .join(Plan, Plan.id == PlanRevision.plan_id)
+        .where(Plan.person_id == person_id, PlanRevision.person_agrees.is_(True), PlanRevision.declined.is_(False))
+        .order_by(PlanRevision.number.desc())
+        .limit(1)
+    ).first()
+
+
+def carer_view(*, by: User, person_id: uuid.UUID, action: str = "plan.viewed") -> CarerView:
+    """What the person shares with this carer, from the newest revision they agreed with; audited."""
+    involved = _carer_link(by, person_id, action)
+    keys = shared_sections(involved)
+    person = session.get(Person, person_id)
+    assert person is not None
+    revision = _agreed_revision(person_id) if keys else None
+    shared = None
+    if revision is not None:
+        available = {part.key for part in sections(revision.sections_version)}
+        content = {key: value for key, value in (revision.content or {}).items() if key in keys and key in available}
+        shared = SharedRevision(revision.number, revision.created_at, revision.sections_version, content)
+    record(
+        action,
+        actor_id=by.id,
+        actor_role=by.role,
+        grounds=f"carer:{involved.id}",
+        person_id=person_id,
+        revision_id=revision.id if revision is not None else None,
+        section=",".join(sorted(keys))[:64] or None,
+    )
+    return CarerView(person_id, person.known_as, by.preferred_language, keys, shared)
+
+
+def carer_may_suggest_in(involved: InvolvedPerson) -> list[str]:
+    """Sections a carer may suggest changes to: those shared with them, and what they will do themselves."""
+    keys = shared_sections(involved) | {CARERS_SECTION}
+    return [part.key for part in sections(CURRENT_VERSION) if part.key in keys]
+
+
+def carer_sections(*, by: User, person_id: uuid.UUID) -> list[str]:
+    return carer_may_suggest_in(_carer_link(by, person_id, "plan.suggestion_opened"))
+
+
+def carer_suggest(*, by: User, person_id: uuid.UUID, section_key: str, text: str) -> Suggestion:
+    """A carer adds what they will do, or suggests a change to a shared section; the person decides."""
+    involved = _carer_link(by, person_id, "plan.suggestion_made")
+    if section_key not in carer_may_suggest_in(involved):
+        raise SharingError("section")
+    section(section_key)
+    plan = session.scalars(select(Plan).where(Plan.person_id == person_id)).one_or_none()
+    if plan is None or plan.current_number == 0:
+        raise SharingError("no_plan")
+    suggestion = Suggestion(
+        plan_id=plan.id,
+        person_id=person_id,
+        author_id=by.id,
+        author_role="carer",
+        section_key=section_key,
+        base_number=plan.current_number,
+        created_at=utcnow(),
+        status="waiting",
+        text=text.strip(),
+    )
+    session.add(suggestion)
+    session.flush()
+    record(
+        "plan.suggestion_made", actor_id=by.id, actor_role=by.role, grounds=f"carer:{involved.id}", person_id=person_id, plan_id=plan.id, section=section_key
+    )
+    return suggestion
+
+
+def carer_suggestions(*, by: User, person_id: uuid.UUID) -> list[Suggestion]:
+    """This carer's own suggestions about the person, newest first (never anyone else's)."""
+    _carer_link(by, person_id, "plan.suggestion_opened")
+    return list(
+        session.scalars(
+            select(Suggestion)
+            .where(Suggestion.person_id == person_id, Suggestion.author_id == by.id)
+            .order_by(Suggestion.created_at.desc())
+        )
+    )
+
+
+# Transparency for the person -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Someone who can see some or all of the plan."""
+
+    involved: InvolvedPerson
+    account: User | None
+    shared: frozenset[str]
+    invitation: CarerInvitation | None
+
+
+@dataclass(frozen=True)
+class Visibility:
+    teams: list[str]
+    viewers: list[Viewer]
+
+
+def who_can_see(*, by: User, person_id: uuid.UUID) -> Visibility:
+    """Every team whose clinicians can see the whole plan, and each person involved with what they can see."""
+    people = involved_people(by=by, person_id=person_id)
+    return Visibility(
+        teams=[team.name for team in teams_holding(person_id)],
+        viewers=[Viewer(involved, linked_account(involved), shared_sections(involved), invitation_waiting(involved.id)) for involved in people],
+    )
+
+
+#: Audit actions that are someone looking at (or printing) the plan or the record.
+LOOK_ACTIONS = (
+    "plan.viewed",
+    "plan.printed",
+    "plan.history_viewed",
+    "plan.revision_viewed",
+    "plan.compared",
+    "plan.editor_opened",
+    "person.viewed",
+)
+
+
+@dataclass(frozen=True)
+class Look:
+    at: datetime
+    action: str
+    name: str
+    role: str | None
+
+
+def who_has_looked(*, by: User, person_id: uuid.UUID, limit: int = 100) -> list[Look]:
+    """Who looked at the person's plan or record, newest first, from the audit trail (the person's own looks
+    left out). Only the person asks this here; it is audited too."""
+    if by.role != "person" or by.person_id != person_id:
+        record("plan.lookups_viewed", actor_id=by.id, actor_role=by.role, grounds="none", outcome="denied", person_id=person_id)
+        raise NotFound()
+    events = session.scalars(
+        select(AuditEvent)
+        .where(
+            AuditEvent.person_id == person_id,
+            AuditEvent.action.in_(LOOK_ACTIONS),
+            AuditEvent.outcome == "allowed",
+            AuditEvent.actor_id.is_not(None),
+            AuditEvent.actor_id != by.id,
+        )
+        .order_by(AuditEvent.seq.desc())
+        .limit(limit)
+    ).all()
+    names: dict[uuid.UUID, str] = {}
+    for actor_id in {event.actor_id for event in events if event.actor_id}:
+        user = session.get(User, actor_id)
+        names[actor_id] = str(user.display_name) if user is not None else ""
+    record("plan.lookups_viewed", actor_id=by.id, actor_role=by.role, grounds="self", person_id=person_id)
+    return [Look(event.occurred_at, event.action, names.get(event.actor_id, ""), event.actor_role) for event in events if event.actor_id]

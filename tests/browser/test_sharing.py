@@ -1,0 +1,155 @@
+"""Sharing in Chromium: the person chooses what the demo carer sees, the carer sees exactly that, adds what they
+will do, the person accepts it; withdrawing takes effect at once; a carer invitation from start to end; Welsh."""
+
+import re
+
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.axe import assert_accessible, visit
+from tests.browser.conftest import sign_in
+
+WARNING_SIGN = "I stop answering messages"  # Alex's warning signs (section 2)
+REASON = "My cat, Pickle"  # Alex's reasons (section 1)
+HELPS = "Speak quietly and give me space"  # how others help (section 8)
+
+
+def path_of(page: Page) -> str:
+    return re.sub(r"^https?://[^/]+", "", page.url)
+
+
+def open_sharing_for_pat(person: Page) -> None:
+    visit(person, "/my-plan")
+    person.get_by_role("link", name="Choose what family, friends and carers can see").click()
+    visit(person, path_of(person))
+    person.get_by_role("link", name="Choose what Pat Demo-Carer can see").click()
+    visit(person, path_of(person))
+
+
+def test_the_person_shares_two_sections_the_carer_sees_them_adds_help_and_the_person_accepts(browser: Browser, demo, base_url):
+    person = browser.new_context(base_url=base_url).new_page()
+    sign_in(person, demo, "person@safetyplan.example")
+    open_sharing_for_pat(person)
+    for box in person.locator("input[name=sections]").all():
+        box.uncheck()
+    person.get_by_label("What matters to me and keeps me going").check()
+    person.get_by_label("Signs that things are getting harder for me").check()
+    person.get_by_role("button", name="Save what they can see").click()
+    expect(person.locator(".nhsuk-notification-banner")).to_contain_text("Pat Demo-Carer can see the parts you chose")
+
+    carer = browser.new_context(base_url=base_url).new_page()
+    sign_in(carer, demo, "carer@safetyplan.example")
+    visit(carer, "/shared")
+    carer.get_by_role("link", name="Alex's safety plan").click()
+    visit(carer, path_of(carer))
+    expect(carer.locator(".app-plan-section")).to_have_count(2)
+    expect(carer.locator("#section-reasons")).to_contain_text(REASON)
+    expect(carer.locator("#section-warning_signs")).to_contain_text(WARNING_SIGN)
+    expect(carer.locator("main")).not_to_contain_text(HELPS)
+
+    carer.get_by_role("button", name="Add what you will do to help").click()
+    visit(carer, path_of(carer))
+    carer.get_by_label("What my family, friends or carers will do").check()
+    carer.get_by_label("What you want to add").fill("I will drive Alex to the café on bad days")
+    carer.get_by_role("button", name="Send to Alex").click()
+    expect(carer.locator(".nhsuk-notification-banner")).to_contain_text("Alex will see what you wrote")
+
+    visit(person, "/my-plan")
+    card = person.locator(".app-suggestion", has_text="I will drive Alex to the café on bad days")
+    expect(card).to_contain_text("Pat Demo-Carer")
+    card.get_by_label("Add it to the plan").check()
+    card.get_by_role("button", name="Save decision").click()
+    expect(person.locator("#section-carers_will_do")).to_contain_text("I will drive Alex to the café on bad days")
+    expect(person.locator("#section-carers_will_do")).to_contain_text("Includes words a carer added")
+
+    # Withdrawing: the carer's very next request shows none of it.
+    open_sharing_for_pat(person)
+    for box in person.locator("input[name=sections]").all():
+        box.uncheck()
+    person.get_by_role("button", name="Save what they can see").click()
+    expect(person.locator(".nhsuk-notification-banner")).to_contain_text("cannot see any of the plan now")
+    carer.reload()
+    expect(carer.locator("main")).to_contain_text("has not shared any part of their plan with you")
+    expect(carer.locator("main")).not_to_contain_text(WARNING_SIGN)
+
+    # The person sees who can see, and who has looked (Pat, just now).
+    visit(person, "/my-plan/who-has-looked")
+    expect(person.locator("tbody")).to_contain_text("Pat Demo-Carer")
+
+
+def test_a_carer_invited_by_email_makes_an_account_and_is_confirmed(browser: Browser, demo, base_url):
+    from safetyplan.db import transaction
+    from safetyplan.sharing import services
+
+    person = browser.new_context(base_url=base_url).new_page()
+    sign_in(person, demo, "person@safetyplan.example")
+    visit(person, "/my-plan")
+    person.get_by_role("link", name="Choose what family, friends and carers can see").click()
+    person.get_by_role("button", name="Add someone").click()
+    visit(person, path_of(person))
+    person.get_by_label("Their name").fill("Jordan Demo-Friend")
+    person.get_by_label("A friend").check()
+    person.get_by_label("Email address (optional)").fill("jordan@safetyplan.example")
+    person.get_by_role("button", name="Add them").click()
+    person.get_by_role("button", name="Send an invitation to Jordan Demo-Friend").click()
+    expect(person.locator(".nhsuk-notification-banner")).to_contain_text("Invitation sent to jordan@safetyplan.example")
+
+    # The email went through the outbox; make a fresh invitation here to know its token (it replaces that one).
+    with demo.app.app_context(), transaction():
+        from safetyplan.accounts.services import find_user_by_email
+
+        alex = find_user_by_email("person@safetyplan.example")
+        jordan = next(i for i in services.involved_people(by=alex, person_id=alex.person_id) if i.name == "Jordan Demo-Friend")
+        link = services.invite(by=alex, person_id=alex.person_id, involved_id=jordan.id, base_url=base_url)
+
+    visitor = browser.new_context(base_url=base_url).new_page()
+    visitor.goto(link)
+    visitor.wait_for_load_state("networkidle")
+    assert_accessible(visitor)
+    assert "#" not in visitor.url  # the code left the address bar
+    expect(visitor.get_by_label("Invitation code")).to_be_hidden()
+    visitor.get_by_label("Your name").fill("Jordan Demo-Friend")
+    visitor.get_by_label("Email address").fill("jordan@safetyplan.example")
+    visitor.get_by_label("Create a password").fill("quiet harbour lantern moss")
+    visitor.get_by_label("Enter the password again").fill("quiet harbour lantern moss")
+    visitor.get_by_role("button", name="Create account and accept").click()
+    expect(visitor.locator("main")).to_contain_text("waiting to be confirmed")
+    visit(visitor, "/shared")
+
+    visit(person, f"/people/{person_url_id(demo)}/sharing")
+    person.get_by_role("button", name="Confirm it is Jordan Demo-Friend").click()
+    expect(person.locator(".nhsuk-notification-banner")).to_contain_text("Confirmed")
+    visitor.reload()
+    expect(visitor.get_by_role("link", name="Alex's safety plan")).to_be_visible()
+
+    # A used link gets a clear page, with nothing about the person.
+    again = browser.new_context(base_url=base_url).new_page()
+    again.goto(link)
+    again.get_by_label("Your name").fill("Someone Else")
+    again.get_by_label("Email address").fill("someone@safetyplan.example")
+    again.get_by_label("Create a password").fill("quiet harbour lantern moss")
+    again.get_by_label("Enter the password again").fill("quiet harbour lantern moss")
+    again.get_by_role("button", name="Create account and accept").click()
+    expect(again.locator("h1")).to_have_text("This invitation link does not work")
+    expect(again.locator("main")).not_to_contain_text("Alex")
+
+
+def person_url_id(demo) -> str:
+    from safetyplan.accounts.services import find_user_by_email
+    from safetyplan.db import transaction
+
+    with demo.app.app_context(), transaction():
+        return str(find_user_by_email("person@safetyplan.example").person_id)
+
+
+def test_a_carer_reads_the_shared_plan_in_welsh_and_by_keyboard(page: Page, demo):
+    sign_in(page, demo, "carer@safetyplan.example")
+    visit(page, "/shared")
+    page.get_by_role("link", name="Alex's safety plan").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    visit(page, path_of(page) + "?lang=cy")
+    expect(page.locator("html")).to_have_attribute("lang", "cy")
+    expect(page.locator("#section-warning_signs")).to_contain_text(WARNING_SIGN)
+    expect(page.locator(".app-plan-section")).to_have_count(2)  # the demo shares two sections with Pat
+    visit(page, "/shared/crisis")
+    visit(page, path_of(page).replace("/shared/crisis", "/shared"))
