@@ -9,6 +9,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from safetyplan import create_app, schema
 from safetyplan.accounts.cli import teams, users
+from safetyplan.assurance.cli import assurance
 from safetyplan.audit.cli import audit
 from safetyplan.config import ConfigError
 from safetyplan.crypto.cli import keys
@@ -66,6 +67,7 @@ cli.add_command(audit)
 cli.add_command(users)
 cli.add_command(teams)
 cli.add_command(demo)
+cli.add_command(assurance)
 
 
 def main() -> None:

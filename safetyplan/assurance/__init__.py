@@ -1,0 +1,11 @@
+"""Assurance: showing that no one is stratified as low, medium or high risk.
+
+The detector (``scan``) finds risk-stratification language in free text; ``schema_check`` finds any column, form
+field or plan section that could hold a risk level. See docs/adr/0007-stratification-detector.md.
+"""
+
+from __future__ import annotations
+
+from safetyplan.assurance.detector import CATEGORIES, Finding, scan
+
+__all__ = ["CATEGORIES", "Finding", "scan"]
