@@ -9,6 +9,7 @@ from safetyplan.accounts.models import (
     User,
     UserSession,
 )
+from safetyplan.assurance.models import StratificationFinding
 from safetyplan.audit.models import AuditChainHead, AuditEvent
 from safetyplan.crypto.models import DataKey
 from safetyplan.people.models import CaseloadEntry, Person
@@ -33,6 +34,7 @@ __all__ = [
     "SharingChoice",
     "SignInFailure",
     "Suggestion",
+    "StratificationFinding",
     "Team",
     "TeamMembership",
     "User",

@@ -51,6 +51,8 @@ class MeetingForm(BaseForm):
     base_number = HiddenField()
     #: The newer revision the user was shown beside their text (the conflict view), which a save may build on.
     merge_with = HiddenField()
+    #: Set once the clinician has been shown that some wording reads as a risk level: a save then keeps it.
+    wording_checked = HiddenField()
     reason = RadioField(validators=[InputRequired(_l("Select why the plan is being written or reviewed"))])
     person_took_part = BooleanField()
     carer_took_part = BooleanField()

@@ -13,6 +13,8 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from safetyplan.accounts.models import User
+from safetyplan.assurance.detector import Finding
+from safetyplan.assurance.findings import flags_for_editor
 from safetyplan.plans import services
 from safetyplan.plans.content import compare, lines_of, section_content
 from safetyplan.plans.forms import (
@@ -78,7 +80,13 @@ def plan(person_id: uuid.UUID) -> str:
 
 
 def _editor(
-    view: services.PlanView, form: MeetingForm, *, conflict: object = None, status: int = 200, draft_at: object = None
+    view: services.PlanView,
+    form: MeetingForm,
+    *,
+    conflict: object = None,
+    status: int = 200,
+    draft_at: object = None,
+    flagged: dict[str, list[Finding]] | None = None,
 ) -> ResponseReturnValue:
     return (
         render_template(
@@ -89,6 +97,7 @@ def _editor(
             current=view.current,
             conflict=conflict,
             draft_at=draft_at,
+            flagged=flagged or {},
             crisis_contacts=services.crisis_contacts(),
             team_phones=services.team_phones(view.person.id),
         ),
@@ -123,6 +132,13 @@ def edit(person_id: uuid.UUID) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _editor(view, form)
     content, own_words = content_from_form(form)
+    if not form.wording_checked.data:
+        started_from = services.revision_content(person_id, _number(form.base_number.data))
+        flagged = flags_for_editor(content, own_words, CURRENT_VERSION, started_from)
+        if flagged:
+            # A gentle note beside each such section; saving again keeps the wording. Nothing is blocked.
+            form.wording_checked.data = "1"
+            return _editor(view, form, flagged=flagged)
     base = _number(form.base_number.data)
     # A save from the conflict view builds on the revision the user was shown there, and only on that one.
     merged = _number(form.merge_with.data) if form.merge_with.data else None
@@ -202,6 +218,7 @@ def save_draft(person_id: uuid.UUID) -> Response:
     if len(fields) > MAX_DRAFT_FIELDS or any(len(value) > MAX_DRAFT_FIELD for value in fields.values()):
         abort(413)
     fields.pop("merge_with", None)  # a draft never carries a claim to have seen a newer revision
+    fields.pop("wording_checked", None)  # nor that the clinician has seen the notes about its wording
     try:
         services.save_draft(by=_me(), person_id=person_id, base_number=_number(request.form.get("base_number") or 0), fields=fields)
     except services.PlanNotFound:

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 
 from safetyplan.accounts.models import Team, TeamMembership, User
+from safetyplan.assurance.findings import record_findings
 from safetyplan.audit import record
 from safetyplan.db import session, utcnow
 from safetyplan.people.models import CaseloadEntry, Person
@@ -241,6 +242,7 @@ def save_revision(*, by: User, person_id: uuid.UUID, base_number: int, revision:
         },
     )
     session.execute(delete(PlanDraft).where(PlanDraft.person_id == person_id, PlanDraft.user_id == by.id))
+    record_findings(saved, previous.content if previous else None, grounds=grounds)
     record(
         "plan.declined" if revision.declined else "plan.revised",
         actor_id=by.id,
@@ -412,6 +414,7 @@ def accept_suggestion(*, by: User, suggestion_id: uuid.UUID) -> PlanRevision:
         },
     )
     found.status, found.decided_by, found.decided_at, found.accepted_number = "accepted", by.id, utcnow(), saved.number
+    record_findings(saved, current.content, grounds=grounds, author_role=found.author_role)
     record(
         "plan.suggestion_accepted",
         actor_id=by.id,
@@ -520,6 +523,12 @@ def suggestion_or_none(*, by: User, suggestion_id: uuid.UUID) -> Suggestion | No
         )
         return None
     return found
+
+
+def revision_content(person_id: uuid.UUID, number: int) -> Content | None:
+    """A revision's sections, for a caller that has already checked access (None if there is no such revision)."""
+    found = _revision(_plan_of(person_id), number)
+    return found.content if found is not None else None
 
 
 def current_number(person_id: uuid.UUID) -> int:
