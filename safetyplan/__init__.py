@@ -21,13 +21,13 @@ def create_app(config: Settings | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.is_production,
-        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        MAX_CONTENT_LENGTH=4 * 1024 * 1024,  # a scanned document may be 2 MB; more is refused with a clear page
         WTF_CSRF_TIME_LIMIT=4 * 60 * 60,
         WTF_CSRF_SSL_STRICT=settings.is_production,
     )
     app.extensions["safetyplan.settings"] = settings
 
-    from safetyplan import accounts, crypto, db, extensions, outbox, people, plans, sharing, web
+    from safetyplan import accounts, assurance, crypto, db, extensions, outbox, people, plans, sharing, web
     from safetyplan.audit import routes as audit_routes
     from safetyplan.web import templating
 
@@ -41,6 +41,7 @@ def create_app(config: Settings | None = None) -> Flask:
     people.init_app(app)
     plans.init_app(app)
     sharing.init_app(app)
+    assurance.init_app(app)
     app.register_blueprint(audit_routes.bp)
     if settings.trusted_proxies:
         # Behind TLS-terminating proxies: take the client's address (for sign-in throttling) from them.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import click
 import pyotp
@@ -113,6 +113,7 @@ def seed() -> None:
     session.flush()
     seed_plans(person_ids)
     seed_sharing(person_ids)
+    seed_assurance(person_ids, team_ids)
 
 
 def _user(email: str) -> User:
@@ -233,6 +234,40 @@ def seed_sharing(person_ids: dict[str, uuid.UUID]) -> None:
     )
     sharing.choose_sections(by=kai, person_id=alex_id, involved_id=dee.id, keys={"warning_signs"}, decided_on=date.today() - timedelta(days=20))
     sharing.invite(by=kai, person_id=alex_id, involved_id=dee.id, base_url=base_url)
+
+
+def seed_assurance(person_ids: dict[str, uuid.UUID], team_ids: dict[str, uuid.UUID]) -> None:
+    """A year of fictional history for the quality measures' run charts, and a few reviews in which clinicians
+    wrote wording that reads as stratification (kept as they chose to), for the auditors' assurance report."""
+    from safetyplan.assurance.demo_history import seed_history
+    from safetyplan.plans import services as plans
+
+    kai, elin = _user(f"clinician@{DOMAIN}"), _user(f"clinician.cy@{DOMAIN}")
+    seed_history(team_ids, clinician_by_team={RIVERSIDE: kai, HAFAN: elin})
+
+    def review(by: User, name: str, section: str, line: str) -> None:
+        person_id = person_ids[name]
+        current = plans.revision_content(person_id, plans.current_number(person_id)) or {}
+        part = dict(current.get(section) or {"items": []})
+        part["items"] = [*part.get("items", []), line]
+        plans.save_revision(
+            by=by,
+            person_id=person_id,
+            base_number=plans.current_number(person_id),
+            revision=plans.RevisionInput(
+                content={**current, section: part},
+                reason="scheduled_review" if current else "first_plan",
+                person_took_part=True,
+                person_agrees=True,
+                next_review_on=date.today() + timedelta(days=30),
+            ),
+        )
+
+    # Old habits, written into free text by clinicians; the detector finds them for the report.
+    review(kai, "Chris Placeholder", "reasons", "Cycling with my son")
+    review(kai, "Chris Placeholder", "warning_signs", "Judged to be low risk at the last review")
+    review(kai, "Chris Placeholder", "safer_surroundings", "RAG rated amber by the crisis team")
+    review(elin, "Jordan Sample", "warning_signs", "Risg: isel yn ôl yr asesiad")
 
 
 def demo_sign_ins() -> str:

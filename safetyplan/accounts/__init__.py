@@ -50,7 +50,12 @@ NAVIGATION = {
         ("plans.crisis_contacts", _l("Crisis contacts")),
         ("people.add_person", _l("Add a person")),
     ],
-    "auditor": [("audit_trail.overview", _l("Audit trail"))],
+    "auditor": [
+        ("assurance.report", _l("Assurance report")),
+        ("assurance.quality_measures", _l("Quality measures")),
+        ("audit_trail.overview", _l("Audit trail")),
+        ("assurance.scan", _l("Scan a document")),
+    ],
     "person": [("plans.my_plan", _l("My safety plan")), ("sharing.who_has_looked", _l("Who has looked"))],
     "carer": [("sharing.shared_home", _l("Plans shared with you")), ("sharing.crisis_help", _l("Help in a crisis"))],
 }

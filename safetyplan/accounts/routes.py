@@ -244,7 +244,7 @@ def home() -> ResponseReturnValue:
     if user.role == "admin":
         return redirect(url_for("admin.users"))
     if user.role == "auditor":
-        return redirect(url_for("audit_trail.overview"))
+        return redirect(url_for("assurance.report"))
     if user.role == "person":
         return redirect(url_for("plans.my_plan"))
     return redirect(url_for("sharing.shared_home"))

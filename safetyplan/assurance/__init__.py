@@ -6,6 +6,16 @@ field or plan section that could hold a risk level. See docs/adr/0007-stratifica
 
 from __future__ import annotations
 
+from flask import Flask
+
 from safetyplan.assurance.detector import CATEGORIES, Finding, scan
 
 __all__ = ["CATEGORIES", "Finding", "scan"]
+
+
+def init_app(app: Flask) -> None:
+    from safetyplan.assurance.presenters import GLOBALS
+    from safetyplan.assurance.routes import bp
+
+    app.register_blueprint(bp)
+    app.jinja_env.globals.update(GLOBALS)

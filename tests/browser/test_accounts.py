@@ -11,7 +11,7 @@ HOME_HEADINGS = {
     "clinician": "Caseload",
     "person": "Your safety plan",
     "carer": "Plans shared with you",
-    "auditor": "Audit trail",
+    "auditor": "Assurance report",
     "admin": "Accounts",
 }
 

@@ -1,0 +1,127 @@
+"""The auditor's workspace: the assurance report, the quality measures as run charts, and the document scan."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from flask import Blueprint, Response, abort, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.file import FileField
+from wtforms.validators import InputRequired
+
+from safetyplan.accounts.models import User
+from safetyplan.accounts.services import list_teams
+from safetyplan.assurance import measures, services
+from safetyplan.assurance.runchart import describe, svg
+from safetyplan.web.access import signed_in
+from safetyplan.web.forms import BaseForm
+
+bp = Blueprint("assurance", __name__, url_prefix="/assurance")
+
+DOCUMENT_PROBLEMS = {
+    "empty": _l("The selected file is empty"),
+    "too_large": _l("The selected file must be smaller than 2 MB"),
+    "binary": _l("The selected file is not text. Upload a text, CSV or HTML export"),
+    "encoding": _l("The selected file could not be read. Save it as UTF-8 text, then upload it again"),
+    "csv": _l("The selected file is not a readable CSV file"),
+    "kind": _l("The selected file must be a text (.txt), CSV (.csv) or HTML (.html) file"),
+}
+MONTHS = 12
+
+
+class ScanForm(BaseForm):
+    document = FileField(validators=[InputRequired(_l("Select a file to scan"))])
+
+
+def _me() -> User:
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+@bp.get("/")
+@signed_in("auditor")
+def report() -> str:
+    """Stratification language found in plans, by team, month, category and author; the schema check."""
+    found = services.report(by=_me(), months=MONTHS)
+    return render_template(
+        "assurance/report.html",
+        report=found,
+        trend_chart=svg(found.trend, title=_l("Findings each month"), value_label=_l("Findings"), percent=False, chart_id="findings-trend"),
+        trend_words=describe(found.trend, percent=False),
+    )
+
+
+def _team_choice() -> tuple[uuid.UUID | None, list[object]]:
+    teams = list_teams()
+    wanted = request.args.get("team", "")
+    if not wanted:
+        return None, teams
+    try:
+        team_id = uuid.UUID(wanted)
+    except ValueError:
+        abort(404)
+    if team_id not in {team.id for team in teams}:
+        abort(404)
+    return team_id, teams
+
+
+@bp.get("/measures")
+@signed_in("auditor")
+def quality_measures() -> str:
+    """Each quality measure for a team (or all teams) by month, as a run chart with a data table beside it."""
+    team_id, teams = _team_choice()
+    months = measures.month_range(date.today(), MONTHS)
+    found = measures.series(team_id=team_id, months=months)
+    services.record_measures_viewed(by=_me(), team_id=team_id)
+    charts = {
+        key: (
+            svg(one.points, title=str(measures.MEASURES[key]), value_label=str(measures.MEASURES[key]), percent=key != "declined", chart_id=f"chart-{key}"),
+            describe(one.points, percent=key != "declined"),
+        )
+        for key, one in found.items()
+    }
+    return render_template("assurance/measures.html", series=found, charts=charts, teams=teams, team_id=team_id, titles=measures.MEASURES)
+
+
+@bp.get("/measures.csv")
+@signed_in("auditor")
+def measures_csv() -> Response:
+    """The measures as CSV: one row per team, measure and month."""
+    team_id, teams = _team_choice()
+    months = measures.month_range(date.today(), MONTHS)
+    chosen = [team for team in teams if team_id is None or team.id == team_id]
+    every = [one for team in chosen for one in measures.series(team_id=team.id, months=months).values()]
+    services.record_measures_viewed(by=_me(), team_id=team_id, download=True)
+    return Response(
+        measures.to_csv(every),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="quality-measures.csv"'},
+    )
+
+
+@bp.route("/scan", methods=["GET", "POST"])
+@signed_in("auditor")
+def scan() -> ResponseReturnValue:
+    """Scan an export from another record system for risk-stratification language. Nothing is kept."""
+    form = ScanForm()
+    results = None
+    status = 200
+    if form.validate_on_submit():
+        upload = form.document.data
+        kind = services.kind_of(upload.filename or "")
+        try:
+            data = upload.stream.read(services.MAX_DOCUMENT_BYTES + 1)
+        finally:
+            upload.close()  # the upload is read once, here, and kept nowhere
+        try:
+            if kind is None:
+                raise services.DocumentProblem("kind")
+            results = services.scan_document(by=_me(), data=data, kind=kind)
+        except services.DocumentProblem as problem:
+            form.document.errors = [str(DOCUMENT_PROBLEMS[problem.code])]
+            status = 400
+    elif request.method == "POST":
+        status = 400
+    return render_template("assurance/scan.html", form=form, results=results), status

@@ -1,0 +1,304 @@
+"""The auditor's workspace: the assurance report, document scans and the audit trail search.
+
+Auditors never read plan content. The report is built from stored findings (metadata and the matched words only)
+and refers to people by pseudonymous references; a scanned document is read in memory and never stored.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from html.parser import HTMLParser
+
+from sqlalchemy import select
+
+from safetyplan.accounts.models import STAFF_ROLES, Team, User
+from safetyplan.accounts.services import find_user_by_email
+from safetyplan.assurance.detector import CATEGORIES, scan
+from safetyplan.assurance.measures import Point, month_range
+from safetyplan.assurance.models import StratificationFinding
+from safetyplan.assurance.pseudonyms import PREFIX, person_reference
+from safetyplan.assurance.schema_check import Offender, check
+from safetyplan.audit import record
+from safetyplan.audit.models import AuditEvent
+from safetyplan.db import session, utcnow
+from safetyplan.people.models import Person
+
+
+class NotAllowed(Exception):
+    """Only auditors use the assurance workspace."""
+
+
+def _auditor(by: User) -> None:
+    if by.role != "auditor":
+        raise NotAllowed()
+
+
+# The schema check --------------------------------------------------------------------------------------------
+
+_SCHEMA_CACHE: dict[int, tuple[float, list[Offender]]] = {}
+SCHEMA_CACHE_SECONDS = 300
+
+
+def schema_offenders() -> list[Offender]:
+    """The schema check on the live database, forms and sections (re-run at most every 5 minutes)."""
+    engine = session.get_bind()
+    cached = _SCHEMA_CACHE.get(id(engine))
+    if cached and time.monotonic() - cached[0] < SCHEMA_CACHE_SECONDS:
+        return cached[1]
+    # Inspect through this request's own connection: on SQLite a second connection would wait for its lock.
+    offenders = check(session.connection())  # type: ignore[arg-type]
+    _SCHEMA_CACHE[id(engine)] = (time.monotonic(), offenders)
+    return offenders
+
+
+# The assurance report ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FindingRow:
+    reference: str
+    team: str
+    at: datetime
+    section: str
+    category: str
+    author_role: str
+    matched: str
+
+
+@dataclass(frozen=True)
+class Report:
+    months: list[date]
+    findings: list[FindingRow]
+    by_team_month: dict[str, dict[date, int]]
+    by_category_role: dict[tuple[str, str], int]
+    roles: list[str]
+    trend: list[Point]
+    offenders: list[Offender]
+
+
+def _month_of(moment: datetime) -> date:
+    return date(moment.year, moment.month, 1)
+
+
+def report(*, by: User, months: int = 12, today: date | None = None) -> Report:
+    """Findings of the last ``months`` months by team and month, by category and author role, their trend, the
+    list (pseudonymous reference and matched words only), and the schema check."""
+    _auditor(by)
+    span = month_range(today or date.today(), months)
+    since = datetime.combine(span[0], datetime.min.time()).replace(tzinfo=utcnow().tzinfo)
+    rows = session.execute(
+        select(StratificationFinding, Team.name)
+        .outerjoin(Team, Team.id == StratificationFinding.team_id)
+        .where(StratificationFinding.created_at >= since)
+        .order_by(StratificationFinding.created_at.desc())
+    ).all()
+    findings = [
+        FindingRow(person_reference(found.person_id), team or "", found.created_at, found.section, found.category, found.author_role, found.matched)
+        for found, team in rows
+    ]
+    by_team_month: dict[str, dict[date, int]] = {}
+    for row in findings:
+        counts = by_team_month.setdefault(row.team, dict.fromkeys(span, 0))
+        month = _month_of(row.at)
+        if month in counts:
+            counts[month] += 1
+    per_month = Counter(_month_of(row.at) for row in findings)
+    by_category_role = Counter((row.category, row.author_role) for row in findings)
+    record("assurance.report_viewed", actor_id=by.id, actor_role=by.role, grounds="role:auditor")
+    return Report(
+        months=span,
+        findings=findings,
+        by_team_month=dict(sorted(by_team_month.items())),
+        by_category_role={(c, r): by_category_role.get((c, r), 0) for c in CATEGORIES for r in sorted({r for _, r in by_category_role})},
+        roles=sorted({row.author_role for row in findings}),
+        trend=[Point(month, per_month.get(month, 0), None, float(per_month.get(month, 0))) for month in span],
+        offenders=schema_offenders(),
+    )
+
+
+# Scanning a document -----------------------------------------------------------------------------------------
+
+MAX_DOCUMENT_BYTES = 2 * 1024 * 1024
+KINDS = ("text", "csv", "html")
+
+
+class DocumentProblem(Exception):
+    """Why an upload cannot be scanned; ``code`` names the message to show."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class DocumentFinding:
+    line: int
+    category: str
+    matched: str
+
+
+class _TextOfHtml(HTMLParser):
+    """The text of an HTML page, a line per block, without scripts or styles."""
+
+    BLOCKS = {"p", "div", "br", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "section", "table"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style"):
+            self._skipping += 1
+        elif tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style") and self._skipping:
+            self._skipping -= 1
+        elif tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping:
+            self.parts.append(data)
+
+
+def _decode(data: bytes) -> str:
+    if not data.strip():
+        raise DocumentProblem("empty")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as error:
+            raise DocumentProblem("encoding") from error
+    if b"\x00" in data:
+        raise DocumentProblem("binary")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise DocumentProblem("encoding") from error
+    controls = sum(1 for char in text if ord(char) < 32 and char not in "\t\n\r\f")
+    if controls > len(text) // 100:
+        raise DocumentProblem("binary")
+    return text
+
+
+def _lines_of(text: str, kind: str) -> list[str]:
+    if kind == "html":
+        parser = _TextOfHtml()
+        parser.feed(text)
+        parser.close()
+        return "".join(parser.parts).splitlines()
+    if kind == "csv":
+        try:
+            return [" | ".join(row) for row in csv.reader(io.StringIO(text))]
+        except csv.Error as error:
+            raise DocumentProblem("csv") from error
+    return text.splitlines()
+
+
+def kind_of(filename: str) -> str | None:
+    """The kind of a document from its name: text, CSV or HTML (None for anything else)."""
+    name = filename.lower()
+    if name.endswith((".txt", ".text", ".md")):
+        return "text"
+    if name.endswith(".csv"):
+        return "csv"
+    if name.endswith((".html", ".htm")):
+        return "html"
+    return None
+
+
+def scan_document(*, by: User, data: bytes, kind: str) -> list[DocumentFinding]:
+    """The stratification language in an uploaded export, by line. Nothing of the document is kept: the audit
+    event records only that a scan happened and how many findings it had."""
+    _auditor(by)
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise DocumentProblem("too_large")
+    if kind not in KINDS:
+        raise DocumentProblem("kind")
+    found = [
+        DocumentFinding(number, finding.category, finding.matched)
+        for number, line in enumerate(_lines_of(_decode(data), kind), start=1)
+        for finding in scan(line)
+    ]
+    record("assurance.document_scanned", actor_id=by.id, actor_role=by.role, grounds="role:auditor", section=f"findings:{len(found)}")
+    return found
+
+
+# The audit trail search --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrailQuery:
+    email: str = ""
+    reference: str = ""
+    action: str = ""
+    since: date | None = None
+    until: date | None = None
+
+
+@dataclass(frozen=True)
+class TrailRow:
+    event: AuditEvent
+    actor: str
+    reference: str
+
+
+def actions() -> list[str]:
+    return list(session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
+
+
+def _person_for_reference(reference: str) -> uuid.UUID | None:
+    """The person behind a pseudonymous reference, found by computing each person's reference (it cannot be
+    reversed); None if no one has it."""
+    wanted = reference.strip().upper()
+    if not wanted.startswith(PREFIX):
+        wanted = PREFIX + wanted
+    for person_id in session.scalars(select(Person.id)):
+        if person_reference(person_id) == wanted:
+            return person_id
+    return None
+
+
+def search_trail(*, by: User, query: TrailQuery, limit: int = 200) -> list[TrailRow]:
+    """Audit events matching every filter given, newest first (at most ``limit``); the search is audited."""
+    _auditor(by)
+    statement = select(AuditEvent)
+    if query.email.strip():
+        user = find_user_by_email(query.email)
+        statement = statement.where(AuditEvent.actor_id == (user.id if user else uuid.UUID(int=0)))
+    if query.reference.strip():
+        person_id = _person_for_reference(query.reference)
+        statement = statement.where(AuditEvent.person_id == (person_id or uuid.UUID(int=0)))
+    if query.action:
+        statement = statement.where(AuditEvent.action == query.action)
+    if query.since:
+        statement = statement.where(AuditEvent.occurred_at >= datetime.combine(query.since, datetime.min.time()).replace(tzinfo=utcnow().tzinfo))
+    if query.until:
+        end = datetime.combine(query.until + timedelta(days=1), datetime.min.time()).replace(tzinfo=utcnow().tzinfo)
+        statement = statement.where(AuditEvent.occurred_at < end)
+    events = list(session.scalars(statement.order_by(AuditEvent.seq.desc()).limit(limit)))
+    # Staff are named; people and carers are not, or the person's reference would no longer be pseudonymous.
+    names: dict[uuid.UUID, str] = {}
+    for actor_id in {event.actor_id for event in events if event.actor_id and event.actor_role in STAFF_ROLES}:
+        user = session.get(User, actor_id)
+        names[actor_id] = str(user.display_name) if user is not None else ""
+    references = {person_id: person_reference(person_id) for person_id in {e.person_id for e in events if e.person_id}}
+    record("audit_trail.searched", actor_id=by.id, actor_role=by.role, grounds="role:auditor")
+    return [
+        TrailRow(event, names.get(event.actor_id, "") if event.actor_id else "", references.get(event.person_id, "") if event.person_id else "")
+        for event in events
+    ]
+
+
+def record_measures_viewed(*, by: User, team_id: uuid.UUID | None, download: bool = False) -> None:
+    _auditor(by)
+    record("assurance.measures_downloaded" if download else "assurance.measures_viewed", actor_id=by.id, actor_role=by.role, grounds="role:auditor", team_id=team_id)

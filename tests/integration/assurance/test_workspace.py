@@ -1,0 +1,194 @@
+"""The auditor's workspace as auditors use it: the report, measures, trail and document scan, and no plan text
+anywhere in it."""
+
+from __future__ import annotations
+
+import gc
+import io
+import warnings
+
+import pytest
+from sqlalchemy import func, select
+
+from safetyplan.assurance.pseudonyms import person_reference
+from safetyplan.audit.models import AuditEvent
+from safetyplan.db import session
+from safetyplan.plans.sections import sections
+from tests.factories import create_account, create_person, link_carer, write_plan
+from tests.pages import check_page, text_of
+
+CANARY = "Canary-Wren-6620"
+
+
+def canary_plan() -> dict:
+    """A canary in every section; one line a clinician wrote that reads as a level, beside a canary."""
+    content: dict = {}
+    for part in sections():
+        words = f"{CANARY} {part.key}"
+        if part.kind == "contacts":
+            content[part.key] = {"contacts": [{"name": words, "relationship": CANARY, "phone": "07700 900 111"}]}
+        elif part.kind == "helps":
+            content[part.key] = {"helps": [words], "does_not_help": [words]}
+        else:
+            content[part.key] = {"items": [words]}
+    content["warning_signs"]["items"].append(f"{CANARY} was judged to be high risk")
+    return content
+
+
+@pytest.fixture
+def world(app, team):
+    with app.app_context():
+        person = create_person(team, name=f"{CANARY} Person", nhs_number="9990000018")
+        clinician = create_account("clinician", team=team, email="kai.clinician@example.com")
+        write_plan(person, clinician, content=canary_plan(), disagreement=CANARY)
+        link_carer(person, create_account("carer", name=f"{CANARY} Carer"), sections={"reasons"}, by=clinician)
+    return person
+
+
+def auditor_pages(client, person) -> list[bytes]:
+    with client.client.application.app_context():
+        reference = person_reference(person.id)
+    urls = [
+        "/assurance/",
+        "/assurance/measures",
+        "/assurance/measures.csv",
+        "/audit/",
+        f"/audit/?reference={reference}",
+        "/audit/?action=plan.viewed",
+        "/assurance/scan",
+    ]
+    bodies = []
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        bodies.append(response.data)
+    return bodies
+
+
+def test_no_plan_text_reaches_any_auditor_page(app, world, auditor_client):
+    bodies = auditor_pages(auditor_client, world)
+    scanned = auditor_client.post_form(
+        "/assurance/scan", {"document": (io.BytesIO(f"{CANARY} judged to be high risk\n".encode()), "export.txt")}, content_type="multipart/form-data"
+    )
+    for body in [*bodies, scanned.data]:
+        assert CANARY.encode() not in body
+    assert b"high risk" in scanned.data
+
+
+def test_the_report_lists_the_finding_by_reference_with_the_matched_words_only(app, world, auditor_client):
+    page = auditor_client.get_page("/assurance/")
+    with app.app_context():
+        reference = person_reference(world.id)
+    rows = [" ".join(tr.get_text(" ", strip=True).split()) for tr in page.select("table")[-1].select("tbody tr")]
+    assert len(rows) == 1
+    assert reference in rows[0] and "Riverside Test Team" in rows[0] and "Clinician" in rows[0]
+    assert "high risk" in rows[0] and "A level given to a person" in rows[0]
+    assert "Passed." in text_of(page, "main")
+
+
+def test_a_reference_is_stable_and_reveals_nothing(app, world):
+    with app.app_context():
+        first, second = person_reference(world.id), person_reference(world.id)
+    assert first == second and first.startswith("P-") and world.id.hex[:8].upper() not in first
+
+
+def test_the_trail_is_searched_by_user_reference_action_and_date(app, world, auditor_client):
+    with app.app_context():
+        reference = person_reference(world.id)
+    by_user = auditor_client.get_page("/audit/?email=kai.clinician@example.com")
+    actions = {tr.select("td")[1].get_text(" ", strip=True).split()[-1] for tr in by_user.select("tbody tr")}
+    assert "plan.revised" in actions and "account.created" not in actions
+    by_reference = auditor_client.get_page(f"/audit/?reference={reference}&action=plan.revised")
+    rows = by_reference.select("tbody tr")
+    assert len(rows) == 1 and reference in rows[0].get_text()
+    assert "Kai" not in rows[0].get_text() or "Clinician" in rows[0].get_text()
+    future = auditor_client.get_page("/audit/?since=2999-01-01")
+    assert "No events match your search." in text_of(future, "main")
+    wrong = auditor_client.get_page("/audit/?reference=P-NOTAREFERENCE")
+    assert "No events match your search." in text_of(wrong, "main")
+    bad = auditor_client.get_page("/audit/?since=27/3/2026")
+    assert "Enter dates like 2026-03-27" in text_of(bad, "main")
+
+
+def test_the_trail_never_names_the_person_or_their_carer(app, world, auditor_client, team):
+    with app.app_context():
+        own = create_account("person", person=world, name=f"{CANARY} Own")
+    from tests.pages import PageClient
+
+    client = PageClient(app.test_client())
+    client.sign_in(own)
+    client.get_page("/my-plan")
+    page = auditor_client.get("/audit/")
+    assert CANARY.encode() not in page.data
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "message"),
+    [
+        (b"", "empty.txt", "The selected file is empty"),
+        (b"   \n", "blank.txt", "The selected file is empty"),
+        (b"high risk\x00\x01\x02" * 10, "binary.txt", "The selected file is not text"),
+        (b"caf\xe9 judged high risk", "latin.txt", "could not be read. Save it as UTF-8"),
+        (b"high risk", "sheet.xlsx", "must be a text (.txt), CSV (.csv) or HTML (.html) file"),
+    ],
+)
+def test_a_bad_upload_gets_a_clear_message(app, auditor_client, data, name, message):
+    response = auditor_client.post_form("/assurance/scan", {"document": (io.BytesIO(data), name)}, status=400, content_type="multipart/form-data")
+    assert message in " ".join(check_page(response.data).get_text(" ", strip=True).split())
+
+
+def post_large(client, data: bytes, status: int):
+    """Werkzeug's test client spools a large body to a temporary file it never closes: collect it here, so that
+    its warning does not surface in a later test."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        token = client.csrf_token("/assurance/scan")
+        response = client.client.post("/assurance/scan", data={"csrf_token": token, "document": (io.BytesIO(data), "big.txt")}, content_type="multipart/form-data")
+        found_status, text = response.status_code, check_page(response.data).get_text(" ", strip=True)
+        response.request.input_stream.close()
+        del response
+        gc.collect()
+    assert found_status == status
+    return text
+
+
+def test_an_upload_over_2_mb_gets_a_clear_message(app, auditor_client):
+    assert "smaller than 2 MB" in post_large(auditor_client, b"x" * (2 * 1024 * 1024 + 1), 400)
+
+
+def test_no_file_is_asked_for(app, auditor_client):
+    response = auditor_client.post_form("/assurance/scan", {}, status=400, content_type="multipart/form-data")
+    assert "Select a file to scan" in check_page(response.data).get_text()
+
+
+@pytest.mark.parametrize(
+    ("data", "name"),
+    [
+        (b"Name,Risk\nA,RAG rated red\nB,risk: low\n", "export.csv"),
+        (b"<html><body><script>var x='high risk'</script><p>RAG rated red</p><td>risk: low</td></body></html>", "export.html"),
+        ("\ufeffRAG rated red\nrisk: low\n".encode("utf-16"), "export.txt"),
+    ],
+)
+def test_csv_html_and_utf16_exports_are_scanned_and_nothing_is_kept(app, auditor_client, data, name):
+    with app.app_context():
+        events_before = session.scalar(select(func.count()).select_from(AuditEvent))
+    response = auditor_client.post_form("/assurance/scan", {"document": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+    page = check_page(response.data)
+    found = [" ".join(tr.get_text(" ", strip=True).split()) for tr in page.select("tbody tr")]
+    assert len(found) == 2 and "RAG rated red" in found[0]
+    with app.app_context():
+        scans = session.scalars(select(AuditEvent).where(AuditEvent.action == "assurance.document_scanned")).all()
+        assert [event.section for event in scans] == ["findings:2"]
+        assert session.scalar(select(func.count()).select_from(AuditEvent)) > events_before
+
+
+def test_measures_with_no_data_say_so_rather_than_zero(app, auditor_client, team):
+    page = auditor_client.get_page(f"/assurance/measures?team={team.id}")
+    cells = [td.get_text(" ", strip=True) for td in page.select("#measure-made_with_person ~ div td")]
+    assert any("No data yet" in cell for cell in cells)
+    assert not any(cell.endswith("0%") for cell in cells)
+    assert auditor_client.get("/assurance/measures?team=not-a-team").status_code == 404
+
+
+def test_a_far_too_large_upload_gets_a_clear_page(app, auditor_client):
+    assert "What you sent is too large" in post_large(auditor_client, b"x" * (5 * 1024 * 1024), 413)
