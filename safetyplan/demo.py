@@ -264,10 +264,15 @@ def seed_assurance(person_ids: dict[str, uuid.UUID], team_ids: dict[str, uuid.UU
         )
 
     # Old habits, written into free text by clinicians; the detector finds them for the report.
-    review(kai, "Chris Placeholder", "reasons", "Cycling with my son")
-    review(kai, "Chris Placeholder", "warning_signs", "Judged to be low risk at the last review")
-    review(kai, "Chris Placeholder", "safer_surroundings", "RAG rated amber by the crisis team")
-    review(elin, "Jordan Sample", "warning_signs", "Risg: isel yn ôl yr asesiad")
+    review(kai, "Samira Example", "warning_signs", "Judged to be low risk at the last review")
+    review(kai, "Samira Example", "safer_surroundings", "RAG rated amber by the crisis team")
+    review(elin, "Ffion Enghraifft", "warning_signs", "Risg: isel yn ôl yr asesiad")
+    # Samira's review stays overdue (the reviews-due list shows one), as seed_plans left it.
+    from sqlalchemy import update
+
+    from safetyplan.plans.models import Plan
+
+    session.execute(update(Plan).where(Plan.person_id == person_ids["Samira Example"]).values(next_review_on=date.today() - timedelta(days=3)))
 
 
 def demo_sign_ins() -> str:

@@ -38,8 +38,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['confirmed_by'], ['users.id'], name=op.f('fk_involved_people_confirmed_by_users')),
     sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_involved_people_person_id_people')),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_involved_people_user_id_users')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_involved_people')),
-    sa.UniqueConstraint('person_id', 'user_id', name='uq_involved_people_person_id_user_id')
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_involved_people'))
     )
     with op.batch_alter_table('involved_people', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_involved_people_person_id'), ['person_id'], unique=False)

@@ -394,6 +394,10 @@ def accept_suggestion(*, by: User, suggestion_id: uuid.UUID) -> PlanRevision:
     else:
         # The section keeps who wrote what was there; it now also holds words the author suggested.
         part["suggested_by"] = sorted({*part.get("suggested_by", []), found.author_role})
+    if found.author_role == "carer":
+        # A carer's words carry their name (sealed with the rest of the plan), so that with two carers it is clear.
+        author = session.get(User, found.author_id)
+        part["carers"] = sorted({*part.get("carers", []), str(author.display_name) if author is not None else ""} - {""})
     content[target.key] = part
     saved = _append(
         by=by,

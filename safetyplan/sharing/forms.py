@@ -7,7 +7,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, PasswordField, RadioField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from safetyplan.people.forms import PHONE_INVALID
 from safetyplan.people.identifiers import normalise_phone
@@ -26,13 +26,17 @@ def _limit(limit: int) -> Length:
     return Length(max=limit, message=_l("Must be %(limit)d characters or fewer", limit=limit))
 
 
+def _strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
 def _not_future(form: Any, field: DateParts) -> None:
     if field.data is not None and field.data > date.today():
         raise ValidationError(_l("The date must be today or in the past"))
 
 
 class InvolvedForm(BaseForm):
-    name = StringField(validators=[InputRequired(_l("Enter their name")), _limit(100)])
+    name = StringField(filters=[_strip], validators=[DataRequired(_l("Enter their name")), _limit(100)])
     kind = RadioField(
         choices=options(list(KIND_LABELS.items())),
         validators=[InputRequired(_l("Select how they are involved"))],
@@ -78,7 +82,7 @@ class ConversationForm(BaseForm):
         missing=_l("Enter the date of the conversation"),
         invalid=_l("The date must be a real date, like 27 3 2026"),
     )
-    agreed = TextAreaField(validators=[InputRequired(_l("Enter what was agreed")), _limit(2000)])
+    agreed = TextAreaField(filters=[_strip], validators=[DataRequired(_l("Enter what was agreed")), _limit(2000)])
     own_words = BooleanField()
 
 
@@ -91,7 +95,7 @@ class InvitationForm(BaseForm):
 
 
 class InvitationAccountForm(InvitationForm):
-    name = StringField(validators=[InputRequired(_l("Enter your name")), _limit(100)])
+    name = StringField(filters=[_strip], validators=[DataRequired(_l("Enter your name")), _limit(100)])
     email = StringField(
         validators=[
             InputRequired(_l("Enter your email address")),
@@ -108,9 +112,13 @@ class InvitationAccountForm(InvitationForm):
 
 
 class CarerSuggestionForm(BaseForm):
-    section = RadioField(validators=[InputRequired(_l("Select the part of the plan"))])
-    text = TextAreaField(validators=[InputRequired(_l("Write what you want to add")), _limit(2000)])
+    section = RadioField(validators=[InputRequired(_l("Select the part of the plan"))], validate_choice=False)
+    text = TextAreaField(filters=[_strip], validators=[DataRequired(_l("Write what you want to add")), _limit(2000)])
 
     def __init__(self, *args: Any, keys: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.section.choices = options([(key, section(key, CURRENT_VERSION).heading) for key in keys])
+
+    def validate_section(self, field: RadioField) -> None:
+        if field.data not in chosen_values(field):
+            raise ValidationError(_l("Select the part of the plan"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, LargeBinary, String, UniqueConstraint, Uuid
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, LargeBinary, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from safetyplan.crypto import TEXT, EncryptedRecord, encrypted
@@ -49,10 +49,9 @@ class InvolvedPerson(EncryptedRecord, Base):
     phone = encrypted("phone_sealed")
     email = encrypted("email_sealed")
 
-    __table_args__ = (
-        CheckConstraint("kind IN ('family', 'friend', 'carer', 'advocate')", name="kind"),
-        UniqueConstraint("person_id", "user_id", name="uq_involved_people_person_id_user_id"),
-    )
+    #: One account may be linked again after its earlier involvement was ended (the ended row stays, for the
+    #: record), so (person, account) is not unique here: the service refuses a second *active* link.
+    __table_args__ = (CheckConstraint("kind IN ('family', 'friend', 'carer', 'advocate')", name="kind"),)
 
     @property
     def active(self) -> bool:

@@ -196,6 +196,22 @@ def confirm(person_id: uuid.UUID, involved_id: uuid.UUID) -> ResponseReturnValue
     return _overview(person_id)
 
 
+@bp.post("/people/<uuid:person_id>/involved/<uuid:involved_id>/unlink")
+@signed_in("clinician", "person")
+def unlink(person_id: uuid.UUID, involved_id: uuid.UUID) -> ResponseReturnValue:
+    """The account that accepted the invitation is not who was meant: undo the link."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    involved = _involved(person_id, involved_id)
+    try:
+        services.unlink(by=_me(), person_id=person_id, involved_id=involved_id)
+    except services.SharingError as error:
+        flash(str(SHARING_ERRORS.get(error.code, error.code)))
+        return _overview(person_id)
+    flash(_("Done. That account cannot see anything. You can send %(name)s a new invitation.", name=involved.name))
+    return _overview(person_id)
+
+
 @bp.route("/people/<uuid:person_id>/involved/<uuid:involved_id>/remove", methods=["GET", "POST"])
 @signed_in("clinician", "person")
 def remove(person_id: uuid.UUID, involved_id: uuid.UUID) -> ResponseReturnValue:
@@ -251,6 +267,7 @@ def invitation() -> ResponseReturnValue:
     """Accept an invitation: make a carer account (or use the one you are signed in to)."""
     me = _me() if current_user.is_authenticated else None
     if me is not None and me.role != "carer":
+        services.refuse_wrong_account(me)
         return render_template("sharing/invitation_wrong_account.html"), 403
     form = InvitationForm() if me is not None else InvitationAccountForm()
     if form.validate_on_submit():

@@ -20,7 +20,8 @@ from typing import Any
 from sqlalchemy import select, update
 
 from safetyplan.accounts.models import User
-from safetyplan.accounts.services import create_user, find_user_by_email, set_password_directly
+from safetyplan.accounts.passwords import check_new_password
+from safetyplan.accounts.services import AccountError, create_user, find_user_by_email, normalise_email, set_password_directly
 from safetyplan.audit import record
 from safetyplan.audit.models import AuditEvent
 from safetyplan.db import session, utcnow
@@ -129,9 +130,10 @@ def remove_involved(*, by: User, person_id: uuid.UUID, involved_id: uuid.UUID) -
     now = utcnow()
     involved.removed_at = now
     _end_invitations(involved.id, now)
+    former = involved.user_id
     if shared_sections(involved):
         _add_choice(by, involved, frozenset(), date.today())
-    record("involvement.person_removed", actor_id=by.id, actor_role=by.role, grounds=grounds, person_id=person_id, subject_user_id=involved.user_id)
+    record("involvement.person_removed", actor_id=by.id, actor_role=by.role, grounds=grounds, person_id=person_id, subject_user_id=former)
 
 
 def record_conversation(*, by: User, person_id: uuid.UUID, held_on: date, agreed: str, own_words: bool) -> InvolvementConversation:
@@ -305,6 +307,11 @@ def check_invitation(token: str) -> None:
         raise SharingError("invitation_invalid")
 
 
+def refuse_wrong_account(user: User) -> None:
+    """Someone signed in to an account that is not a carer's opened an invitation page: audited, nothing else."""
+    record("invitation.refused", actor_id=user.id, actor_role=user.role, grounds="invitation", outcome="denied")
+
+
 def accept_invitation(*, token: str, user: User) -> InvolvedPerson:
     """Link a carer account to the person through an invitation, which then stops working. The link shows
     nothing until the person (or a clinician, where the person cannot) confirms it.
@@ -340,11 +347,17 @@ def accept_invitation(*, token: str, user: User) -> InvolvedPerson:
 
 def create_carer_account(*, token: str, email: str, name: str, password: str, language: str) -> User:
     """Make a carer account through an invitation and link it. Raises SharingError("invitation_invalid"),
-    AccountError("email_taken") or PasswordProblem; nothing is kept if any is raised (the request rolls back)."""
+    AccountError("email_taken") or PasswordProblem, and then keeps nothing: every check is made before the
+    account is written, and the writing happens in a savepoint that a late refusal (a second tab using the same
+    invitation a moment earlier) rolls back."""
     check_invitation(token)
-    user = create_user(by=None, email=email, display_name=name, role="carer", preferred_language=language, grounds="invitation")
-    set_password_directly(user, password)
-    accept_invitation(token=token, user=user)
+    check_new_password(password, email=normalise_email(email), name=name.strip())
+    if find_user_by_email(email) is not None:
+        raise AccountError("email_taken")
+    with session.begin_nested():
+        user = create_user(by=None, email=email, display_name=name, role="carer", preferred_language=language, grounds="invitation")
+        set_password_directly(user, password)
+        accept_invitation(token=token, user=user)
     return user
 
 
@@ -359,6 +372,17 @@ def confirm_link(*, by: User, person_id: uuid.UUID, involved_id: uuid.UUID) -> N
         raise SharingError("nothing_to_confirm")
     involved.confirmed_at, involved.confirmed_by = utcnow(), by.id
     record("carer_link.confirmed", actor_id=by.id, actor_role=by.role, grounds=grounds, person_id=person_id, subject_user_id=involved.user_id)
+
+
+def unlink(*, by: User, person_id: uuid.UUID, involved_id: uuid.UUID) -> None:
+    """The account that accepted the invitation is not who the person meant: undo the link (they see nothing);
+    a new invitation can then be sent. The person stays involved and their sharing choices are kept."""
+    grounds, involved = _reach_involved(by, person_id, involved_id, "carer_link.undone")
+    if involved.user_id is None:
+        raise SharingError("nothing_to_confirm")
+    former = involved.user_id
+    involved.user_id, involved.linked_at, involved.confirmed_at, involved.confirmed_by = None, None, None, None
+    record("carer_link.undone", actor_id=by.id, actor_role=by.role, grounds=grounds, person_id=person_id, subject_user_id=former)
 
 
 def linked_account(involved: InvolvedPerson) -> User | None:

@@ -26,12 +26,12 @@ def test_the_auditor_sees_the_report_charts_trail_and_scans_a_document(page: Pag
 
     page.get_by_role("link", name="Quality measures").click()
     visit(page, "/assurance/measures")
-    expect(page.locator("svg[role=img]")).to_have_count(5)
+    expect(page.locator(".app-run-chart-box svg[role=img]")).to_have_count(5)
     expect(page.locator("#measure-made_with_person ~ div table")).to_be_visible()
     page.get_by_label("Team").select_option(label="Riverside Community Mental Health Team (demo)")
     page.get_by_role("button", name="Show").click()
     visit(page, path_of(page))
-    expect(page.locator("svg[role=img]")).to_have_count(5)
+    expect(page.locator(".app-run-chart-box svg[role=img]")).to_have_count(5)
 
     page.get_by_role("link", name="Audit trail").click()
     visit(page, "/audit/")
@@ -55,6 +55,7 @@ def test_the_auditor_workspace_in_welsh(page: Page, demo):
     sign_in(page, demo, "auditor@safetyplan.example")
     visit(page, "/assurance/?lang=cy")
     expect(page.locator("html")).to_have_attribute("lang", "cy")
+    expect(page.locator("h1")).to_have_text("Adroddiad sicrwydd")
     visit(page, "/assurance/measures")
     visit(page, "/audit/")
     visit(page, "/assurance/scan")

@@ -149,6 +149,7 @@ def test_a_carer_reads_the_shared_plan_in_welsh_and_by_keyboard(page: Page, demo
         page.keyboard.press("Enter")
     visit(page, path_of(page) + "?lang=cy")
     expect(page.locator("html")).to_have_attribute("lang", "cy")
+    expect(page.locator("h1")).to_have_text("Cynllun diogelwch Alex")
     expect(page.locator("#section-warning_signs")).to_contain_text(WARNING_SIGN)
     expect(page.locator(".app-plan-section")).to_have_count(2)  # the demo shares two sections with Pat
     visit(page, "/shared/crisis")

@@ -103,6 +103,7 @@ NOT_PAGES = {
     "plans.decide",
     "sharing.invite",
     "sharing.confirm",
+    "sharing.unlink",
 }
 
 
