@@ -59,7 +59,7 @@ def test_the_person_shares_two_sections_the_carer_sees_them_adds_help_and_the_pe
     card.get_by_label("Add it to the plan").check()
     card.get_by_role("button", name="Save decision").click()
     expect(person.locator("#section-carers_will_do")).to_contain_text("I will drive Alex to the café on bad days")
-    expect(person.locator("#section-carers_will_do")).to_contain_text("Includes words a carer added")
+    expect(person.locator("#section-carers_will_do")).to_contain_text("Includes words added by Pat Demo-Carer")
 
     # Withdrawing: the carer's very next request shows none of it.
     open_sharing_for_pat(person)
