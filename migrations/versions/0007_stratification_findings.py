@@ -2,7 +2,7 @@
 
 Revision ID: 0007
 Revises: 0006
-Create Date: 2026-11-22 06:56:02.474132
+Create Date: 2026-11-22 07:25:04.317348
 """
 
 from collections.abc import Sequence
@@ -19,7 +19,6 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.create_table('stratification_findings',
-    sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('revision_id', sa.Uuid(), nullable=False),
     sa.Column('plan_id', sa.Uuid(), nullable=False),
     sa.Column('person_id', sa.Uuid(), nullable=False),
@@ -27,8 +26,9 @@ def upgrade() -> None:
     sa.Column('section', sa.String(length=32), nullable=False),
     sa.Column('category', sa.String(length=16), nullable=False),
     sa.Column('author_role', sa.String(length=16), nullable=False),
-    sa.Column('matched', sa.String(length=120), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('matched', sa.LargeBinary(), nullable=True),
+    sa.Column('id', sa.Uuid(), nullable=False),
     sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_stratification_findings_person_id_people')),
     sa.ForeignKeyConstraint(['plan_id'], ['plans.id'], name=op.f('fk_stratification_findings_plan_id_plans')),
     sa.ForeignKeyConstraint(['revision_id'], ['plan_revisions.id'], name=op.f('fk_stratification_findings_revision_id_plan_revisions')),

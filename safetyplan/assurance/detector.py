@@ -389,8 +389,12 @@ _RULES: tuple[_Rule, ...] = (
         rf"|{_SEP}(?:{_ANY_COLOUR}|{_RAG_LETTER}))){_E}",
         COLOUR_RATING,
     ),
-    # "green rated", "a red-flagged referral".
-    _rule(rf"{_B}(?P<hit>{_COLOUR}{_JOIN}(?:rated|zoned|flagged|coded|rating)){_END}", COLOUR_RATING),
+    # "green rated", "a red-flagged referral"; not a name doing the rating ("Amber rated my cooking 10/10").
+    _rule(
+        rf"{_B}(?P<hit>{_COLOUR}{_JOIN}(?:rated|zoned|flagged|coded|rating)){_END}"
+        rf"(?!{_GAP}(?:my|me|our|us|his|him|her|their|them|your|it|its|the|a|an|this|that|these|those)\b)",
+        COLOUR_RATING,
+    ),
     # "rated amber", "zoned red", "triaged as green".
     _rule(
         rf"{_B}(?P<hit>{_any(RATING_VERBS)}(?:{_GAP}(?:as|at|an?)){{0,2}}{_GAP}{_COLOUR}){_END}",

@@ -9,6 +9,7 @@ never the text around it.
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from typing import Any
 
 from sqlalchemy import select
@@ -18,7 +19,7 @@ from safetyplan.assurance.models import StratificationFinding
 from safetyplan.db import session, utcnow
 from safetyplan.people.models import CaseloadEntry
 from safetyplan.plans.content import lines_of, section_content
-from safetyplan.plans.sections import sections
+from safetyplan.plans.sections import section, sections
 
 MATCHED_LIMIT = 120
 
@@ -27,24 +28,39 @@ def _scan_lines(lines: list[str]) -> list[Finding]:
     return [finding for line in lines for finding in scan(line)]
 
 
-def _new_lines(content: dict[str, Any] | None, previous: dict[str, Any] | None, part: Any) -> list[str]:
-    """The section's lines that the previous revision did not have: the words written now."""
-    old = set(lines_of(section_content(previous, part), part)) if previous else set()
-    return [line for line in lines_of(section_content(content, part), part) if line not in old]
+def _key(finding: Finding) -> tuple[str, str]:
+    return finding.category, " ".join(finding.matched.casefold().split())
+
+
+def _all_findings(content: dict[str, Any] | None, version: int) -> list[tuple[str, Finding]]:
+    if not content:
+        return []
+    return [(part.key, finding) for part in sections(version) for finding in _scan_lines(lines_of(section_content(content, part), part))]
+
+
+def _new_findings(content: dict[str, Any], previous: dict[str, Any] | None, version: int) -> list[tuple[str, Finding]]:
+    """The findings in ``content`` that ``previous`` did not already have (the same words of the same kind,
+    anywhere in the plan): so that a finding is counted once, when its words were first written, and is not
+    counted again when a typo near it is fixed or its line moves to another section."""
+    already = Counter(_key(finding) for _section, finding in _all_findings(previous, version))
+    fresh = []
+    for key, finding in _all_findings(content, version):
+        if already[_key(finding)] > 0:
+            already[_key(finding)] -= 1
+            continue
+        fresh.append((key, finding))
+    return fresh
 
 
 def flags_for_editor(
     content: dict[str, Any], own_words: set[str], version: int, previous: dict[str, Any] | None = None
 ) -> dict[str, list[Finding]]:
-    """For the editor: findings in the words the clinician is writing now, per section (lines already in the
+    """For the editor: findings in the words the clinician is writing now, per section (wording already in the
     revision they started from, and sections in the person's own words, are left out)."""
     flagged: dict[str, list[Finding]] = {}
-    for part in sections(version):
-        if part.key in own_words:
-            continue
-        found = _scan_lines(_new_lines(content, previous, part))
-        if found:
-            flagged[part.key] = found
+    for key, finding in _new_findings(content, previous, version):
+        if key not in own_words:
+            flagged.setdefault(key, []).append(finding)
     return flagged
 
 
@@ -62,30 +78,26 @@ def _team_of(person_id: uuid.UUID, grounds: str | None) -> uuid.UUID | None:
 def record_findings(
     revision: Any, previous_content: dict[str, Any] | None, *, grounds: str | None, author_role: str | None = None
 ) -> int:
-    """Store what the detector finds in the sections this revision changed (so that a finding is counted once,
-    when its words were written); returns how many. The role is the section's author: the person for their own
-    words, a carer for a carer's accepted words, otherwise whoever saved (``author_role`` overrides)."""
+    """Store what the detector finds in the words this revision wrote (see _new_findings); returns how many.
+    The role is the section's author: the person for their own words, a carer for a carer's accepted words,
+    otherwise whoever saved (``author_role`` overrides)."""
     team_id = _team_of(revision.person_id, grounds)
     count = 0
-    for part in sections(revision.sections_version):
-        new = section_content(revision.content, part)
-        written = _new_lines(revision.content, previous_content, part)
-        if not written:
-            continue
-        role = author_role or ("person" if new.get("own_words") else str(new.get("by") or revision.author_role or ""))
-        for finding in _scan_lines(written):
-            session.add(
-                StratificationFinding(
-                    revision_id=revision.id,
-                    plan_id=revision.plan_id,
-                    person_id=revision.person_id,
-                    team_id=team_id,
-                    section=part.key,
-                    category=finding.category,
-                    author_role=role,
-                    matched=finding.matched[:MATCHED_LIMIT],
-                    created_at=utcnow(),
-                )
+    for key, finding in _new_findings(revision.content, previous_content, revision.sections_version):
+        part = section_content(revision.content, section(key, revision.sections_version))
+        role = author_role or ("person" if part.get("own_words") else str(part.get("by") or revision.author_role or ""))
+        session.add(
+            StratificationFinding(
+                revision_id=revision.id,
+                plan_id=revision.plan_id,
+                person_id=revision.person_id,
+                team_id=team_id,
+                section=key,
+                category=finding.category,
+                author_role=role,
+                matched=finding.matched[:MATCHED_LIMIT],
+                created_at=utcnow(),
             )
-            count += 1
+        )
+        count += 1
     return count

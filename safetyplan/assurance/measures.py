@@ -81,6 +81,9 @@ DESCRIPTIONS: dict[str, LazyString] = {
     "declined": _l("Times in the month a plan was offered and the person chose not to make one."),
 }
 
+#: Revisions the app makes without a new conversation (see _load): left out of every measure.
+NOT_CONVERSATIONS = ("restored", "suggestion_accepted")
+
 #: Measures that are counts, not shares: they have no denominator and are not shown as percentages.
 COUNTS: frozenset[str] = frozenset({"declined"})
 
@@ -211,7 +214,12 @@ def _load(team_id: uuid.UUID | None) -> _Caseload:
             PlanRevision.person_took_part,
             PlanRevision.person_agrees,
             PlanRevision.next_review_on,
-        ).where(PlanRevision.person_id.in_(on_caseload))
+        ).where(
+            PlanRevision.person_id.in_(on_caseload),
+            # A restored revision or an accepted suggestion is not a conversation with the person: it copies the
+            # last one's record and review date, and would otherwise count the same review (or offer) twice.
+            PlanRevision.reason.not_in(NOT_CONVERSATIONS),
+        )
     ):
         revisions[row.person_id].append(
             _Revision(row.created_at, row.number, row.declined, row.person_took_part, row.person_agrees, row.next_review_on)

@@ -93,6 +93,8 @@ def measures_csv() -> Response:
     months = measures.month_range(date.today(), MONTHS)
     chosen = [team for team in teams if team_id is None or team.id == team_id]
     every = [one for team in chosen for one in measures.series(team_id=team.id, months=months).values()]
+    if team_id is None:  # the page's figures for every team together, then each team's
+        every = [*measures.series(team_id=None, months=months).values(), *every]
     services.record_measures_viewed(by=_me(), team_id=team_id, download=True)
     return Response(
         measures.to_csv(every),
@@ -124,4 +126,4 @@ def scan() -> ResponseReturnValue:
             status = 400
     elif request.method == "POST":
         status = 400
-    return render_template("assurance/scan.html", form=form, results=results), status
+    return render_template("assurance/scan.html", form=form, results=results, max_findings=services.MAX_DOCUMENT_FINDINGS), status

@@ -133,11 +133,14 @@ def edit(person_id: uuid.UUID) -> ResponseReturnValue:
         return _editor(view, form)
     content, own_words = content_from_form(form)
     if not form.wording_checked.data:
-        started_from = services.revision_content(person_id, _number(form.base_number.data))
-        flagged = flags_for_editor(content, own_words, CURRENT_VERSION, started_from)
+        # Compared with the revision the text builds on (after a merge, the one merged with).
+        builds_on = _number(form.merge_with.data) if form.merge_with.data else _number(form.base_number.data)
+        flagged = flags_for_editor(content, own_words, CURRENT_VERSION, services.revision_content(person_id, builds_on))
         if flagged:
-            # A gentle note beside each such section; saving again keeps the wording. Nothing is blocked.
+            # A gentle note beside each such section; saving again keeps the wording. Nothing is blocked, and
+            # what was typed is kept as a draft too, as on every other way back to the editor.
             form.wording_checked.data = "1"
+            services.save_draft(by=me, person_id=person_id, base_number=_number(form.base_number.data), fields={**_typed(), "merge_with": "", "wording_checked": ""})
             return _editor(view, form, flagged=flagged)
     base = _number(form.base_number.data)
     # A save from the conflict view builds on the revision the user was shown there, and only on that one.

@@ -222,3 +222,25 @@ def test_to_csv_never_lets_a_team_name_start_a_formula(app, name):
         written = rows(measures.to_csv(measures.series(team_id=team.id, months=MONTHS[:1]).values()))
     cells = {row[0] for row in written[1:]}
     assert cells == {"'" + name}
+
+
+def test_a_restored_revision_or_an_accepted_suggestion_is_not_counted_as_a_review(app, team):
+    """Both copy the last conversation's review date and record; counting them would count one review twice."""
+    from datetime import timedelta
+
+    from safetyplan.assurance.measures import month_range, series
+    from safetyplan.db import transaction as db_transaction
+    from safetyplan.plans import services as plan_services
+    from tests.factories import create_account, create_person, get_user, write_plan
+
+    with app.app_context():
+        person = create_person(team, name="Restore Counted-Once")
+        clinician = create_account("clinician", team=team)
+        write_plan(person, clinician, "First words", next_review_on=date.today() + timedelta(days=20))
+        write_plan(person, clinician, "Second words", reason="scheduled_review", next_review_on=date.today() + timedelta(days=40))
+        with db_transaction():
+            plan_services.restore(by=get_user(clinician), person_id=person.id, number=1, base_number=2)
+        with db_transaction():
+            found = series(team_id=team.id, months=month_range(date.today(), 1))
+        made_with = found["made_with_person"].points[-1]
+        assert (made_with.numerator, made_with.denominator) == (1, 1)  # the restore is not a new conversation

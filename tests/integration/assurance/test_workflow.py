@@ -28,8 +28,12 @@ def revisions(app) -> int:
 
 
 def findings(app) -> list[StratificationFinding]:
+    """Every stored finding, its sealed matched words opened while the app is at hand."""
     with app.app_context():
-        return list(session.scalars(select(StratificationFinding)))
+        found = list(session.scalars(select(StratificationFinding)))
+        for finding in found:
+            finding.__dict__["matched_text"] = str(finding.matched)
+        return found
 
 
 def test_a_clinician_is_told_gently_and_may_keep_the_wording(app, clinician_client, person):
@@ -49,7 +53,11 @@ def test_a_clinician_is_told_gently_and_may_keep_the_wording(app, clinician_clie
     assert "Judged to be high risk" in clinician_client.get(response.headers["Location"]).get_data(as_text=True)
     [finding] = findings(app)
     assert (finding.section, finding.category, finding.author_role) == ("warning_signs", "level-label", "clinician")
-    assert "high risk" in finding.matched and "weekend" not in finding.matched and "Judged" not in finding.matched
+    matched = finding.matched_text
+    assert "high risk" in matched and "weekend" not in matched and "Judged" not in matched
+    with app.app_context():
+        sealed = session.scalar(select(StratificationFinding.matched_sealed))
+    assert b"high risk" not in sealed  # sealed with the person's key, like the plan
 
 
 def test_rewording_saves_without_a_finding(app, clinician_client, person):
@@ -84,3 +92,19 @@ def test_a_finding_is_counted_once_when_its_words_were_written(app, clinician_cl
     assert revisions(app) == 2 and len(findings(app)) == 1
     page = clinician_client.get_page(f"/people/{person.id}/plan")
     assert "Assessed as low risk" in text_of(page, "#section-reasons")
+
+
+def test_fixing_a_typo_near_a_finding_does_not_count_it_again(app, clinician_client, person):
+    url = f"/people/{person.id}/plan/edit"
+    clinician_client.post_form(url, editor_data(clinician_client, person.id, reasons="Assessed as low risk", wording_checked="1"), status=302)
+    again = editor_data(clinician_client, person.id, reasons="Assessed as low risk.", reason="scheduled_review")
+    page = clinician_client.post_form(url, again, status=302)
+    assert page is not None and len(findings(app)) == 1
+
+
+def test_the_typed_text_is_kept_as_a_draft_when_the_note_appears(app, clinician_client, person):
+    url = f"/people/{person.id}/plan/edit"
+    clinician_client.post_page(url, editor_data(clinician_client, person.id, warning_signs="RAG rated red\nStops eating"))
+    page = clinician_client.get_page(url)  # the tab closed, then opened again
+    assert "Stops eating" in page.select_one("textarea#warning_signs").get_text()
+    assert page.select_one("input[name=wording_checked]")["value"] == ""
