@@ -78,7 +78,8 @@ def acted_by(by: User | None) -> dict[str, Any]:
     }
 
 
-def _token_hash(token: str) -> bytes:
+def token_hash(token: str) -> bytes:
+    """How a secret token (a link's, a session's) is stored: its SHA-256, never the token."""
     return hashlib.sha256(token.encode()).digest()
 
 
@@ -166,7 +167,7 @@ def issue_set_password_link(user: User, *, by: User | None, base_url: str) -> st
     token = secrets.token_urlsafe(32)
     session.add(
         SetPasswordToken(
-            token_hash=_token_hash(token), user_id=user.id, created_at=now, expires_at=now + SET_PASSWORD_LIFETIME
+            token_hash=token_hash(token), user_id=user.id, created_at=now, expires_at=now + SET_PASSWORD_LIFETIME
         )
     )
     record(
@@ -184,7 +185,7 @@ def send_set_password_link(user: User, link: str, subject: str, body: str) -> No
 
 def user_for_set_password_token(token: str) -> User | None:
     """The account a set-password token belongs to, if the token is unused and unexpired."""
-    found = session.scalars(select(SetPasswordToken).where(SetPasswordToken.token_hash == _token_hash(token))).first()
+    found = session.scalars(select(SetPasswordToken).where(SetPasswordToken.token_hash == token_hash(token))).first()
     if found is None or found.used_at is not None or found.expires_at <= utcnow():
         return None
     user = session.get(User, found.user_id)
@@ -199,7 +200,7 @@ def set_password_with_token(token: str, password: str) -> User:
         raise AccountError("link_invalid")
     check_new_password(password, email=str(user.email), name=str(user.display_name))
     session.execute(
-        update(SetPasswordToken).where(SetPasswordToken.token_hash == _token_hash(token)).values(used_at=utcnow())
+        update(SetPasswordToken).where(SetPasswordToken.token_hash == token_hash(token)).values(used_at=utcnow())
     )
     _store_password(user, password)
     record("account.password_set", actor_id=user.id, actor_role=user.role, grounds="self", subject_user_id=user.id)
@@ -338,7 +339,7 @@ def start_session(user: User, *, address: str | None) -> str:
     token = secrets.token_urlsafe(32)
     now = utcnow()
     session.add(
-        UserSession(token_hash=_token_hash(token), user_id=user.id, created_at=now, expires_at=now + SESSION_ABSOLUTE_LIMIT)
+        UserSession(token_hash=token_hash(token), user_id=user.id, created_at=now, expires_at=now + SESSION_ABSOLUTE_LIMIT)
     )
     account_key, _ = _failure_keys(str(user.email), address)
     session.execute(delete(SignInFailure).where(SignInFailure.key == account_key))
@@ -353,7 +354,7 @@ def load_session(token: str) -> User | None:
     found = session.execute(
         select(User, UserSession.ended_at, UserSession.expires_at)
         .join(UserSession, UserSession.user_id == User.id)
-        .where(UserSession.token_hash == _token_hash(token))
+        .where(UserSession.token_hash == token_hash(token))
     ).one_or_none()
     if found is None:
         return None
@@ -369,7 +370,7 @@ def end_session(user: User, *, reason: str) -> None:
     if user.session_token:
         session.execute(
             update(UserSession)
-            .where(UserSession.token_hash == _token_hash(user.session_token), UserSession.ended_at.is_(None))
+            .where(UserSession.token_hash == token_hash(user.session_token), UserSession.ended_at.is_(None))
             .values(ended_at=utcnow(), ended_reason=reason)
         )
     record("sign_out", actor_id=user.id, actor_role=user.role, grounds="self")

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
-
-from babel.dates import format_date
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+
+from safetyplan.assurance.runchart import month_label
 
 CATEGORY_LABELS = {
     "level-label": _l("A level given to a person"),
@@ -29,10 +27,6 @@ def author_label(role: str) -> str:
     return str(AUTHOR_LABELS.get(role, role))
 
 
-def short_month(month: date) -> str:
-    return format_date(month, "MMM yy", locale=get_locale())
-
-
 def percent(value: float | None) -> str:
     return "" if value is None else f"{value * 100:.0f}%"
 
@@ -43,4 +37,4 @@ def measure_description(key: str) -> str:
     return str(DESCRIPTIONS.get(key, ""))
 
 
-GLOBALS = {"measure_description": measure_description, "category_label": category_label, "author_label": author_label, "short_month": short_month, "percent": percent}
+GLOBALS = {"measure_description": measure_description, "category_label": category_label, "author_label": author_label, "short_month": month_label, "percent": percent}

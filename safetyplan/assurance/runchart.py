@@ -115,7 +115,7 @@ def trends(values: Sequence[float | None], length: int = TREND_LENGTH) -> list[t
 # Words ---------------------------------------------------------------------------------------------------------
 
 
-def _month_label(month: date) -> str:
+def month_label(month: date) -> str:
     return format_date(month, "MMM yy", locale=get_locale() or "en")
 
 
@@ -140,12 +140,12 @@ def describe(points: Sequence[ChartPoint], *, percent: bool) -> list[str]:
         words = _("A shift above the median from %(start)s to %(end)s.") if above else _(
             "A shift below the median from %(start)s to %(end)s."
         )
-        found.append((start, words % {"start": _month_label(points[start].month), "end": _month_label(points[end].month)}))
+        found.append((start, words % {"start": month_label(points[start].month), "end": month_label(points[end].month)}))
     for start, end in trends(values):
         first, last = values[start], values[end]
         rising = first is not None and last is not None and last > first
         words = _("A trend going up from %(start)s to %(end)s.") if rising else _("A trend going down from %(start)s to %(end)s.")
-        found.append((start, words % {"start": _month_label(points[start].month), "end": _month_label(points[end].month)}))
+        found.append((start, words % {"start": month_label(points[start].month), "end": month_label(points[end].month)}))
     if not found:
         sentences.append(_("No shifts or trends."))
     sentences.extend(words for _start, words in sorted(found, key=lambda item: item[0]))
@@ -248,7 +248,7 @@ def svg(
     every = max(1, math.ceil(len(points) / 12))
     for index, point in enumerate(points):
         if index % every == 0:
-            name, year = _month_label(point.month).rsplit(" ", 1)
+            name, year = month_label(point.month).rsplit(" ", 1)
             across = _f(x(index))
             parts.append(
                 f'<text class="app-run-chart__month" y="{TOP + PLOT_HEIGHT + 20}" text-anchor="middle" font-size="12">'
@@ -279,7 +279,7 @@ def svg(
     for index, value in enumerate(values):
         if value is None:
             continue
-        tip = f"{_month_label(points[index].month)}: {_number(value, percent)}"
+        tip = f"{month_label(points[index].month)}: {_number(value, percent)}"
         if index in signal:
             parts.append(
                 f'<circle class="app-run-chart__point app-run-chart__point--signal" cx="{_f(x(index))}" cy="{_f(y(value))}" r="6" '

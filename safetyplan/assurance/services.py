@@ -110,13 +110,14 @@ def report(*, by: User, months: int = 12, today: date | None = None) -> Report:
             counts[month] += 1
     per_month = Counter(_month_of(row.at) for row in findings)
     by_category_role = Counter((row.category, row.author_role) for row in findings)
+    roles = sorted({row.author_role for row in findings})
     record("assurance.report_viewed", actor_id=by.id, actor_role=by.role, grounds="role:auditor")
     return Report(
         months=span,
         findings=findings,
         by_team_month=dict(sorted(by_team_month.items())),
-        by_category_role={(c, r): by_category_role.get((c, r), 0) for c in CATEGORIES for r in sorted({r for _, r in by_category_role})},
-        roles=sorted({row.author_role for row in findings}),
+        by_category_role={(category, role): by_category_role[(category, role)] for category in CATEGORIES for role in roles},
+        roles=roles,
         trend=[Point(month, per_month.get(month, 0), None, float(per_month.get(month, 0))) for month in span],
         offenders=schema_offenders(),
     )

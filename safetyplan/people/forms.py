@@ -7,31 +7,28 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Optional, ValidationError
 
 from safetyplan.people.identifiers import normalise_nhs_number, normalise_phone
-from safetyplan.web.forms import BaseForm, DateParts, DateRequired, chosen_values, options
+from safetyplan.web.forms import BaseForm, DateParts, DateRequired, chosen_values, limit, options
 
 NHS_NUMBER_INVALID = _l("Enter a valid 10-digit NHS number")
 PHONE_INVALID = _l("Enter a phone number, like 01632 960 001, 07700 900 982 or +44 808 157 0192")
 
 
-def _limit(limit: int) -> Length:
-    return Length(max=limit, message=_l("Must be %(limit)d characters or fewer", limit=limit))
-
 
 class PersonForm(BaseForm):
-    name = StringField(validators=[InputRequired(_l("Enter the person's full name")), _limit(120)])
-    preferred_name = StringField(validators=[Optional(), _limit(60)])
-    pronouns = StringField(validators=[Optional(), _limit(40)])
+    name = StringField(validators=[InputRequired(_l("Enter the person's full name")), limit(120)])
+    preferred_name = StringField(validators=[Optional(), limit(60)])
+    pronouns = StringField(validators=[Optional(), limit(40)])
     date_of_birth = DateParts(
         validators=[DateRequired()],
         missing=_l("Enter the person's date of birth"),
         invalid=_l("Date of birth must be a real date, like 27 3 1990"),
     )
-    nhs_number = StringField(validators=[Optional(), _limit(20)])
-    phone = StringField(validators=[Optional(), _limit(32)])
-    address = TextAreaField(validators=[Optional(), _limit(400)])
+    nhs_number = StringField(validators=[Optional(), limit(20)])
+    phone = StringField(validators=[Optional(), limit(32)])
+    address = TextAreaField(validators=[Optional(), limit(400)])
     team = SelectField(validators=[InputRequired(_l("Select a team"))], validate_choice=False)
 
     def __init__(self, *args: Any, team_choices: list[tuple[str, str]], **kwargs: Any) -> None:

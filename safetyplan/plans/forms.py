@@ -7,27 +7,24 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, IntegerField, RadioField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Optional, ValidationError
 
 from safetyplan.people.forms import PHONE_INVALID
 from safetyplan.people.identifiers import normalise_phone
 from safetyplan.plans.content import Content, section_content
 from safetyplan.plans.sections import CHOSEN_REASONS, CURRENT_VERSION, REASONS, sections
-from safetyplan.web.forms import BaseForm, DateParts, DateRequired, options
+from safetyplan.web.forms import BaseForm, DateParts, DateRequired, limit, options
 
 SECTION_LIMIT = 4000
 CONTACT_ROWS_SPARE = 2
 
 
-def _limit(limit: int) -> Length:
-    return Length(max=limit, message=_l("Must be %(limit)d characters or fewer", limit=limit))
-
 
 class ContactForm(Form):
     # No Optional() where an inline check must run on an empty field: it would stop the chain first.
-    name = StringField(validators=[_limit(80)])
-    relationship = StringField(validators=[Optional(), _limit(60)])
-    phone = StringField(validators=[Optional(), _limit(32)])
+    name = StringField(validators=[limit(80)])
+    relationship = StringField(validators=[Optional(), limit(60)])
+    phone = StringField(validators=[Optional(), limit(32)])
 
     def validate_phone(self, field: StringField) -> None:
         if field.data and normalise_phone(field.data) is None:
@@ -56,15 +53,15 @@ class MeetingForm(BaseForm):
     reason = RadioField(validators=[InputRequired(_l("Select why the plan is being written or reviewed"))])
     person_took_part = BooleanField()
     carer_took_part = BooleanField()
-    carer_names = StringField(validators=[Optional(), _limit(200)])
+    carer_names = StringField(validators=[Optional(), limit(200)])
     advocate_took_part = BooleanField()
-    advocate_name = StringField(validators=[Optional(), _limit(120)])
+    advocate_name = StringField(validators=[Optional(), limit(120)])
     # No Optional(): it would stop the chain before validate_person_agrees, which needs person_took_part.
     person_agrees = RadioField(
         choices=options([("yes", _l("Yes, they agree with it")), ("no", _l("No, they do not agree with all of it"))]),
         validate_choice=False,
     )
-    disagreement = TextAreaField(validators=[_limit(2000)])
+    disagreement = TextAreaField(validators=[limit(2000)])
     next_review_on = DateParts(
         validators=[DateRequired(), _future],
         missing=_l("Enter the date of the next review"),
@@ -100,10 +97,10 @@ def plan_form_class(version: int = CURRENT_VERSION) -> type[MeetingForm]:
         if part.kind == "contacts":
             attributes[part.key] = FieldList(FormField(ContactForm), min_entries=CONTACT_ROWS_SPARE)
         elif part.kind == "helps":
-            attributes[part.key] = TextAreaField(validators=[Optional(), _limit(SECTION_LIMIT)])
-            attributes[f"{part.key}_not"] = TextAreaField(validators=[Optional(), _limit(SECTION_LIMIT)])
+            attributes[part.key] = TextAreaField(validators=[Optional(), limit(SECTION_LIMIT)])
+            attributes[f"{part.key}_not"] = TextAreaField(validators=[Optional(), limit(SECTION_LIMIT)])
         else:
-            attributes[part.key] = TextAreaField(validators=[Optional(), _limit(SECTION_LIMIT)])
+            attributes[part.key] = TextAreaField(validators=[Optional(), limit(SECTION_LIMIT)])
         attributes[f"{part.key}_own_words"] = BooleanField()
     return type(f"PlanFormV{version}", (MeetingForm,), attributes)
 
@@ -158,7 +155,7 @@ class DeclinedForm(BaseForm):
     """A plan offered and declined is recorded: an honest count, not a missing record."""
 
     base_number = HiddenField()
-    note = TextAreaField(validators=[Optional(), _limit(2000)])
+    note = TextAreaField(validators=[Optional(), limit(2000)])
     next_review_on = DateParts(
         validators=[DateRequired(), _future],
         missing=_l("Enter when to offer a plan again"),
@@ -169,7 +166,7 @@ class DeclinedForm(BaseForm):
 class SuggestionForm(BaseForm):
     section = RadioField(validators=[InputRequired(_l("Select the part of your plan you want to change"))])
     text = TextAreaField(
-        validators=[InputRequired(_l("Write your suggestion")), _limit(2000)]
+        validators=[InputRequired(_l("Write your suggestion")), limit(2000)]
     )
 
     def __init__(self, *args: Any, version: int = CURRENT_VERSION, **kwargs: Any) -> None:
@@ -182,7 +179,7 @@ class DecisionForm(BaseForm):
         choices=options([("accept", _l("Add it to the plan")), ("decline", _l("Do not add it now"))]),
         validators=[InputRequired(_l("Select whether to add it to the plan"))],
     )
-    answer = TextAreaField(validators=[_limit(1000)])
+    answer = TextAreaField(validators=[limit(1000)])
 
     def validate_answer(self, field: TextAreaField) -> None:
         if self.decision.data == "decline" and not (field.data or "").strip():
@@ -201,15 +198,15 @@ class RestoreForm(BaseForm):
 
 
 class CrisisContactForm(BaseForm):
-    name_en = StringField(validators=[InputRequired(_l("Enter the name in English")), _limit(80)])
-    name_cy = StringField(validators=[InputRequired(_l("Enter the name in Welsh")), _limit(80)])
-    number = StringField(validators=[InputRequired(_l("Enter the number")), _limit(32)])
+    name_en = StringField(validators=[InputRequired(_l("Enter the name in English")), limit(80)])
+    name_cy = StringField(validators=[InputRequired(_l("Enter the name in Welsh")), limit(80)])
+    number = StringField(validators=[InputRequired(_l("Enter the number")), limit(32)])
     channel = RadioField(
         choices=options([("call", _l("People call this number")), ("text", _l("People send a text message to this number"))]),
         validators=[InputRequired(_l("Select how people contact this service"))],
     )
-    detail_en = StringField(validators=[_limit(160)])
-    detail_cy = StringField(validators=[_limit(160)])
+    detail_en = StringField(validators=[limit(160)])
+    detail_cy = StringField(validators=[limit(160)])
 
     def validate_number(self, field: StringField) -> None:
         if normalise_phone(field.data or "") is None:

@@ -7,12 +7,12 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, PasswordField, RadioField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Optional, ValidationError
 
 from safetyplan.people.forms import PHONE_INVALID
 from safetyplan.people.identifiers import normalise_phone
 from safetyplan.plans.sections import CURRENT_VERSION, section
-from safetyplan.web.forms import BaseForm, DateParts, DateRequired, chosen_values, options
+from safetyplan.web.forms import BaseForm, DateParts, DateRequired, chosen_values, limit, options
 
 KIND_LABELS = {
     "family": _l("Family"),
@@ -21,9 +21,6 @@ KIND_LABELS = {
     "advocate": _l("An independent advocate"),
 }
 
-
-def _limit(limit: int) -> Length:
-    return Length(max=limit, message=_l("Must be %(limit)d characters or fewer", limit=limit))
 
 
 def _strip(value: str | None) -> str | None:
@@ -36,15 +33,15 @@ def _not_future(form: Any, field: DateParts) -> None:
 
 
 class InvolvedForm(BaseForm):
-    name = StringField(filters=[_strip], validators=[DataRequired(_l("Enter their name")), _limit(100)])
+    name = StringField(filters=[_strip], validators=[DataRequired(_l("Enter their name")), limit(100)])
     kind = RadioField(
         choices=options(list(KIND_LABELS.items())),
         validators=[InputRequired(_l("Select how they are involved"))],
     )
-    relationship = StringField(validators=[Optional(), _limit(60)])
-    phone = StringField(validators=[Optional(), _limit(32)])
+    relationship = StringField(validators=[Optional(), limit(60)])
+    phone = StringField(validators=[Optional(), limit(32)])
     email = StringField(
-        validators=[Optional(), _limit(254), Email(_l("Enter an email address in the correct format, like name@example.com"))]
+        validators=[Optional(), limit(254), Email(_l("Enter an email address in the correct format, like name@example.com"))]
     )
 
     def validate_phone(self, field: StringField) -> None:
@@ -82,7 +79,7 @@ class ConversationForm(BaseForm):
         missing=_l("Enter the date of the conversation"),
         invalid=_l("The date must be a real date, like 27 3 2026"),
     )
-    agreed = TextAreaField(filters=[_strip], validators=[DataRequired(_l("Enter what was agreed")), _limit(2000)])
+    agreed = TextAreaField(filters=[_strip], validators=[DataRequired(_l("Enter what was agreed")), limit(2000)])
     own_words = BooleanField()
 
 
@@ -91,15 +88,15 @@ class ActionForm(BaseForm):
 
 
 class InvitationForm(BaseForm):
-    token = StringField(validators=[InputRequired(_l("Enter the invitation code from your email")), _limit(100)])
+    token = StringField(validators=[InputRequired(_l("Enter the invitation code from your email")), limit(100)])
 
 
 class InvitationAccountForm(InvitationForm):
-    name = StringField(filters=[_strip], validators=[DataRequired(_l("Enter your name")), _limit(100)])
+    name = StringField(filters=[_strip], validators=[DataRequired(_l("Enter your name")), limit(100)])
     email = StringField(
         validators=[
             InputRequired(_l("Enter your email address")),
-            _limit(254),
+            limit(254),
             Email(_l("Enter an email address in the correct format, like name@example.com")),
         ]
     )
@@ -113,7 +110,7 @@ class InvitationAccountForm(InvitationForm):
 
 class CarerSuggestionForm(BaseForm):
     section = RadioField(validators=[InputRequired(_l("Select the part of the plan"))], validate_choice=False)
-    text = TextAreaField(filters=[_strip], validators=[DataRequired(_l("Write what you want to add")), _limit(2000)])
+    text = TextAreaField(filters=[_strip], validators=[DataRequired(_l("Write what you want to add")), limit(2000)])
 
     def __init__(self, *args: Any, keys: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -17,7 +17,6 @@ from safetyplan.accounts.passwords import PasswordProblem
 from safetyplan.accounts.forms import PASSWORD_PROBLEMS
 from safetyplan.accounts.routes import complete_sign_in
 from safetyplan.accounts.services import AccountError
-from safetyplan.db import session
 from safetyplan.people.models import Person
 from safetyplan.plans import services as plans
 from safetyplan.plans.sections import CURRENT_VERSION, sections
@@ -60,12 +59,9 @@ def _me() -> User:
 def _person(person_id: uuid.UUID) -> Person:
     """The person's record, for someone who manages their sharing (the person, or a clinician of their team)."""
     try:
-        services.involved_people(by=_me(), person_id=person_id)
+        return services.managed_person(by=_me(), person_id=person_id)
     except services.NotFound:
         abort(404)
-    person = session.get(Person, person_id)
-    assert person is not None
-    return person
 
 
 def _involved(person_id: uuid.UUID, involved_id: uuid.UUID) -> InvolvedPerson:
@@ -83,16 +79,12 @@ def _overview(person_id: uuid.UUID) -> ResponseReturnValue:
 @signed_in("clinician", "person")
 def overview(person_id: uuid.UUID) -> str:
     """Who can see the plan: the care teams, and each person involved with what they see."""
-    try:
-        visibility = services.who_can_see(by=_me(), person_id=person_id)
-        conversations = services.conversations(by=_me(), person_id=person_id)
-    except services.NotFound:
-        abort(404)
+    person = _person(person_id)
     return render_template(
         "sharing/overview.html",
-        person=session.get(Person, person_id),
-        visibility=visibility,
-        conversations=conversations,
+        person=person,
+        visibility=services.who_can_see(by=_me(), person_id=person_id),
+        conversations=services.conversations(by=_me(), person_id=person_id),
         action_form=ActionForm(formdata=None),
         own=_me().role == "person",
     )

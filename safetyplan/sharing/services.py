@@ -10,7 +10,6 @@ audited as a denial.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from sqlalchemy import select, update
 
 from safetyplan.accounts.models import User
 from safetyplan.accounts.passwords import check_new_password
-from safetyplan.accounts.services import AccountError, create_user, find_user_by_email, normalise_email, set_password_directly
+from safetyplan.accounts.services import AccountError, create_user, find_user_by_email, normalise_email, set_password_directly, token_hash
 from safetyplan.audit import record
 from safetyplan.audit.models import AuditEvent
 from safetyplan.db import session, utcnow
@@ -84,6 +83,15 @@ class InvolvedDetails:
     relationship: str | None = None
     phone: str | None = None
     email: str | None = None
+
+
+def managed_person(*, by: User, person_id: uuid.UUID) -> Person:
+    """The person's record, for someone who records their sharing decisions (one access check, audited)."""
+    grounds = _manager_grounds(by, person_id, "involvement.viewed")
+    record("involvement.viewed", actor_id=by.id, actor_role=by.role, grounds=grounds, person_id=person_id)
+    person = session.get(Person, person_id)
+    assert person is not None  # _manager_grounds found it
+    return person
 
 
 def involved_people(*, by: User, person_id: uuid.UUID) -> list[InvolvedPerson]:
@@ -237,10 +245,6 @@ def choices_for(involved_id: uuid.UUID) -> list[SharingChoice]:
 # Invitations and links -----------------------------------------------------------------------------------------
 
 
-def _token_hash(token: str) -> bytes:
-    return hashlib.sha256(token.encode()).digest()
-
-
 def _end_invitations(involved_id: uuid.UUID, now: datetime) -> None:
     session.execute(
         update(CarerInvitation)
@@ -265,7 +269,7 @@ def invite(*, by: User, person_id: uuid.UUID, involved_id: uuid.UUID, base_url: 
         CarerInvitation(
             involved_id=involved.id,
             person_id=person_id,
-            token_hash=_token_hash(token),
+            token_hash=token_hash(token),
             created_at=now,
             created_by=by.id,
             expires_at=now + INVITATION_LIFETIME,
@@ -291,7 +295,7 @@ def invitation_waiting(involved_id: uuid.UUID) -> CarerInvitation | None:
 def _usable_invitation(token: str) -> tuple[CarerInvitation, InvolvedPerson] | None:
     if not token or len(token) > 100:
         return None
-    found = session.scalars(select(CarerInvitation).where(CarerInvitation.token_hash == _token_hash(token))).first()
+    found = session.scalars(select(CarerInvitation).where(CarerInvitation.token_hash == token_hash(token))).first()
     if found is None or found.ended_at is not None or found.expires_at <= utcnow():
         return None
     involved = session.get(InvolvedPerson, found.involved_id)

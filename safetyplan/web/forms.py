@@ -12,13 +12,18 @@ from flask_wtf import FlaskForm
 from wtforms import Field
 from wtforms.fields.choices import SelectChoice
 from wtforms.utils import unset_value
-from wtforms.validators import StopValidation
+from wtforms.validators import Length, StopValidation
 
 View = TypeVar("View", bound=Callable[..., Any])
 
 STALE_PAGE_MESSAGE = _l(
     "This page was open for too long, so nothing was saved. Check your answers below and submit them again."
 )
+
+
+def limit(most: int) -> Length:
+    """At most ``most`` characters, with a message that says the limit."""
+    return Length(max=most, message=_l("Must be %(limit)d characters or fewer", limit=most))
 
 
 def options(pairs: list[tuple[str, Any]]) -> list[SelectChoice]:
