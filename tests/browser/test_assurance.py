@@ -5,7 +5,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.axe import visit
+from tests.browser.axe import assert_accessible, visit
 from tests.browser.conftest import sign_in
 
 
@@ -59,3 +59,27 @@ def test_the_auditor_workspace_in_welsh(page: Page, demo):
     visit(page, "/assurance/measures")
     visit(page, "/audit/")
     visit(page, "/assurance/scan")
+
+
+def test_a_clinician_sees_the_wording_note_and_keeps_the_words(page: Page, demo):
+    sign_in(page, demo, "clinician@safetyplan.example")
+    visit(page, "/caseload")
+    page.get_by_role("link", name="Alex Demo (Alex)").click()
+    page.get_by_role("button", name="Safety plan", exact=True).click()
+    page.get_by_role("button", name="Review the plan with Alex").click()
+    page.locator("#safer_surroundings").fill("RAG rated red by the crisis team")
+    page.get_by_label("Alex took part").check()
+    page.get_by_label("Yes, they agree with it").check()
+    page.locator("#next_review_on-day").fill("1")
+    page.locator("#next_review_on-month").fill("6")
+    page.locator("#next_review_on-year").fill("2031")
+    page.get_by_role("button", name="Save the plan").click()
+    note = page.locator("#edit-safer_surroundings-wording")
+    expect(note).to_contain_text("This reads as a risk level. NICE advises describing what the person needs and what helps instead.")
+    expect(page.locator("#edit-safer_surroundings")).to_have_attribute("aria-describedby", re.compile("edit-safer_surroundings-wording"))
+
+    assert_accessible(page)
+    page.get_by_role("button", name="Save the plan").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".nhsuk-notification-banner")).to_contain_text("Plan saved.")
+    expect(page.locator("#section-safer_surroundings")).to_contain_text("RAG rated red by the crisis team")

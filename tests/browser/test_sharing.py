@@ -154,3 +154,64 @@ def test_a_carer_reads_the_shared_plan_in_welsh_and_by_keyboard(page: Page, demo
     expect(page.locator(".app-plan-section")).to_have_count(2)  # the demo shares two sections with Pat
     visit(page, "/shared/crisis")
     visit(page, path_of(page).replace("/shared/crisis", "/shared"))
+
+
+def test_the_carers_print_view_shows_only_the_shared_parts_on_paper(page: Page, demo):
+    sign_in(page, demo, "carer@safetyplan.example")
+    visit(page, "/shared")
+    page.get_by_role("link", name="Alex's safety plan").click()
+    page.get_by_role("link", name="Print these parts").click()
+    visit(page, path_of(page))
+    page.emulate_media(media="print")
+    expect(page.locator("header.nhsuk-header")).to_be_hidden()
+    expect(page.locator(".app-print__title")).to_have_text("Alex's safety plan")
+    expect(page.locator(".app-plan-section")).to_have_count(2)
+    page.emulate_media(media="screen")
+    visit(page, path_of(page) + "?lang=cy")
+    expect(page.locator(".app-print__title")).to_have_text("Cynllun diogelwch Alex")
+
+
+def test_every_sharing_page_in_welsh_is_accessible_and_works_by_keyboard(browser: Browser, demo, base_url):
+    clinician = browser.new_context(base_url=base_url).new_page()
+    sign_in(clinician, demo, "clinician@safetyplan.example")
+    visit(clinician, "/caseload")
+    clinician.get_by_role("link", name="Alex Demo (Alex)").click()
+    clinician.get_by_role("button", name="Family, friends and carers").click()
+    overview = path_of(clinician)
+    for path in (overview + "?lang=cy", overview.replace("/sharing", "/involvement-conversations/new"), overview.replace("/sharing", "/involved/new")):
+        visit(clinician, path)
+    expect(clinician.locator("html")).to_have_attribute("lang", "cy")
+    # Record a conversation by keyboard alone, in Welsh: day, month, year, what was agreed, own words, save.
+    visit(clinician, overview.replace("/sharing", "/involvement-conversations/new"))
+    clinician.locator("#held_on-day").focus()
+    for keys in ("1", "Tab", "1", "Tab", "2026", "Tab", "Mae Alex eisiau i Pat wybod yr arwyddion rhybudd.", "Tab", "Space", "Tab", "Enter"):
+        clinician.keyboard.press(keys) if keys in ("Tab", "Space", "Enter") else clinician.keyboard.type(keys)
+    expect(clinician.locator("main")).to_contain_text("Mae Alex eisiau i Pat wybod yr arwyddion rhybudd.")
+    visit(clinician, path_of(clinician))
+    # The page that asks before someone stops being involved.
+    clinician.get_by_role("link", name=re.compile("Dee Example")).last.click()
+    visit(clinician, path_of(clinician))
+
+    person = browser.new_context(base_url=base_url).new_page()
+    sign_in(person, demo, "person@safetyplan.example")
+    for path in ("/my-plan?lang=cy", "/my-plan/who-has-looked", overview):
+        visit(person, path)
+
+    carer = browser.new_context(base_url=base_url).new_page()
+    sign_in(carer, demo, "carer@safetyplan.example")
+    for path in ("/shared?lang=cy", "/shared/crisis", "/invitation"):
+        visit(carer, path)
+
+    # A used or wrong link, and another role's account, get their pages (accessible, in Welsh too).
+    visitor = browser.new_context(base_url=base_url).new_page()
+    visit(visitor, "/invitation?lang=cy")
+    visitor.get_by_label("Cod gwahoddiad").fill("not-a-real-code")
+    visitor.get_by_label("Eich enw").fill("Rhywun")
+    visitor.locator("#email").fill("rhywun@safetyplan.example")
+    visitor.locator("#password").fill("quiet harbour lantern moss")
+    visitor.locator("#confirm").fill("quiet harbour lantern moss")
+    visitor.locator("button[type=submit]").last.click()
+    expect(visitor.locator("html")).to_have_attribute("lang", "cy")
+    expect(visitor.locator("h1")).not_to_have_text("Accept your invitation")
+    assert_accessible(visitor)
+    visit(person, "/invitation")  # a person's own account cannot accept an invitation: its page, accessible
