@@ -365,10 +365,6 @@ def create_carer_account(*, token: str, email: str, name: str, password: str, la
     return user
 
 
-def email_has_account(email: str) -> bool:
-    return find_user_by_email(email) is not None
-
-
 def confirm_link(*, by: User, person_id: uuid.UUID, involved_id: uuid.UUID) -> None:
     """The person (or a clinician, where the person cannot) confirms the account is the one they meant."""
     grounds, involved = _reach_involved(by, person_id, involved_id, "carer_link.confirmed")
@@ -450,7 +446,6 @@ class SharedRevision:
 class CarerView:
     person_id: uuid.UUID
     name: str
-    language: str
     shared: frozenset[str]
     revision: SharedRevision | None
 
@@ -487,7 +482,7 @@ def carer_view(*, by: User, person_id: uuid.UUID, action: str = "plan.viewed") -
         revision_id=revision.id if revision is not None else None,
         section=",".join(sorted(keys))[:64] or None,
     )
-    return CarerView(person_id, person.known_as, by.preferred_language, keys, shared)
+    return CarerView(person_id, person.known_as, keys, shared)
 
 
 def carer_may_suggest_in(involved: InvolvedPerson) -> list[str]:
