@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import gc
 import os
 import shutil
 import threading
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +57,26 @@ class LiveServer:
     app: Flask
 
 
+class WholeBody:
+    """Reads each response to the end and closes it before the server writes a byte.
+
+    Werkzeug's development server skips closing a response when Chromium drops the connection mid-write (a page
+    closed while its favicon streams), leaving a static file to the garbage collector, whose ResourceWarning then
+    fails whichever test is running. Served whole, nothing is open while the server writes."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        body = self.app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            close = getattr(body, "close", None)
+            if close is not None:
+                close()
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The app on a loopback port, on its own SQLite database, for the whole browser session."""
@@ -66,7 +84,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     app = create_app(make_settings(f"sqlite:///{instance / 'browser.db'}", instance))
     with app.app_context():
         schema.upgrade()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, WholeBody(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app)
@@ -85,12 +103,6 @@ def _empty_live_database(live_server: LiveServer) -> Iterator[None]:
     yield
     with live_server.app.app_context():
         empty_all_tables()
-    # The live server's threads sometimes drop a static file response when Chromium closes a page mid-request;
-    # its file is then closed by the garbage collector. Collect here, so that the warning about it cannot land at
-    # a random moment inside a later test.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResourceWarning)
-        gc.collect()
 
 
 @pytest.fixture
