@@ -3,6 +3,7 @@ cell in the template costs far more than building it here."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import date
 
@@ -13,7 +14,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from safetyplan.people.services import CaseloadRow
-from safetyplan.web.presenters import link_to, table_row
+from safetyplan.web.presenters import link_to, table_row_maker
 
 
 def date_formatter() -> Callable[[date | None], str]:
@@ -25,13 +26,17 @@ def date_formatter() -> Callable[[date | None], str]:
 def caseload_rows(rows: list[CaseloadRow], headings: list[str]) -> list[Markup]:
     formatted = date_formatter()
     not_recorded, not_set = _("Not recorded"), _("Not set")
+    row = table_row_maker(headings, [None, "app-nowrap", None, "app-nowrap", None])
+    # Every row links to the same route: build its address once and put each person's id into it.
+    placeholder = uuid.UUID(int=0)
+    person_url = url_for("people.person", person_id=placeholder).replace(str(placeholder), "{}")
     return [
-        table_row(headings, [
-            {"html": link_to(url_for("people.person", person_id=row.person_id), f"{row.name} ({row.preferred_name})" if row.preferred_name else row.name)},
-            {"text": row.nhs_number or not_recorded, "classes": "app-nowrap"},
-            {"text": formatted(row.date_of_birth)},
-            {"text": formatted(row.next_review_on) if row.next_review_on else not_set, "classes": "app-nowrap"},
-            {"text": ", ".join(row.teams)},
+        row([
+            link_to(person_url.format(entry.person_id), f"{entry.name} ({entry.preferred_name})" if entry.preferred_name else entry.name),
+            entry.nhs_number or not_recorded,
+            formatted(entry.date_of_birth),
+            formatted(entry.next_review_on) if entry.next_review_on else not_set,
+            ", ".join(entry.teams),
         ])
-        for row in rows
+        for entry in rows
     ]
