@@ -19,7 +19,7 @@ from safetyplan.web.presenters import link_to, table_row_maker
 
 def date_formatter() -> Callable[[date | None], str]:
     """Dates as "7 April 1991" in the page's language, with the month names looked up once."""
-    months = get_month_names("wide", locale=get_locale())
+    months = dict(get_month_names("wide", locale=get_locale()))  # a plain dict: Babel's own mapping is slow to read
     return lambda day: f"{day.day} {months[day.month]} {day.year}" if day else ""
 
 

@@ -68,7 +68,7 @@ def _plan_context(view: services.PlanView) -> dict[str, object]:
 def plan(person_id: uuid.UUID) -> str:
     """The person's current plan, suggestions waiting, and what to do next."""
     view = _view(person_id)
-    waiting = services.suggestions(by=_me(), person_id=person_id, status="waiting")
+    waiting = services.waiting_on(view)
     return render_template(
         "plans/plan.html",
         **_plan_context(view),

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, select, update
 
 from safetyplan.accounts.models import Team, TeamMembership, User
 from safetyplan.assurance.findings import record_findings
@@ -99,8 +99,13 @@ class PlanView:
 def view_plan(*, by: User, person_id: uuid.UUID, action: str = "plan.viewed") -> PlanView:
     """The person's plan and its newest revision (if any), for someone who may read it; audited."""
     grounds, person = _reach(by, person_id, action)
-    plan = _plan_of(person_id)
-    current = _revision(plan, plan.current_number) if plan else None
+    # The plan and its newest revision in one query (an outer join: a plan may have no revision yet).
+    found = session.execute(
+        select(Plan, PlanRevision)
+        .outerjoin(PlanRevision, and_(PlanRevision.plan_id == Plan.id, PlanRevision.number == Plan.current_number))
+        .where(Plan.person_id == person_id)
+    ).one_or_none()
+    plan, current = (found[0], found[1]) if found else (None, None)
     record(
         action,
         actor_id=by.id,
@@ -343,6 +348,18 @@ def suggest(*, by: User, section_key: str, text: str) -> Suggestion:
     session.flush()
     record("plan.suggestion_made", actor_id=by.id, actor_role=by.role, grounds=grounds, person_id=by.person_id, plan_id=plan.id, section=section_key)
     return suggestion
+
+
+def waiting_on(view: PlanView) -> list[Suggestion]:
+    """The suggestions waiting on the plan in ``view``, newest first. A PlanView comes only from view_plan, which
+    has checked (and audited) access to this person's plan, so it is not checked again here."""
+    return list(
+        session.scalars(
+            select(Suggestion)
+            .where(Suggestion.person_id == view.person.id, Suggestion.status == "waiting")
+            .order_by(Suggestion.created_at.desc())
+        )
+    )
 
 
 def suggestions(*, by: User, person_id: uuid.UUID, status: str | None = None) -> list[Suggestion]:
