@@ -1,8 +1,8 @@
 """The page header and footer, rendered once per app, language, role and page rather than on every request.
 
-The NHS.UK header macro costs about 2 ms a page, the footer about 1 ms. What varies per request, the signed-in user's name and the CSRF
-token, goes in through placeholders that are filled in, escaped, after the cached render, so the cache holds no
-personal data.
+The NHS.UK header macro costs about 2 ms a page, and the footer macro runs on every page too. What varies per
+request, the signed-in user's name and the CSRF token, goes in through placeholders that are filled in, escaped,
+after the cached render, so the cache holds no personal data; the footer has nothing that varies but the language.
 """
 
 from __future__ import annotations

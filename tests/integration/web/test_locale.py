@@ -59,3 +59,14 @@ def test_every_visible_string_of_the_start_page_is_welsh(client):
     # Only names stay the same in both: the language names in the switch, and phone numbers.
     same = visible_strings(english) & visible_strings(welsh)
     assert same <= {"English", "Cymraeg"}
+
+
+def test_the_footer_rendered_once_per_language_follows_each_page(client):
+    """The footer is cached per language: a Welsh page after an English one (and back) has its own footer."""
+    for lang, meta in [
+        ("en", "call Samaritans free on 116 123"),
+        ("cy", "Meddalwedd cod agored yw Cynllun Diogelwch."),
+        ("en", "SafetyPlan is open-source software."),
+    ]:
+        footer = text_of(client.get_page(f"/?lang={lang}"), "footer")
+        assert meta in footer
