@@ -122,14 +122,16 @@ class EncryptedAttribute(Generic[T]):
         sealed = getattr(record, self.column_attribute)
         if sealed is None:
             return None
-        return self.codec.decode(vault().open(session, sealed, record.record_context(self.name)))
+        return self._open(sealed, record.record_context(self.name))
 
     def open_selected(self, model: type[EncryptedRecord], sealed: bytes | None, *, record_id: str, owner_id: uuid.UUID) -> T | None:
         """The plaintext of a value selected as a bare column, without loading its record: for long lists, where
         building hundreds of records costs more than opening their values. ``record_id`` is ``str(record.id)``."""
         if sealed is None:
             return None
-        context = RecordContext(owner_id, model.__record_kind__, record_id, self.name)
+        return self._open(sealed, RecordContext(owner_id, model.__record_kind__, record_id, self.name))
+
+    def _open(self, sealed: bytes, context: RecordContext) -> T:
         return self.codec.decode(vault().open(session, sealed, context))
 
     def __set__(self, record: EncryptedRecord, value: T | None) -> None:

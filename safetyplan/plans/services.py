@@ -350,26 +350,24 @@ def suggest(*, by: User, section_key: str, text: str) -> Suggestion:
     return suggestion
 
 
+def _suggestions_of(person_id: uuid.UUID, status: str | None) -> list[Suggestion]:
+    query = select(Suggestion).where(Suggestion.person_id == person_id).order_by(Suggestion.created_at.desc())
+    if status:
+        query = query.where(Suggestion.status == status)
+    return list(session.scalars(query))
+
+
 def waiting_on(view: PlanView) -> list[Suggestion]:
     """The suggestions waiting on the plan in ``view``, newest first. A PlanView comes only from view_plan, which
     has checked (and audited) access to this person's plan, so it is not checked again here."""
-    return list(
-        session.scalars(
-            select(Suggestion)
-            .where(Suggestion.person_id == view.person.id, Suggestion.status == "waiting")
-            .order_by(Suggestion.created_at.desc())
-        )
-    )
+    return _suggestions_of(view.person.id, "waiting")
 
 
 def suggestions(*, by: User, person_id: uuid.UUID, status: str | None = None) -> list[Suggestion]:
     """The person's suggestions, newest first (the caller has already checked access to the plan)."""
     if _grounds(by, person_id) is None:
         raise PlanNotFound()
-    query = select(Suggestion).where(Suggestion.person_id == person_id).order_by(Suggestion.created_at.desc())
-    if status:
-        query = query.where(Suggestion.status == status)
-    return list(session.scalars(query))
+    return _suggestions_of(person_id, status)
 
 
 def may_decide(by: User, found: Suggestion) -> bool:

@@ -167,3 +167,19 @@ def test_a_canary_appears_nowhere_in_the_sqlite_file_or_its_wal(make_app, tmp_pa
             for encoding in ("utf-8", "utf-16-le", "utf-16-be"):
                 assert CANARY.encode(encoding) not in raw, f"{CANARY!r} found in {path.name} as {encoding}"
         database().dispose()
+
+
+def test_a_value_selected_as_a_bare_column_opens_only_for_its_own_record(app, diary):
+    """Lists open sealed columns without loading records; the record's id and owner are still bound in."""
+    person, other = uuid.uuid4(), uuid.uuid4()
+    with app.app_context():
+        entry_id, other_id = write_entry(person, CANARY), write_entry(other, "someone else")
+        with transaction():
+            rows = dict(session.execute(select(DiaryEntry.id, DiaryEntry.body_sealed)).all())
+            body = DiaryEntry.body
+            assert body.open_selected(DiaryEntry, rows[entry_id], record_id=str(entry_id), owner_id=person) == CANARY
+            assert body.open_selected(DiaryEntry, None, record_id=str(entry_id), owner_id=person) is None
+            with pytest.raises(DecryptionError):  # another record's id, same owner
+                body.open_selected(DiaryEntry, rows[entry_id], record_id=str(other_id), owner_id=person)
+            with pytest.raises(DecryptionError):  # another owner
+                body.open_selected(DiaryEntry, rows[entry_id], record_id=str(entry_id), owner_id=other)
