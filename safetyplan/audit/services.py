@@ -115,10 +115,15 @@ def _append_pending_events(db_session: Session) -> None:
         digest = event_hash(key, last_hash, fields)
         rows.append({**fields, "prev_hash": last_hash, "hash": digest})
         last_hash = digest
-    db_session.execute(insert(_EVENTS), rows)
-    db_session.execute(
-        update(AuditChainHead).where(AuditChainHead.id == HEAD_ID).values(last_seq=last_seq, last_hash=last_hash)
-    )
+    head_moved = update(AuditChainHead).where(AuditChainHead.id == HEAD_ID).values(last_seq=last_seq, last_hash=last_hash)
+    if len(rows) == 1 and db_session.get_bind().dialect.name == "postgresql":
+        # The usual case, one event (a read): one round trip rather than two, as the head moves in a data-modifying
+        # WITH of the event's insert. Every audited request pays for each trip to the server. (The row goes in as
+        # parameters, not .values(), so that the compiled statement is cached.)
+        db_session.execute(insert(_EVENTS).add_cte(head_moved.cte("head_moved")), rows[0])
+    else:
+        db_session.execute(insert(_EVENTS), rows)
+        db_session.execute(head_moved)
     # Cleared only once appended: if a statement above failed, the transaction must be rolled back anyway.
     pending.clear()
 

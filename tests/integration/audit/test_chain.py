@@ -89,6 +89,42 @@ def test_events_of_several_transactions_chain_in_order(app):
         assert str(result) == f"OK: 5 events, head 5 {events[-1].hash.hex()}"
 
 
+def test_appending_one_event_costs_two_statements_on_postgresql(app):
+    """Every audited request pays for each statement sent: on PostgreSQL the head moves in the insert's WITH."""
+    from sqlalchemy import event as sqlalchemy_event
+
+    with app.app_context():
+        record_events(1)
+        engine = database().engine
+        sent = []
+
+        def count(conn, cursor, statement, parameters, context, executemany):
+            if "audit_" in statement:
+                sent.append(statement)
+
+        sqlalchemy_event.listen(engine, "before_cursor_execute", count)
+        try:
+            with transaction():
+                record_viewed(action="plan.viewed")
+            one_event = list(sent)
+            with transaction():
+                record_viewed(action="plan.printed")
+                record_viewed(action="plan.reviewed")
+        finally:
+            sqlalchemy_event.remove(engine, "before_cursor_execute", count)
+        postgres = engine.dialect.name == "postgresql"
+        assert len(one_event) == (2 if postgres else 3), one_event
+        assert len(sent) == len(one_event) + 3, sent  # several events: lock, insert them all, move the head
+        events = stored_events()
+        assert [(event.seq, event.action) for event in events] == [
+            (1, "person.viewed"), (2, "plan.viewed"), (3, "plan.printed"), (4, "plan.reviewed")
+        ]
+        with transaction():
+            head = session.get(AuditChainHead, 1)
+            assert (head.last_seq, head.last_hash) == (4, events[-1].hash)
+        assert verified().ok
+
+
 def test_a_rolled_back_transaction_leaves_no_event_and_no_gap(app):
     with app.app_context():
         record_events(1)
