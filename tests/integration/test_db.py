@@ -4,6 +4,7 @@ import pytest
 from flask import Blueprint, abort
 from sqlalchemy import text
 
+from safetyplan import db
 from safetyplan.db import database, session
 from safetyplan.web.access import public
 
@@ -60,3 +61,41 @@ def test_sqlite_pragmas(make_app, tmp_path):
         assert pragma("foreign_keys") == 1
         assert pragma("synchronous") == 2  # FULL
         assert pragma("busy_timeout") == 10_000
+
+
+# The pool: a connection is checked only after sitting idle (ADR 0009) ---------------------------------------------
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_connection_in_use_moments_ago_is_handed_out_without_a_check(database_url, monkeypatch):
+    engine = db.make_engine(database_url)
+    checks = []
+    real_ping = engine.dialect.do_ping
+    monkeypatch.setattr(engine.dialect, "do_ping", lambda connection: checks.append(connection) or real_ping(connection))
+    try:
+        for _ in range(3):
+            with engine.connect() as connection:
+                assert connection.execute(text("SELECT 1")).scalar() == 1
+        assert checks == []  # the first was new, the next two were checked in moments before
+        monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 0.0)
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT 1")).scalar() == 1
+        assert len(checks) == 1
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_an_idle_connection_the_server_closed_is_replaced_before_use(database_url, monkeypatch):
+    engine, other = db.make_engine(database_url), db.make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            closed_by_server = connection.execute(text("SELECT pg_backend_pid()")).scalar()
+        with other.begin() as connection:
+            assert connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": closed_by_server}).scalar()
+        monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 0.0)  # as if it had been idle for a while
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT pg_backend_pid()")).scalar() != closed_by_server
+    finally:
+        engine.dispose()
+        other.dispose()
