@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import and_, delete, select, update
 
@@ -53,9 +53,13 @@ def _reach(by: User, person_id: uuid.UUID, action: str) -> tuple[str, Person]:
     grounds = _grounds(by, person_id)
     person = session.get(Person, person_id) if grounds else None
     if person is None or grounds is None:
-        record(action, actor_id=by.id, actor_role=by.role, grounds="none", outcome="denied", person_id=person_id)
-        raise PlanNotFound()
+        _refuse(by, person_id, action)
     return grounds, person
+
+
+def _refuse(by: User, person_id: uuid.UUID, action: str) -> NoReturn:
+    record(action, actor_id=by.id, actor_role=by.role, grounds="none", outcome="denied", person_id=person_id)
+    raise PlanNotFound()
 
 
 def _plan_of(person_id: uuid.UUID, *, lock: bool = False) -> Plan | None:
@@ -98,14 +102,22 @@ class PlanView:
 
 def view_plan(*, by: User, person_id: uuid.UUID, action: str = "plan.viewed") -> PlanView:
     """The person's plan and its newest revision (if any), for someone who may read it; audited."""
-    grounds, person = _reach(by, person_id, action)
-    # The plan and its newest revision in one query (an outer join: a plan may have no revision yet).
-    found = session.execute(
-        select(Plan, PlanRevision)
-        .outerjoin(PlanRevision, and_(PlanRevision.plan_id == Plan.id, PlanRevision.number == Plan.current_number))
-        .where(Plan.person_id == person_id)
-    ).one_or_none()
-    plan, current = (found[0], found[1]) if found else (None, None)
+    grounds = _grounds(by, person_id)
+    # The person, their plan and its newest revision in one query (outer joins: there may be no plan yet, and a
+    # plan may have no revision yet). Each page of the plan starts here, and each trip to the database counts.
+    found = (
+        session.execute(
+            select(Person, Plan, PlanRevision)
+            .outerjoin(Plan, Plan.person_id == Person.id)
+            .outerjoin(PlanRevision, and_(PlanRevision.plan_id == Plan.id, PlanRevision.number == Plan.current_number))
+            .where(Person.id == person_id)
+        ).one_or_none()
+        if grounds
+        else None
+    )
+    if found is None or grounds is None:
+        _refuse(by, person_id, action)
+    person, plan, current = found
     record(
         action,
         actor_id=by.id,
