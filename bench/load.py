@@ -1,10 +1,12 @@
-"""Load benchmark (not a test): gunicorn on loopback, a generated data set, wrk against four endpoints.
+"""Load benchmark (not a test): gunicorn on loopback, a generated data set, wrk against seven endpoints.
 
     .venv/bin/python bench/load.py [--people 10000] [--revisions-each 10] [--seconds 10] [--rounds 3] [--database-url URL]
 
 Measures, on one server, taking turns for --rounds rounds (each endpoint reported by its median round): the bare
 endpoint (/livez: no database, the same middleware), a plan page, the caseload page of a 300-person team, and a
-plan save (each request a new revision of one of the clinician's 300 people). Prints throughput and latency (p50, p95, p99) for each, and the ratios the targets are about:
+plan save (each request a new revision of one of the clinician's 300 people); and the floor under every signed-in page
+(bench/floor_app.py: signed in and nothing else; signed in with one audited read; and the empty site page as well).
+Prints throughput and latency (p50, p95, p99) for each, and the ratios the targets are about:
 plan page throughput >= 30% of the bare endpoint's; plan page p95 < 100 ms at 16 connections; caseload page time
 < 2x a plan page's. Needs wrk (apt-get install wrk). Every request goes to 127.0.0.1 only, for a bounded time.
 """
@@ -179,7 +181,7 @@ def main() -> None:
     env = {**os.environ, "SAFETYPLAN_INSTANCE_PATH": str(instance), "SAFETYPLAN_DATABASE_URL": database_url}
     server = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "-w", "2", "-k", "gthread", "--threads", "4", "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning", "safetyplan:create_app()"],
+         "--log-level", "warning", "bench.floor_app:create_app()"],
         cwd=ROOT, env=env,
     )
     try:
@@ -220,6 +222,9 @@ def main() -> None:
             "plan page": (base + f"/people/{person_ids[0]}/plan", ""),
             "caseload (300 people)": (base + "/caseload", ""),
             "plan save": (base + "/", save_script),
+            "floor: signed in": (base + "/bench/signed-in", ""),
+            "floor: + audited read": (base + "/bench/audited", ""),
+            "floor: + empty page": (base + "/bench/page", ""),
         }
         rounds: dict[str, list[dict[str, float]]] = {name: [] for name in endpoints}
         for number in range(args.rounds):
@@ -234,13 +239,15 @@ def main() -> None:
         shutil.rmtree(instance, ignore_errors=True)
 
     bare, plan, case = results["bare /livez"], results["plan page"], results["caseload (300 people)"]
-    print(f"\n{'endpoint':<24}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'refused':>9}")
+    print(f"\n{'endpoint':<26}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'refused':>9}")
     for name, r in results.items():
-        print(f"{name:<24}{r['rps']:>9.0f}{r['p50_ms']:>9.1f}{r['p95_ms']:>9.1f}{r['p99_ms']:>9.1f}{r['refused']:>9}")
+        print(f"{name:<26}{r['rps']:>9.0f}{r['p50_ms']:>9.1f}{r['p95_ms']:>9.1f}{r['p99_ms']:>9.1f}{r['refused']:>9}")
     print(
         f"\nplan page throughput / bare: {plan['rps'] / bare['rps']:.0%} (target >= 30%)\n"
         f"plan page p95: {plan['p95_ms']:.1f} ms (target < 100 ms at 16 connections)\n"
-        f"caseload time / plan page time: {plan['rps'] / case['rps']:.2f}x (target < 2x)"
+        f"caseload time / plan page time: {plan['rps'] / case['rps']:.2f}x (target < 2x)\n"
+        "the floor, as a share of the bare endpoint's throughput: "
+        + ", ".join(f"{name[7:]} {results[name]['rps'] / bare['rps']:.0%}" for name in results if name.startswith("floor: "))
     )
 
 
