@@ -41,16 +41,21 @@ class RecordContext:
     _owner: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        parts = (self.kind, self.record_id, self.field)
-        # NUL separates the parts, so no part may contain one (they are identifiers, never user text).
-        if any("\0" in part or not part for part in parts):
-            raise ValueError("record kind, id and field must be non-empty and contain no NUL character")
-        object.__setattr__(self, "_tail", "\0".join(parts).encode())
+        object.__setattr__(self, "_tail", associated_tail(self.kind, self.record_id, self.field))
         object.__setattr__(self, "_owner", self.owner_id.int)
 
     def describe(self) -> str:
         """For error messages and logs: ids and names only, never content."""
         return f"{self.kind} {self.record_id} field {self.field!r}"
+
+
+def associated_tail(kind: str, record_id: str, field: str) -> bytes:
+    """kind NUL record id NUL field: the part of the associated data that says where a value belongs.
+
+    NUL separates the parts, so no part may contain one (they are identifiers, never user text)."""
+    if not (kind and record_id and field) or "\0" in kind or "\0" in record_id or "\0" in field:
+        raise ValueError("record kind, id and field must be non-empty and contain no NUL character")
+    return f"{kind}\0{record_id}\0{field}".encode()
 
 
 def data_key_id_of(sealed: bytes, context: RecordContext) -> bytes:
@@ -83,6 +88,17 @@ class DataKeyCipher:
             raise ValueError("a value is sealed only with its own owner's data key")
         nonce = os.urandom(NONCE_BYTES)
         return self._header + nonce + self._aead.encrypt(nonce, plaintext, self._aad_prefix + context._tail)
+
+    def open_bound(self, sealed: bytes, owner: int, tail: bytes) -> bytes | None:
+        """open() for a caller that made the associated data's tail itself (``associated_tail``) and holds the
+        owner id as an int: the plaintext, or None on any mismatch or failure, for the caller to open the value
+        again through open(), which raises the error that explains it. For lists of hundreds of values."""
+        if owner != self._owner or sealed[:_HEADER_SIZE] != self._header:
+            return None
+        try:
+            return self._aead.decrypt(sealed[_HEADER_SIZE:_BODY], sealed[_BODY:], self._aad_prefix + tail)
+        except InvalidTag:
+            return None
 
     def open(self, sealed: bytes, context: RecordContext) -> bytes:
         if sealed[:_HEADER_SIZE] != self._header or context._owner != self._owner:

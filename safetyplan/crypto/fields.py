@@ -16,6 +16,7 @@ constructor's keywords came in.
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from collections.abc import Iterator
@@ -89,6 +90,17 @@ class EncryptedRecord:
             raise ValueError(f"{type(self).__name__} has no {self.__encryption_owner__} to encrypt for")
         return cast(uuid.UUID, owner)
 
+    @classmethod
+    def open_selected(cls, *, record_id: uuid.UUID, owner_id: uuid.UUID, **sealed: bytes | None) -> dict[str, Any]:
+        """Values of this model's encrypted attributes selected as bare columns (attribute name = sealed bytes),
+        opened without loading the record, bound to its id and owner as the attributes are: for long lists, where
+        building hundreds of records costs more than opening their values. Returns attribute name -> value."""
+        attributes = _attributes_by_name(cls)
+        if not attributes.keys() >= sealed.keys():
+            raise ValueError(f"not encrypted attributes of {cls.__name__}: {', '.join(sealed.keys() - attributes.keys())}")
+        opened = vault().open_fields(session, sealed, owner_id=owner_id, kind=cls.__record_kind__, record_id=str(record_id))
+        return {name: None if raw is None else attributes[name].codec.decode(raw) for name, raw in opened.items()}
+
     def record_context(self, field: str) -> RecordContext:
         """Where this record's ``field`` belongs; made once per loaded record and field (a list page opens many)."""
         owner, record_id = self.encryption_owner_id(), self.id
@@ -99,6 +111,11 @@ class EncryptedRecord:
         context = RecordContext(owner, self.__record_kind__, str(record_id), field)
         contexts[field] = (owner, record_id, context)
         return context
+
+
+@functools.cache
+def _attributes_by_name(model: type[EncryptedRecord]) -> dict[str, EncryptedAttribute[Any]]:
+    return {attribute.name: attribute for attribute in EncryptedRecord.encrypted_attributes[model]}
 
 
 class EncryptedAttribute(Generic[T]):
@@ -122,17 +139,7 @@ class EncryptedAttribute(Generic[T]):
         sealed = getattr(record, self.column_attribute)
         if sealed is None:
             return None
-        return self._open(sealed, record.record_context(self.name))
-
-    def open_selected(self, model: type[EncryptedRecord], sealed: bytes | None, *, record_id: str, owner_id: uuid.UUID) -> T | None:
-        """The plaintext of a value selected as a bare column, without loading its record: for long lists, where
-        building hundreds of records costs more than opening their values. ``record_id`` is ``str(record.id)``."""
-        if sealed is None:
-            return None
-        return self._open(sealed, RecordContext(owner_id, model.__record_kind__, record_id, self.name))
-
-    def _open(self, sealed: bytes, context: RecordContext) -> T:
-        return self.codec.decode(vault().open(session, sealed, context))
+        return self.codec.decode(vault().open(session, sealed, record.record_context(self.name)))
 
     def __set__(self, record: EncryptedRecord, value: T | None) -> None:
         record.__dict__.setdefault(_PENDING, {})[self.name] = value

@@ -207,17 +207,22 @@ def caseload(*, by: User, search: str = "", sort: str = "name") -> list[Caseload
     for person_id, *sealed, team_name, team_id, review_on in session.execute(query):
         people.setdefault(person_id, ((person_id, *sealed, review_on), []))[1].append(team_name)
         team_ids.add(team_id)
-    name, preferred, nhs, born = Person.name, Person.preferred_name, Person.nhs_number, Person.date_of_birth
     rows = []
     for (person_id, name_sealed, preferred_sealed, nhs_sealed, born_sealed, review_on), teams in people.values():
-        where = {"record_id": str(person_id), "owner_id": person_id}  # a person's values are sealed with their own key
-        nhs_number = nhs.open_selected(Person, nhs_sealed, **where)
+        opened = Person.open_selected(
+            record_id=person_id,
+            owner_id=person_id,  # a person's values are sealed with their own key
+            name=name_sealed,
+            preferred_name=preferred_sealed,
+            nhs_number=nhs_sealed,
+            date_of_birth=born_sealed,
+        )
         rows.append(CaseloadRow(
             person_id=person_id,
-            name=str(name.open_selected(Person, name_sealed, **where)),
-            preferred_name=preferred.open_selected(Person, preferred_sealed, **where),
-            nhs_number=format_nhs_number(nhs_number) if nhs_number else None,
-            date_of_birth=born.open_selected(Person, born_sealed, **where),
+            name=str(opened["name"]),
+            preferred_name=opened["preferred_name"],
+            nhs_number=format_nhs_number(opened["nhs_number"]) if opened["nhs_number"] else None,
+            date_of_birth=opened["date_of_birth"],
             teams=tuple(sorted(teams)),
             next_review_on=review_on,
         ))
