@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import ChainMap
+from collections.abc import MutableMapping
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, cast
 
 from flask import Flask, url_for
+from flask.templating import Environment as FlaskEnvironment
 from jinja2 import ChainableUndefined, ChoiceLoader, PackageLoader
 
 from safetyplan.config import PROJECT_ROOT
@@ -45,7 +49,26 @@ def vendor_url(kind: str) -> str:
     return url_for("web.vendor", kind=kind, v=nhsuk_frontend_version())
 
 
+class _TemplateGlobals(ChainMap[str, Any]):
+    """A template's globals (its own over the environment's), whose keys() is a set.
+
+    At every ``{% from ... import ... %}`` Jinja takes the importing page's global names minus the imported
+    template's ``globals.keys()``. On a ChainMap's keys view that is a lookup in Python per name per map, some 60
+    names each time; a page's macros import each other dozens of times per page, and the caseload page spent a
+    tenth of its time there. A set made from the maps at each call gives the same answer in C.
+    """
+
+    def keys(self) -> set[str]:  # type: ignore[override]
+        return set().union(*self.maps)
+
+
+class Environment(FlaskEnvironment):
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        return _TemplateGlobals(*cast(ChainMap[str, Any], super().make_globals(d)).maps)
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_environment = Environment
     # ChainableUndefined is what the NHS.UK macros expect (they read params.a.b freely); the page-parsing test
     # helper makes up for the typos it would otherwise hide.
     app.jinja_options = {
