@@ -7,9 +7,9 @@ command does the same with ``transaction()``.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-import time
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any, cast

@@ -101,16 +101,11 @@ class DataKeyCipher:
             return None
 
     def open(self, sealed: bytes, context: RecordContext) -> bytes:
+        plaintext = self.open_bound(sealed, context._owner, context._tail)
+        if plaintext is not None:
+            return plaintext
+        # Say why it failed.
         if sealed[:_HEADER_SIZE] != self._header or context._owner != self._owner:
             data_key_id_of(sealed, context)  # names a bad format or a short value, if that is what it is
             raise DecryptionError(f"cannot decrypt {context.describe()}: it was sealed for another key or owner")
-        try:
-            return self._aead.decrypt(
-                sealed[_HEADER_SIZE:_BODY],
-                sealed[_BODY:],
-                self._aad_prefix + context._tail,
-            )
-        except InvalidTag:
-            raise DecryptionError(
-                f"cannot decrypt {context.describe()}: it was changed, or belongs to another record"
-            ) from None
+        raise DecryptionError(f"cannot decrypt {context.describe()}: it was changed, or belongs to another record")

@@ -54,9 +54,9 @@ class Vault:
     def open(self, session: Session, sealed: bytes, context: RecordContext) -> bytes:
         """Decrypt a sealed value for ``context``; raises DecryptionError and returns nothing on any failure."""
         # The fast path reads the key id straight from the header; the cipher then checks the whole header.
-        entry = self._ciphers.get(sealed[1:17])
-        if entry is not None and entry[1] >= time.monotonic():
-            return entry[0].open(sealed, context)
+        cipher = self._recall(sealed[1:17])
+        if cipher is not None:
+            return cipher.open(sealed, context)
         return self.cipher_for_key(session, data_key_id_of(sealed, context), context).open(sealed, context)
 
     def open_fields(
@@ -66,18 +66,14 @@ class Vault:
         with the owner and record looked at once. A list page opens hundreds of records' values, and building a
         RecordContext for each value cost more than the AES. Any value the fast path cannot open goes through
         open(), which opens it (a key not cached yet) or raises the DecryptionError that says why."""
-        owner, now, ciphers = owner_id.int, time.monotonic(), self._ciphers
+        owner = owner_id.int
         opened: dict[str, bytes | None] = {}
         for field_name, value in sealed.items():
             if value is None:
                 opened[field_name] = None
                 continue
-            entry = ciphers.get(value[1:17])
-            plaintext = (
-                entry[0].open_bound(value, owner, associated_tail(kind, record_id, field_name))
-                if entry is not None and entry[1] >= now
-                else None
-            )
+            cipher = self._recall(value[1:17])
+            plaintext = cipher.open_bound(value, owner, associated_tail(kind, record_id, field_name)) if cipher else None
             if plaintext is None:
                 plaintext = self.open(session, value, RecordContext(owner_id, kind, record_id, field_name))
             opened[field_name] = plaintext
