@@ -239,6 +239,16 @@ def test_plans_are_out_of_reach_for_other_teams_admins_auditors_and_other_people
         for stranger in strangers:
             with transaction(), pytest.raises(services.PlanNotFound):
                 services.view_plan(by=get_user(stranger), person_id=person.id)
+        # Each refusal is kept in the audit trail (the request edge commits a refused request's events).
+        from safetyplan.audit.models import AuditEvent
+
+        with transaction():
+            refused = session.execute(
+                select(AuditEvent.actor_id, AuditEvent.action, AuditEvent.grounds)
+                .where(AuditEvent.person_id == person.id, AuditEvent.outcome == "denied")
+                .order_by(AuditEvent.seq)
+            ).all()
+        assert refused == [(stranger.id, "plan.viewed", "none") for stranger in strangers]
 
 
 def test_reviews_due_are_ordered_by_date_with_overdue_first(app):
