@@ -95,6 +95,29 @@ def test_print_and_pocket_card_hide_the_page_furniture(page: Page, demo):
     expect(page.locator(".app-card")).to_contain_text("Samaritans")
 
 
+def test_a_plan_page_printed_as_it_is_leaves_out_what_is_only_for_the_screen(browser: Browser, demo, base_url):
+    """Someone may print the plan page itself rather than its print view: the plan prints, the controls do not."""
+    page = browser.new_context(base_url=base_url).new_page()
+    sign_in(page, demo, "clinician@safetyplan.example")
+    visit(page, open_plan_of(page, "Alex Demo (Alex)"))
+    expect(page.locator(".app-suggestion").first).to_be_visible()
+    page.emulate_media(media="print")
+    for screen_only in (".app-plan-links", ".nhsuk-button-group", ".app-suggestion"):
+        expect(page.locator(screen_only).first).to_be_hidden()
+    expect(page.get_by_role("heading", name="Suggestions waiting")).to_be_hidden()
+    expect(page.locator("#section-services")).to_contain_text("Samaritans")
+    expect(page.locator("#section-services")).to_be_visible()
+
+    page = browser.new_context(base_url=base_url).new_page()
+    sign_in(page, demo, "person@safetyplan.example")
+    visit(page, "/my-plan")
+    page.emulate_media(media="print")
+    expect(page.get_by_role("link", name="Suggest a change")).to_be_hidden()
+    expect(page.locator(".app-plan-links")).to_be_hidden()
+    expect(page.get_by_role("heading", name="Who can see your plan")).to_be_hidden()
+    expect(page.locator("#section-services")).to_be_visible()
+
+
 def test_a_welsh_clinician_reads_a_plan_in_welsh(page: Page, demo):
     sign_in(page, demo, "clinician.cy@safetyplan.example")
     expect(page.locator("html")).to_have_attribute("lang", "cy")
