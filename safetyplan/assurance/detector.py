@@ -265,7 +265,7 @@ _APPLIED_CY = _compile(
 )
 #: Words that make a number in the same sentence a risk score.
 _RISK_WORDS = (
-    rf"(?:{_RISK}|{_RISK_CY}|suicid\w*|self{_HYPHEN}harm\w*|hunanladdiad|hunan{_HYPHEN}niw\w*|lethality|"
+    rf"(?:{_RISK}|{_RISK_CY}|suicid\w{{0,15}}|self{_HYPHEN}harm\w{{0,15}}|hunanladdiad|hunan{_HYPHEN}niw\w{{0,15}}|lethality|"
     rf"dangerousness|hopelessness|anobaith|{_TOOL}|{COLUMBIA})"
 )
 _RISK_CONTEXT = _compile(rf"{_B}{_RISK_WORDS}{_E}")

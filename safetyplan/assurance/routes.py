@@ -109,9 +109,11 @@ def scan() -> ResponseReturnValue:
     """Scan an export from another record system for risk-stratification language. Nothing is kept."""
     form = ScanForm()
     results = None
+    file_name = ""
     status = 200
     if form.validate_on_submit():
         upload = form.document.data
+        file_name = _shown_name(upload.filename or "")
         kind = services.kind_of(upload.filename or "")
         try:
             data = upload.stream.read(services.MAX_DOCUMENT_BYTES + 1)
@@ -126,4 +128,19 @@ def scan() -> ResponseReturnValue:
             status = 400
     elif request.method == "POST":
         status = 400
-    return render_template("assurance/scan.html", form=form, results=results, max_findings=services.MAX_DOCUMENT_FINDINGS), status
+    return (
+        render_template(
+            "assurance/scan.html",
+            form=form,
+            results=results,
+            file_name=file_name,
+            max_findings=services.MAX_DOCUMENT_FINDINGS,
+        ),
+        status,
+    )
+
+
+def _shown_name(uploaded: str) -> str:
+    """The file's own name (no folders a browser may send), short enough for a heading. Shown, never kept."""
+    name = uploaded.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return name if len(name) <= 100 else f"{name[:97]}..."

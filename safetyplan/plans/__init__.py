@@ -17,6 +17,9 @@ class PlanPart:
     section: Any
     content: dict[str, Any]
     empty: bool
+    #: Its place among the sections shown, 1 to n: a carer who sees three sections reads 1, 2, 3, never the gaps
+    #: that would tell them what is not shared with them.
+    number: int
 
 
 def plan_parts(revision: Any, only: Any = None) -> list[PlanPart]:
@@ -31,7 +34,7 @@ def plan_parts(revision: Any, only: Any = None) -> list[PlanPart]:
         if only is not None and section.key not in only:
             continue
         part = section_content(content, section)
-        parts.append(PlanPart(section, part, is_empty(part)))
+        parts.append(PlanPart(section, part, is_empty(part), len(parts) + 1))
     return parts
 
 

@@ -208,3 +208,16 @@ def test_measures_with_no_data_say_so_rather_than_zero(app, auditor_client, team
 
 def test_a_far_too_large_upload_gets_a_clear_page(app, auditor_client):
     assert "What you sent is too large" in post_large(auditor_client, b"x" * (5 * 1024 * 1024), 413)
+
+
+def test_the_scan_result_names_the_file_that_was_scanned(app, auditor_client):
+    response = auditor_client.post_form(
+        "/assurance/scan", {"document": (io.BytesIO(b"RAG rated red\n"), "exports/ward-template.txt")}, content_type="multipart/form-data"
+    )
+    assert text_of(check_page(response.data), "main h2") == "What the scan found in ward-template.txt"
+    clean = auditor_client.post_form(
+        "/assurance/scan", {"document": (io.BytesIO(b"Feeling low today\n"), "notes <b>.txt")}, content_type="multipart/form-data"
+    )
+    page = check_page(clean.data)
+    assert "Nothing found in notes <b>.txt." in text_of(page, "main")  # shown as text, never as markup
+    assert page.select_one("main b") is None
