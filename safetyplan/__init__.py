@@ -22,6 +22,9 @@ def create_app(config: Settings | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.is_production,
         MAX_CONTENT_LENGTH=4 * 1024 * 1024,  # a scanned document may be 2 MB; more is refused with a clear page
+        # Any one field up to the whole limit: a box with too much in it then gets the form's own message beside
+        # it, with its text kept, rather than a 413 page that cannot show the words back.
+        MAX_FORM_MEMORY_SIZE=4 * 1024 * 1024,
         WTF_CSRF_TIME_LIMIT=4 * 60 * 60,
         WTF_CSRF_SSL_STRICT=settings.is_production,
     )

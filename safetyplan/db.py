@@ -14,9 +14,10 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any, cast
 
-from flask import Flask, Response, current_app, g
+from flask import Flask, Response, current_app, g, has_request_context, request
 from sqlalchemy import DateTime, Dialect, Engine, MetaData, TypeDecorator, create_engine, event
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, InternalError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from werkzeug.local import LocalProxy
 
@@ -60,7 +61,9 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-SQLITE_BUSY_TIMEOUT_MS = 10_000
+#: How long one statement waits for SQLite's write lock before it is answered "busy" (the request is then tried
+#: again from the start, see safetyplan/web/busy.py).
+SQLITE_BUSY_TIMEOUT_MS = 2_000
 
 
 def make_engine(url: str) -> Engine:
@@ -113,10 +116,114 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_on_begin(connection: Any) -> None:
-    # IMMEDIATE takes SQLite's write lock at the start: almost every request writes (an audit event at least),
-    # and a transaction that read first and wrote later would fail outright if another writer had committed in
-    # between. Waiting (up to the busy timeout) for the lock is better than failing. PostgreSQL has no such issue.
+    """Begin a transaction: a request's takes SQLite's write lock only when it first writes; a command's at once.
+
+    A request mostly reads: if it held the write lock from its first query to its commit (BEGIN IMMEDIATE), one
+    writer at a time would serve the whole app, through rendering. A deferred transaction reads from a snapshot
+    instead, and takes the lock at its first write; if another writer committed since the snapshot began, that write
+    is refused at once as busy, and the request is run again from the start (safetyplan/web/busy.py). A request
+    that only read takes the lock for the moment its audit events are appended (``take_write_lock``).
+
+    A command (a key rotation, say) runs long batches that read and then write while the app serves: it takes the
+    lock at the start and waits for it, rather than being refused and starting again.
+    """
+    dbapi_connection = connection.connection.dbapi_connection
+    connection.info[_CHANGES_AT_BEGIN] = dbapi_connection.total_changes
+    connection.exec_driver_sql("BEGIN" if has_request_context() else "BEGIN IMMEDIATE")
+
+
+_CHANGES_AT_BEGIN = "safetyplan.changes_at_begin"
+
+
+def take_write_lock(db_session: Session) -> None:
+    """Make sure the session's transaction may write now, waiting for the lock rather than being refused.
+
+    On SQLite, a deferred transaction that has written nothing yet (a read, about to append its audit event) lets go
+    of its snapshot and begins again with the write lock: its reads were already answered, so nothing depends on
+    the snapshot, and BEGIN IMMEDIATE waits for the lock where a snapshot's first write would be refused. A
+    transaction that has written keeps its snapshot: what it wrote was decided from what it read. PostgreSQL needs
+    nothing: the chain head is locked row by row.
+    """
+    connection = db_session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    dbapi_connection = connection.connection.dbapi_connection
+    if dbapi_connection is None or dbapi_connection.total_changes != connection.info.get(_CHANGES_AT_BEGIN):
+        return  # written already (or not begun by us): it holds the lock, or must be refused and run again
+    if not dbapi_connection.in_transaction:
+        return
+    connection.exec_driver_sql("COMMIT")
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+    connection.info[_CHANGES_AT_BEGIN] = dbapi_connection.total_changes
+
+
+# What a database that cannot answer now looks like, for the 503 page and the retry (safetyplan/web/busy.py).
+_SQLITE_BUSY = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED
+_POSTGRESQL_BUSY = {"40001", "40P01", "55P03"}  # serialization failure, deadlock, lock not available
+_POSTGRESQL_READ_ONLY = "25006"
+
+
+def is_busy(error: BaseException) -> bool:
+    """The database refused this transaction only because others were writing: running it again will do."""
+    if isinstance(error, PoolTimeout):
+        return True  # no connection was free; nothing ran
+    if not isinstance(error, DBAPIError):
+        return False
+    original = error.orig
+    code = getattr(original, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in _SQLITE_BUSY
+    return getattr(original, "sqlstate", None) in _POSTGRESQL_BUSY
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """The database cannot do this now (down, busy, full, read-only): a 503 and "try again", not a 500."""
+    if is_busy(error):
+        return True
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    if isinstance(error, (OperationalError, InterfaceError)):
+        return True
+    return isinstance(error, InternalError) and getattr(error.orig, "sqlstate", None) == _POSTGRESQL_READ_ONLY
+
+
+def lost_connection(error: BaseException) -> bool:
+    """The connection to the server broke (a restart, a failover): another connection may work at once."""
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+def failure_summary(error: BaseException) -> str:
+    """The kind of database failure in one short line, for a log: never the statement or its parameters."""
+    original = getattr(error, "orig", None) or error
+    first_line = (str(original).splitlines() or [""])[0][:160]
+    return f"{type(original).__name__}: {first_line}"
+
+
+class WriteOutcomes:
+    """Whether this app server's recent writes reached the database: the health check reports it.
+
+    Per process on purpose: it says whether *this* server can write (its disk, its connection), which is what a
+    load balancer asks of it.
+    """
+
+    #: A failed write older than this, with none since, no longer counts against the server on its own.
+    REMEMBER_SECONDS = 60.0
+
+    def __init__(self) -> None:
+        self.last_success = 0.0
+        self.last_failure = 0.0
+        self.last_failure_summary = ""
+
+    def succeeded(self) -> None:
+        self.last_success = time.monotonic()
+
+    def failed(self, error: BaseException) -> None:
+        self.last_failure = time.monotonic()
+        self.last_failure_summary = failure_summary(error)
+
+    def failing(self) -> bool:
+        """The latest write failed (for a reason other than others writing), recently, and none has worked since."""
+        return self.last_failure > self.last_success and time.monotonic() - self.last_failure < self.REMEMBER_SECONDS
 
 
 class Database:
@@ -125,6 +232,7 @@ class Database:
     def __init__(self, url: str) -> None:
         self.engine = make_engine(url)
         self.sessions = sessionmaker(bind=self.engine, expire_on_commit=False)
+        self.writes = WriteOutcomes()
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -157,10 +265,31 @@ def _commit_at_request_edge(response: Response) -> Response:
         return response
     if response.status_code >= 500:
         db_session.rollback()
-    else:
-        # 4xx responses commit too: a refused access writes its audit event and nothing else.
-        db_session.commit()
+        return response
+    # 4xx responses commit too: a refused access writes its audit event and nothing else.
+    db_session.commit()  # a failure is noted by the error page that answers it (safetyplan/web/errors.py)
+    if db_session.info.pop(_WROTE, False):
+        database().writes.succeeded()
     return response
+
+
+_WROTE = "safetyplan.wrote"
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flushed_writes(db_session: Session, _flush_context: Any) -> None:
+    db_session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_executed_writes(state: Any) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_writes(db_session: Session) -> None:
+    db_session.info.pop(_WROTE, None)
 
 
 def _close_session(_exc: BaseException | None) -> None:

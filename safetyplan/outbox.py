@@ -14,7 +14,7 @@ from email.message import EmailMessage
 from typing import Protocol, cast
 from urllib.parse import unquote, urlsplit
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context, request
 
 from safetyplan.config import Settings
 
@@ -77,8 +77,25 @@ class SmtpOutbox:
             server.send_message(email)
 
 
+#: Set on the WSGI environ of a request that sent a message, so that it is never run again when the database was
+#: busy (safetyplan/web/busy.py): the person would get the message twice.
+SENT = "safetyplan.message_sent"
+
+
+class _MarkedOutbox:
+    """The chosen outbox, noting on the request that a message left."""
+
+    def __init__(self, chosen: Outbox) -> None:
+        self.chosen = chosen
+
+    def send(self, message: Message) -> None:
+        if has_request_context():
+            request.environ[SENT] = True
+        self.chosen.send(message)
+
+
 def outbox() -> Outbox:
-    return cast(Outbox, current_app.extensions["safetyplan.outbox"])
+    return _MarkedOutbox(cast(Outbox, current_app.extensions["safetyplan.outbox"]))
 
 
 def init_app(app: Flask, settings: Settings) -> None:

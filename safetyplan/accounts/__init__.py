@@ -1,6 +1,6 @@
 """Accounts, sign-in and teams."""
 
-from flask import Flask, Response, redirect, request, url_for
+from flask import Flask, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from safetyplan.config import Settings
@@ -17,12 +17,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     login_manager.session_protection = None
     login_manager.login_message = _l("Sign in to see this page")
     login_manager.user_loader(services.load_session)
-
-    @login_manager.unauthorized_handler
-    def ask_to_sign_in() -> Response:
-        if request.method != "GET":
-            return Response(status=401)
-        return redirect(url_for("accounts.sign_in", next=request.full_path.rstrip("?")))
+    # What a request without a session gets is decided by web.session (a page, and the words kept).
 
     from safetyplan.accounts.routes import admin, bp
 

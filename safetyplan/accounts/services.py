@@ -31,7 +31,7 @@ from safetyplan.accounts.models import (
 from safetyplan.accounts.passwords import check_new_password, hash_password, verify_password
 from safetyplan.audit import record
 from safetyplan.crypto import vault
-from safetyplan.db import session, utcnow
+from safetyplan.db import session, take_write_lock, utcnow
 from safetyplan.outbox import Message, outbox
 
 SESSION_ABSOLUTE_LIMIT = timedelta(hours=12)
@@ -180,6 +180,8 @@ def issue_set_password_link(user: User, *, by: User | None, base_url: str) -> st
 
 def send_set_password_link(user: User, link: str, subject: str, body: str) -> None:
     """Send the link by the outbox (the caller words the message in the user's language)."""
+    session.flush()  # write first: once a message has left, the request must not fail as busy and run again
+    take_write_lock(session)
     outbox().send(Message(to=str(user.email), subject=subject, body=body.replace("{link}", link)))
 
 
@@ -362,6 +364,38 @@ def load_session(token: str) -> User | None:
     if ended_at is not None or expires_at <= utcnow() or not user.is_active:
         return None
     user.session_token = token
+    return user
+
+
+#: How long after a session lapsed a form sent with it may still have its words kept for that account.
+LAPSED_SESSION_GRACE = timedelta(hours=12)
+#: Sessions that ended by themselves. One ended on purpose (signed out, password changed) keeps nothing: a copy of
+#: its cookie must not be able to put words in the account's editor.
+_LAPSES = ("idle",)
+
+
+def lapsed_session_user(token: str) -> User | None:
+    """The account a session belonged to, if that session lapsed (left idle, or past its 12-hour limit) less than
+    12 hours ago rather than being ended on purpose, and the account is still active; otherwise None.
+
+    For keeping the words of a form sent just after the session lapsed, for the same account, and nothing else: the
+    caller must not treat the request as signed in.
+    """
+    found = session.execute(
+        select(User, UserSession.ended_at, UserSession.ended_reason, UserSession.expires_at)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(UserSession.token_hash == token_hash(token))
+    ).one_or_none()
+    if found is None:
+        return None
+    user, ended_at, ended_reason, expires_at = found
+    now = utcnow()
+    if ended_at is None:
+        lapsed_at = expires_at if expires_at <= now else None
+    else:
+        lapsed_at = ended_at if ended_reason in _LAPSES else None
+    if lapsed_at is None or now - lapsed_at > LAPSED_SESSION_GRACE or not user.is_active:
+        return None
     return user
 
 

@@ -32,7 +32,7 @@ from safetyplan.audit.models import (
     AuditEvent,
 )
 from safetyplan.crypto.vault import vault
-from safetyplan.db import session, utcnow
+from safetyplan.db import session, take_write_lock, utcnow
 
 if TYPE_CHECKING:
     from safetyplan.accounts.models import User  # not at run time: accounts records through this module
@@ -106,6 +106,7 @@ def _append_pending_events(db_session: Session) -> None:
         return  # a savepoint's events wait for the outer transaction
     # Write everything else first, so that the head is locked only for the few statements below.
     db_session.flush()
+    take_write_lock(db_session)  # SQLite: a read waits here for the write lock, for these few statements only
     last_seq, last_hash = _lock_head(db_session)
     key = vault().provider.secret("audit_chain")
     rows = []

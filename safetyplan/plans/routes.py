@@ -31,7 +31,7 @@ from safetyplan.plans.forms import (
 )
 from safetyplan.plans.sections import CURRENT_VERSION, REASONS, sections
 from safetyplan.web.access import signed_in
-from safetyplan.web.forms import redisplays_on_refused_token
+from safetyplan.web.forms import keeps_words_when_signed_out, redisplays_on_refused_token
 from safetyplan.web.locale import current_language
 
 bp = Blueprint("plans", __name__)
@@ -105,9 +105,24 @@ def _editor(
     )
 
 
+def _keep_as_draft(owner: User, person_id: uuid.UUID) -> bool:
+    """The clinician's session ended before this arrived: keep what they typed as their draft (with the same checks
+    as any draft), so that the editor offers it back once they sign in again."""
+    fields = _draft_fields()
+    number = _number_or_none(request.form.get("base_number") or 0)
+    if fields is None or number is None:
+        return False
+    try:
+        services.save_draft(by=owner, person_id=person_id, base_number=number, fields=fields)
+    except services.PlanNotFound:
+        return False
+    return True
+
+
 @bp.route("/people/<uuid:person_id>/plan/edit", methods=["GET", "POST"])
 @signed_in("clinician")
 @redisplays_on_refused_token
+@keeps_words_when_signed_out(_keep_as_draft)
 def edit(person_id: uuid.UUID) -> ResponseReturnValue:
     """Write or review the plan with the person. Drafts keep what is typed; a save never overwrites another."""
     me = _me()
@@ -184,13 +199,18 @@ MAX_NUMBER = 2**31 - 1
 
 def _number(value: object) -> int:
     """A revision number from a form or query, or a 400 for anything that is not one."""
-    try:
-        number = int(str(value))
-    except ValueError:
-        abort(400)
-    if not 0 <= number <= MAX_NUMBER:
+    number = _number_or_none(value)
+    if number is None:
         abort(400)
     return number
+
+
+def _number_or_none(value: object) -> int | None:
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if number <= MAX_NUMBER else None
 
 
 def _typed() -> dict[str, str]:
@@ -213,15 +233,24 @@ MAX_DRAFT_FIELDS = 200
 MAX_DRAFT_FIELD = 5000
 
 
-@bp.post("/people/<uuid:person_id>/plan/draft")
-@signed_in("clinician")
-def save_draft(person_id: uuid.UUID) -> Response:
-    """Called as the clinician types: keeps the form, sealed, so that nothing is lost."""
+def _draft_fields() -> dict[str, str] | None:
+    """The editor's fields as a draft keeps them, or None when there are too many or one is too long."""
     fields = _typed()
     if len(fields) > MAX_DRAFT_FIELDS or any(len(value) > MAX_DRAFT_FIELD for value in fields.values()):
-        abort(413)
+        return None
     fields.pop("merge_with", None)  # a draft never carries a claim to have seen a newer revision
     fields.pop("wording_checked", None)  # nor that the clinician has seen the notes about its wording
+    return fields
+
+
+@bp.post("/people/<uuid:person_id>/plan/draft")
+@signed_in("clinician")
+@keeps_words_when_signed_out(_keep_as_draft)
+def save_draft(person_id: uuid.UUID) -> Response:
+    """Called as the clinician types: keeps the form, sealed, so that nothing is lost."""
+    fields = _draft_fields()
+    if fields is None:
+        abort(413)
     try:
         services.save_draft(by=_me(), person_id=person_id, base_number=_number(request.form.get("base_number") or 0), fields=fields)
     except services.PlanNotFound:

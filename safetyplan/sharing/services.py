@@ -23,7 +23,7 @@ from safetyplan.accounts.passwords import check_new_password
 from safetyplan.accounts.services import AccountError, create_user, find_user_by_email, normalise_email, set_password_directly, token_hash
 from safetyplan.audit import record
 from safetyplan.audit.models import AuditEvent
-from safetyplan.db import session, utcnow
+from safetyplan.db import session, take_write_lock, utcnow
 from safetyplan.outbox import Message, outbox
 from safetyplan.people.models import Person
 from safetyplan.people.services import grounds_for, teams_holding
@@ -281,6 +281,8 @@ def invite(*, by: User, person_id: uuid.UUID, involved_id: uuid.UUID, base_url: 
 
 def send_invitation(involved: InvolvedPerson, subject: str, body: str) -> None:
     """Send the link by the outbox (the caller words the message; ``{link}`` in the body is the link)."""
+    session.flush()  # write first: once a message has left, the request must not fail as busy and run again
+    take_write_lock(session)
     outbox().send(Message(to=str(involved.email), subject=subject, body=body))
 
 

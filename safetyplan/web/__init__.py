@@ -8,6 +8,7 @@ from flask import Flask, g
 
 from safetyplan.config import Settings
 from safetyplan.web import access, errors, header, locale, presenters, security
+from safetyplan.web.busy import RetryWhenBusy
 from safetyplan.web import session as session_lifetime
 
 
@@ -28,3 +29,5 @@ def init_app(app: Flask, settings: Settings) -> None:
     from safetyplan.web.routes import bp
 
     app.register_blueprint(bp)
+    # A request the database refused as busy runs again from the start; the user sees the answer of the last run.
+    app.wsgi_app = RetryWhenBusy(app.wsgi_app, max_body=app.config["MAX_CONTENT_LENGTH"])  # type: ignore[method-assign]

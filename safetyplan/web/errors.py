@@ -6,9 +6,14 @@ from flask import Flask, Response, current_app, g, make_response, render_templat
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
+from sqlalchemy.exc import InterfaceError, InternalError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
+from safetyplan import db
 from safetyplan.web.access import policy_of
+from safetyplan.web.busy import mark_busy
+from safetyplan.web.forms import typed_words
 from safetyplan.web.session import end_idle_session
 
 ERROR_PAGES = {
@@ -28,9 +33,13 @@ ERROR_PAGES = {
         _l("Sorry, this page cannot do that"),
         _l("Go back to the previous page and use the buttons on it."),
     ),
+    409: (
+        _l("Someone else changed this at the same time"),
+        _l("Nothing you sent was saved. Go back, reload the page to see their change, then try again."),
+    ),
     413: (
         _l("What you sent is too large"),
-        _l("Go back and send something smaller."),
+        _l("Nothing was saved. Go back and send something smaller."),
     ),
     429: (
         _l("Too many attempts"),
@@ -40,42 +49,69 @@ ERROR_PAGES = {
         _l("Sorry, there is a problem with the service"),
         _l("Try again later. What you were doing may not have been saved."),
     ),
+    503: (
+        _l("Sorry, the service is busy"),
+        _l("Nothing was saved. Try again in a minute."),
+    ),
 }
+#: For a 413 whose body was too large to read: the words cannot be shown back, but the browser still has them.
+TOO_LARGE_TO_READ = _l(
+    "Nothing was saved, and what you sent was too large for us to show it back here. Use your browser's back button: "
+    "what you typed should still be on the page. Copy any long text somewhere safe, shorten it, then send it again."
+)
+#: Seconds a client is asked to wait before trying a 503 again.
+RETRY_AFTER = 5
 
 CSRF_PAGE = (
     _l("This page was open for too long"),
     _l("For your security, nothing was saved. Go back, reload the page and try again."),
 )
 
-# Never repeat these back to the user on a page, even their own: a screen may be seen by someone else.
-_SECRET_FIELD_HINTS = ("password", "token", "code", "secret")
-
-
 def render_error(status: int, title: object, message: object, kept_text: list[str] | None = None) -> Response:
-    """The styled error page, falling back to plain text if the layout itself cannot be rendered."""
+    """The styled error page, with whatever the user typed into the form that led here (so that it can be copied
+    back), falling back to plain text, words included, if the layout itself cannot be rendered."""
+    kept = typed_words() if kept_text is None else kept_text
     try:
-        body = render_template("errors/error.html", title=title, message=message, kept_text=kept_text or [])
+        body = render_template("errors/error.html", title=title, message=message, kept_text=kept)
     except Exception:  # the error may be in the templates or the database the layout needs
         current_app.logger.exception("The error page could not be rendered")
-        body = f"<!DOCTYPE html><title>{escape(title)}</title><h1>{escape(title)}</h1><p>{escape(message)}</p>"
+        words = "".join(f"<pre>{escape(text)}</pre>" for text in kept)
+        body = f"<!DOCTYPE html><title>{escape(title)}</title><h1>{escape(title)}</h1><p>{escape(message)}</p>{words}"
     return make_response(body, status)
-
-
-def _typed_text() -> list[str]:
-    """What the user typed into a refused form, so that they can copy it back."""
-    return [
-        value
-        for key, value in request.form.items(multi=True)
-        if value.strip() and not any(hint in key.lower() for hint in _SECRET_FIELD_HINTS)
-    ]
 
 
 def handle_http_error(error: HTTPException) -> Response:
     status = error.code or 500
     title, message = ERROR_PAGES.get(status, ERROR_PAGES[400 if status < 500 else 500])
-    response = render_error(status, title, message)
+    kept = typed_words()
+    if status == 413 and not kept and request.method not in ("GET", "HEAD"):
+        message = TOO_LARGE_TO_READ
+    response = render_error(status, title, message, kept)
     if isinstance(error, MethodNotAllowed) and error.valid_methods:
         response.headers["Allow"] = ", ".join(sorted(error.valid_methods))
+    return response
+
+
+def handle_database_unavailable(error: SQLAlchemyError) -> Response:
+    """The database is down, busy, full or read-only: 503 and "try again", with the words typed, never a 500.
+
+    A busy database is marked so that the request is run again (safetyplan/web/busy.py); this page is what the
+    user sees only when it stayed busy. A write that failed for another reason counts against the health check.
+    """
+    if db.is_busy(error) or (db.lost_connection(error) and request.method in ("GET", "HEAD")):
+        mark_busy()
+    else:
+        db.database().writes.failed(error)
+    current_app.logger.warning(
+        "Database unavailable on %s %s (request %s): %s",
+        request.method,
+        request.url_rule.rule if request.url_rule else "(no route)",
+        g.get("request_id", "-"),
+        db.failure_summary(error),
+    )
+    title, message = ERROR_PAGES[503]
+    response = render_error(503, title, message)
+    response.headers["Retry-After"] = str(RETRY_AFTER)
     return response
 
 
@@ -86,21 +122,24 @@ def handle_csrf_error(error: CSRFError) -> Response:
         policy = policy_of(request.endpoint or "")
         if policy is not None:
             # CSRFProtect refused the request before the idle check and the access policy ran: run them now.
+            g.csrf_token_refused = True  # so that nothing is kept for the account on a request we cannot trust
             try:
                 refused = end_idle_session() or policy.enforce()
             except HTTPException as refusal:
                 return handle_http_error(refusal)
             if refused is not None:
                 return make_response(refused)
-            g.csrf_token_refused = True
             response = make_response(current_app.ensure_sync(view)(**(request.view_args or {})))
             response.status_code = 400
             return response
     title, message = CSRF_PAGE
-    return render_error(400, title, message, kept_text=_typed_text())
+    return render_error(400, title, message)
 
 
 def handle_server_error(error: InternalServerError) -> Response:
+    original = error.original_exception
+    if isinstance(original, SQLAlchemyError) and db.is_unavailable(original):
+        return handle_database_unavailable(original)  # raised where no view could catch it: the commit at the edge
     current_app.logger.error(
         "Unhandled error on %s %s (request %s)",
         request.method,
@@ -112,7 +151,15 @@ def handle_server_error(error: InternalServerError) -> Response:
     return render_error(500, title, message)
 
 
+def _unavailable_or_raise(error: SQLAlchemyError) -> Response:
+    if db.is_unavailable(error):
+        return handle_database_unavailable(error)
+    raise error  # any other database error is a bug: the 500 page (and, in tests, the traceback)
+
+
 def init_app(app: Flask) -> None:
+    for kind in (OperationalError, InterfaceError, InternalError, PoolTimeout):
+        app.register_error_handler(kind, _unavailable_or_raise)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(InternalServerError, handle_server_error)
     app.register_error_handler(HTTPException, handle_http_error)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
 
-from flask import g
+from flask import g, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field
@@ -41,6 +41,10 @@ class BaseForm(FlaskForm):
     class Meta:
         csrf = False
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _note_field_kinds(cls)  # so that an error page shows back the words typed, not the choices made
+
     def validate_on_submit(self, extra_validators: Any = None) -> bool:
         """Validate a submission; never accept one whose CSRF token was refused, but keep and show its text."""
         if g.get("csrf_token_refused"):
@@ -48,6 +52,58 @@ class BaseForm(FlaskForm):
             self.form_errors.append(str(STALE_PAGE_MESSAGE))
             return False
         return bool(super().validate_on_submit(extra_validators))
+
+
+# Never repeat these back to the user on a page, even their own: a screen may be seen by someone else.
+_SECRET_FIELD_HINTS = ("password", "token", "code", "secret")
+#: Names of fields that hold a choice or a number, not words (filled in as each form class is made, below). A name
+#: that some form uses for words is never in it.
+_CHOICE_FIELDS: set[str] = set()
+_WORD_FIELDS: set[str] = set()
+_CHOICE_KINDS = ("RadioField", "SelectField", "SelectMultipleField", "BooleanField", "HiddenField", "IntegerField", "DateParts")
+
+
+def _note_field_kinds(form_class: type) -> None:
+    for name, value in vars(form_class).items():
+        kind = getattr(getattr(value, "field_class", None), "__name__", None)
+        if kind is None:
+            continue
+        (_CHOICE_FIELDS if kind in _CHOICE_KINDS else _WORD_FIELDS).add(name)
+
+
+def typed_words() -> list[str]:
+    """What the user typed into the form this request carries, so that a page that could not save it can show it
+    back to be copied: every text, in the order sent, without secrets and without choices, dates and numbers."""
+    if request.method in ("GET", "HEAD"):
+        return []
+    try:
+        fields = list(request.form.items(multi=True))
+    except Exception:  # the body could not be read (too large, say): there is nothing to show back
+        return []
+    return [value for key, value in fields if value.strip() and _holds_words(key)]
+
+
+def _holds_words(key: str) -> bool:
+    name = key.split("[", 1)[0]  # a date's parts: next_review_on[day]
+    if any(hint in name.lower() for hint in _SECRET_FIELD_HINTS):
+        return False
+    return name in _WORD_FIELDS or name not in _CHOICE_FIELDS
+
+
+#: A view's way of keeping what was typed when the request arrives after its session ended: given the account
+#: the session belonged to and the view's arguments, it keeps the words for that account, and says whether it did.
+Keeper = Callable[..., bool]
+
+
+def keeps_words_when_signed_out(keeper: Keeper) -> Callable[[View], View]:
+    """Mark a form's view with what keeps its words when the session ended before the form was sent (see
+    safetyplan/web/session.py): a plan typed in the second before the save is offered back after signing in."""
+
+    def mark(view: View) -> View:
+        view.keeps_words_when_signed_out = keeper  # type: ignore[attr-defined]
+        return view
+
+    return mark
 
 
 def redisplays_on_refused_token(view: View) -> View:
@@ -86,12 +142,8 @@ class DateParts(Field):
             if not (self.day_value or self.month_value or self.year_value):
                 self._problem = None  # nothing typed: Optional() or InputRequired() decides
                 return
-            try:
-                self.data = date(int(self.year_value), int(self.month_value), int(self.day_value))
-                if self.data.year < 1900:
-                    raise ValueError("too long ago")
-            except ValueError:
-                self._problem = self.invalid_message
+            self.data = _real_date(self.day_value, self.month_value, self.year_value)
+            self._problem = None if self.data is not None else self.invalid_message
             return
         self.data = None if data is unset_value else data
         if isinstance(self.data, date):
@@ -103,6 +155,24 @@ class DateParts(Field):
 
     def _value(self) -> str:
         return self.data.isoformat() if isinstance(self.data, date) else ""
+
+
+#: How many digits each box of a date may hold. Anything else (a sign, a space, a digit from another script, a
+#: number too large for a date to hold) is not a date, and is said so beside the field.
+_DATE_DIGITS = {"day": (1, 2), "month": (1, 2), "year": (4, 4)}
+
+
+def _real_date(day: str, month: str, year: str) -> date | None:
+    """The date typed in three boxes, or None when it is not a real date from 1900 on."""
+    for part, value in (("day", day), ("month", month), ("year", year)):
+        fewest, most = _DATE_DIGITS[part]
+        if not (value.isascii() and value.isdigit() and fewest <= len(value) <= most):
+            return None
+    try:
+        typed = date(int(year), int(month), int(day))
+    except ValueError:  # 31 February, month 13
+        return None
+    return typed if typed.year >= 1900 else None
 
 
 class DateRequired:

@@ -15,6 +15,12 @@ if (codeBox && window.location.hash.length > 1) {
   history.replaceState(null, "", window.location.pathname + window.location.search);
 }
 
+// Words typed into a form on this page and not sent (the plan editor keeps its own as a draft, so it does not count).
+const hasUnsentWords = () =>
+  [...document.querySelectorAll("form:not([data-autosave]) textarea, form:not([data-autosave]) input[type=text]")].some(
+    (box) => box.value.trim() !== "" && box.value !== box.defaultValue,
+  );
+
 // Warn two minutes before an idle sign-out, with a button to stay signed in. The server enforces the limit;
 // this only tells people before it happens.
 const idleSeconds = Number(document.body.dataset.idleSeconds || 0);
@@ -33,6 +39,14 @@ if (idleSeconds > 0 && warning) {
       document.getElementById("idle-warning-stay").focus();
     }, warnAfter);
     endTimer = setTimeout(() => {
+      // Going to the sign-in page would lose words typed into a form that keeps no draft: stay, and say so.
+      if (hasUnsentWords()) {
+        warning.hidden = true;
+        const ended = document.getElementById("idle-ended");
+        ended.hidden = false;
+        ended.focus();
+        return;
+      }
       window.location.assign("/sign-in?timed_out=1&next=" + encodeURIComponent(location.pathname + location.search));
     }, idleSeconds * 1000);
   };

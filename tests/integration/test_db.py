@@ -60,7 +60,7 @@ def test_sqlite_pragmas(make_app, tmp_path):
         assert pragma("journal_mode") == "wal"
         assert pragma("foreign_keys") == 1
         assert pragma("synchronous") == 2  # FULL
-        assert pragma("busy_timeout") == 10_000
+        assert pragma("busy_timeout") == db.SQLITE_BUSY_TIMEOUT_MS
 
 
 # The pool: a connection is checked only after sitting idle (ADR 0009) ---------------------------------------------

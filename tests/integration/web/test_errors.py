@@ -124,7 +124,8 @@ def test_a_csrf_token_from_another_session_is_refused(make_app):
 
 
 
-def test_a_refused_token_on_an_idle_session_signs_out_instead_of_showing_the_page(app, make_app):
+def test_a_refused_token_on_an_idle_session_signs_out_and_shows_the_words_back(app, make_app):
+    saved.clear()
     import time
 
     from safetyplan.web.session import LAST_SEEN
@@ -137,8 +138,14 @@ def test_a_refused_token_on_an_idle_session_signs_out_instead_of_showing_the_pag
     client.sign_in(account)
     with client.client.session_transaction() as cookie:
         cookie[LAST_SEEN] = int(time.time()) - 16 * 60
-    response = client.client.post("/test/note", data={"csrf_token": "stale", "note": "x"})
-    assert response.status_code == 302 and response.headers["Location"].startswith("/sign-in?timed_out=1")
+    response = client.client.post("/test/note", data={"csrf_token": "stale", "note": "My words from just now"})
+    assert response.status_code == 401
+    page = check_page(response.data)
+    assert text_of(page, "h1") == "You have been signed out"
+    assert [p.get_text() for p in page.select(".app-kept-text")] == ["My words from just now"]
+    assert page.select_one("main a.nhsuk-button")["href"].startswith("/sign-in?timed_out=1")
+    assert saved == []
+    assert client.client.get("/home").status_code == 302  # signed out: the session ended
 
 
 def test_a_refused_token_from_a_role_the_page_refuses_is_a_403_not_a_500(app, make_app):
@@ -162,3 +169,47 @@ def test_a_refused_token_from_a_role_the_page_refuses_is_a_403_not_a_500(app, ma
     client = PageClient(test_app.test_client())
     client.sign_in(account)
     assert client.client.post("/test/admins-only", data={"csrf_token": "stale"}).status_code == 403
+
+
+crashing = Blueprint("crashing", __name__)
+
+
+@crashing.post("/test/crashing-form")
+@public
+def crashing_form():
+    raise RuntimeError("a bug")
+
+
+def test_a_server_error_from_a_form_shows_the_words_back(make_app):
+    app = make_app(crashing)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    app.config["WTF_CSRF_ENABLED"] = False
+    response = app.test_client().post(
+        "/test/crashing-form", data={"story": "What keeps me going: my niece", "password": "hunter2hunter2", "person_took_part": "y"}
+    )
+    assert response.status_code == 500
+    page = check_page(response.data)
+    assert [p.get_text() for p in page.select(".app-kept-text")] == ["What keeps me going: my niece"]
+    assert b"hunter2" not in response.data
+
+
+def test_a_draft_too_long_to_keep_gets_413_with_the_words_back(app, clinician_client, team):
+    from tests.factories import create_person
+
+    with app.app_context():
+        person = create_person(team, name="Lee Long-Draft")
+    token = clinician_client.csrf_token(f"/people/{person.id}/plan/edit")
+    words = "I walk by the canal. " * 300
+    response = clinician_client.client.post(
+        f"/people/{person.id}/plan/draft", data={"csrf_token": token, "base_number": "0", "on_my_own": words}
+    )
+    assert response.status_code == 413
+    assert [p.get_text() for p in check_page(response.data).select(".app-kept-text")] == [words]
+
+
+def test_a_body_too_large_to_read_says_the_words_are_still_in_the_browser(client):
+    response = client.client.post("/sign-in", data={"email": "x" * (5 * 1024 * 1024)})
+    assert response.status_code == 413
+    page = check_page(response.data)
+    assert "too large for us to show it back here" in text_of(page, "main")
+    assert "back button" in text_of(page, "main")
