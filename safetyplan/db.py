@@ -124,15 +124,20 @@ def _sqlite_on_begin(connection: Any) -> None:
     is refused at once as busy, and the request is run again from the start (safetyplan/web/busy.py). A request
     that only read takes the lock for the moment its audit events are appended (``take_write_lock``).
 
-    A command (a key rotation, say) runs long batches that read and then write while the app serves: it takes the
-    lock at the start and waits for it, rather than being refused and starting again.
+    A request run again after such a refusal takes the lock at its start and waits in line for it, so that it cannot
+    lose the same race again. So does a command (a key rotation, say), which runs long batches that read and then
+    write while the app serves: waiting is better than being refused and starting again.
     """
     dbapi_connection = connection.connection.dbapi_connection
     connection.info[_CHANGES_AT_BEGIN] = dbapi_connection.total_changes
-    connection.exec_driver_sql("BEGIN" if has_request_context() else "BEGIN IMMEDIATE")
+    deferred = has_request_context() and not request.environ.get(RUN_AGAIN)
+    connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
 
 _CHANGES_AT_BEGIN = "safetyplan.changes_at_begin"
+#: Set on the WSGI environ of a request being run again after SQLite refused it as busy (safetyplan/web/busy.py):
+#: this run takes the write lock at its start, waiting for it, so that it cannot be refused the same way again.
+RUN_AGAIN = "safetyplan.run_again"
 
 
 def take_write_lock(db_session: Session) -> None:

@@ -12,6 +12,7 @@ from safetyplan.accounts.models import (
 from safetyplan.assurance.models import StratificationFinding
 from safetyplan.audit.models import AuditChainHead, AuditEvent
 from safetyplan.crypto.models import DataKey
+from safetyplan.health import WriteCheck
 from safetyplan.people.models import CaseloadEntry, Person
 from safetyplan.plans.models import CrisisContact, Plan, PlanDraft, PlanRevision, Suggestion
 from safetyplan.sharing.models import CarerInvitation, InvolvedPerson, InvolvementConversation, SharingChoice
@@ -39,4 +40,5 @@ __all__ = [
     "TeamMembership",
     "User",
     "UserSession",
+    "WriteCheck",
 ]

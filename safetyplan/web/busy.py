@@ -4,8 +4,10 @@ SQLite lets one writer at a time; a request's transaction reads from a snapshot 
 first write (safetyplan/db.py). When another writer committed after the snapshot began, SQLite refuses that write at
 once, and no waiting helps: the transaction must start again. PostgreSQL can refuse a transaction the same way
 (a deadlock, a serialization failure). Either way nothing was written, so this middleware runs the whole request
-again, from a copy of its body, after a short random pause, a few times. Only if the database stays busy does the
-user see the 503 page (with the words they typed, and "try again").
+again, from a copy of its body, after a short random pause, a few times. A run after the first takes SQLite's write
+lock at its start and waits in line for it, so that a request that lost the race once does not keep losing it to
+newer ones. Only if the database stays busy does the user see the 503 page (with the words they typed, and "try
+again").
 
 A request is run again only when running it twice cannot do anything twice: its first run wrote nothing that
 stayed (the database refused it), and sent no message (safetyplan/outbox.py marks a run that did). A request whose connection to the server
@@ -23,6 +25,7 @@ from typing import Any
 
 from flask import has_request_context, request
 
+from safetyplan.db import RUN_AGAIN
 from safetyplan.outbox import SENT
 
 #: Set on the WSGI environ of a run that the database refused as busy, by the error page that answers it.
@@ -53,6 +56,7 @@ class RetryWhenBusy:
         started = time.monotonic()
         for attempt in range(1, self.attempts + 1):
             run = dict(environ)
+            run[RUN_AGAIN] = attempt > 1  # safetyplan/db.py: a run after a refusal queues for the write lock
             if body is not None:
                 run["wsgi.input"] = io.BytesIO(body)
             answered: list[Any] = []

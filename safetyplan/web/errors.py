@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, Response, current_app, g, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -98,11 +100,14 @@ def handle_database_unavailable(error: SQLAlchemyError) -> Response:
     A busy database is marked so that the request is run again (safetyplan/web/busy.py); this page is what the
     user sees only when it stayed busy. A write that failed for another reason counts against the health check.
     """
-    if db.is_busy(error) or (db.lost_connection(error) and request.method in ("GET", "HEAD")):
+    again = db.is_busy(error) or (db.lost_connection(error) and request.method in ("GET", "HEAD"))
+    if again:
         mark_busy()
     else:
         db.database().writes.failed(error)
-    current_app.logger.warning(
+    # A busy database is ordinary under load, and the request will most likely go through when run again.
+    current_app.logger.log(
+        logging.INFO if again else logging.WARNING,
         "Database unavailable on %s %s (request %s): %s",
         request.method,
         request.url_rule.rule if request.url_rule else "(no route)",

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, jsonify, render_template, send_file, send_from_directory
-from sqlalchemy.exc import SQLAlchemyError
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, send_file, send_from_directory
 
-from safetyplan import schema
+from safetyplan import health
 from safetyplan.web.access import public
 from safetyplan.web.templating import NHSUK_ASSETS_DIR, STATIC_DIR, nhsuk_vendor_file
 
@@ -32,14 +31,11 @@ def livez() -> tuple[Response, int]:
 @bp.get("/healthz")
 @public
 def healthz() -> tuple[Response, int]:
-    """For load balancers and monitoring: the database answers and its schema is the newest."""
-    try:
-        at_head = schema.is_at_head()
-    except SQLAlchemyError:
-        return jsonify(status="unavailable", database="unreachable", migrations="unknown"), 503
-    if not at_head:
-        return jsonify(status="unavailable", database="ok", migrations="behind"), 503
-    return jsonify(status="ok", database="ok", migrations="head"), 200
+    """For load balancers and monitoring: the database answers, its schema is the newest, and it can be written."""
+    found = health.check()
+    if not found.ok:
+        current_app.logger.warning("Health check failed: %s (%s)", found.to_json(), found.problem or "no detail")
+    return jsonify(found.to_json()), 200 if found.ok else 503
 
 
 @bp.get("/static/<path:filename>")

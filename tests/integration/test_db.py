@@ -63,6 +63,81 @@ def test_sqlite_pragmas(make_app, tmp_path):
         assert pragma("busy_timeout") == db.SQLITE_BUSY_TIMEOUT_MS
 
 
+# SQLite's write lock: a request holds it only while it must ---------------------------------------------------
+
+lock_probe = Blueprint("lock_probe", __name__)
+seen_by_others: list[str] = []
+
+
+def another_writer_can_write(app_db_path) -> str:
+    """Whether a second connection can write right now, without waiting at all."""
+    import sqlite3
+
+    other = sqlite3.connect(app_db_path, timeout=0, isolation_level=None)
+    try:
+        other.execute("INSERT INTO edge_probe (outcome) VALUES ('other')")
+        return "wrote"
+    except sqlite3.OperationalError as refused:
+        return str(refused)
+    finally:
+        other.close()
+
+
+@lock_probe.get("/test/lock/read")
+@public
+def read_and_audit():
+    """A read: it queries, records its audit event, and renders (the other writer tries while it renders)."""
+    from safetyplan.audit import record
+
+    session.execute(text("SELECT count(*) FROM edge_probe")).scalar()
+    record("plan.viewed", actor_id=None, actor_role=None, grounds="none")
+    seen_by_others.append(another_writer_can_write(lock_probe.db_path))
+    return "read"
+
+
+@lock_probe.post("/test/lock/write")
+@public
+def read_then_write():
+    """A write: it reads first (the other writer tries then), then writes."""
+    session.execute(text("SELECT count(*) FROM edge_probe")).scalar()
+    seen_by_others.append(another_writer_can_write(lock_probe.db_path))
+    session.execute(text("INSERT INTO edge_probe (outcome) VALUES ('mine')"))
+    return "wrote"
+
+
+@pytest.fixture
+def lock_app(make_app, tmp_path):
+    from safetyplan import schema
+
+    path = tmp_path / "locks.db"
+    app = make_app(lock_probe, database_url=f"sqlite:///{path}")
+    app.config.update(WTF_CSRF_ENABLED=False)
+    with app.app_context():
+        schema.upgrade()
+        with database().engine.begin() as connection:
+            connection.execute(text("CREATE TABLE edge_probe (outcome VARCHAR(20))"))
+    lock_probe.db_path = str(path)  # type: ignore[attr-defined]
+    seen_by_others.clear()
+    return app
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_read_does_not_hold_the_write_lock_while_it_works(database_url, lock_app):
+    assert lock_app.test_client().get("/test/lock/read").status_code == 200
+    assert seen_by_others == ["wrote"]
+    assert stored(lock_app) == ["other"]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_write_takes_the_lock_only_from_its_first_write_and_then_goes_through(database_url, lock_app):
+    response = lock_app.test_client().post("/test/lock/write")
+    assert response.status_code == 200
+    # The first run read, the other writer wrote meanwhile, so the first run's own write was refused as busy. The
+    # second run queued for the lock at its start and held it, so this time the other writer had to wait.
+    assert seen_by_others == ["wrote", "database is locked"]
+    assert sorted(stored(lock_app)) == ["mine", "other"]
+
+
 # The pool: a connection is checked only after sitting idle (ADR 0009) ---------------------------------------------
 
 

@@ -1,0 +1,184 @@
+"""SQLite under the load of a small team: gunicorn with 2 workers and 4 threads each, 8 clinicians saving different
+people's plans at once, and reading them between saves. No user may see a 5xx (no "database is locked"), and no
+save that was acknowledged may be missing afterwards."""
+
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import pyotp
+import pytest
+from sqlalchemy import select
+
+from safetyplan import schema
+from safetyplan.plans.models import Plan, PlanRevision
+from safetyplan.db import session
+from tests.conftest import TEST_SECRET_KEY
+from tests.factories import create_account, create_person, create_team, write_plan
+
+CLINICIANS = 8
+SAVES_EACH = 8
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Visitor:
+    """A browser-like client: keeps its cookies, sends each form with the page's CSRF token, never follows
+    redirects (so that a save's 302 is seen as the acknowledgement it is)."""
+
+    class _NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: object, **kwargs: object) -> None:
+            return None
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), self._NoRedirect()
+        )
+
+    def request(self, path: str, data: dict[str, str] | None = None) -> tuple[int, str]:
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        try:
+            with self.opener.open(urllib.request.Request(self.base + path, data=body), timeout=60) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as answer:
+            return answer.code, answer.read().decode()
+
+    def form(self, path: str) -> dict[str, str]:
+        status, page = self.request(path)
+        assert status == 200, (path, status)
+        fields = {"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)}
+        base = re.search(r'name="base_number" type="hidden" value="(\d+)"', page)
+        if base:
+            fields["base_number"] = base.group(1)
+        return fields
+
+
+@dataclass
+class Tally:
+    statuses: list[int] = field(default_factory=list)
+    acknowledged: dict[str, list[str]] = field(default_factory=dict)  # person id -> lines whose save got a 302
+    lock = threading.Lock()
+
+    def saw(self, status: int) -> None:
+        with self.lock:
+            self.statuses.append(status)
+
+
+def clinician_at_work(base: str, email: str, secret: str, password: str, person_id: str, tally: Tally, start: threading.Barrier) -> None:
+    visitor = Visitor(base)
+    status, _ = visitor.request("/sign-in", {**visitor.form("/sign-in"), "email": email, "password": password})
+    assert status == 302
+    status, _ = visitor.request("/sign-in/code", {**visitor.form("/sign-in/code"), "code": pyotp.TOTP(secret).now()})
+    assert status == 302
+    start.wait()
+    review = date.today() + timedelta(days=30)
+    for number in range(SAVES_EACH):
+        line = f"Saved by {email} as save {number}"
+        fields = visitor.form(f"/people/{person_id}/plan/edit")
+        status, _ = visitor.request(
+            f"/people/{person_id}/plan/edit",
+            {
+                **fields,
+                "reason": "scheduled_review",
+                "person_took_part": "y",
+                "person_agrees": "yes",
+                "on_my_own": line,
+                "next_review_on[day]": str(review.day),
+                "next_review_on[month]": str(review.month),
+                "next_review_on[year]": str(review.year),
+            },
+        )
+        tally.saw(status)
+        if status == 302:
+            with tally.lock:
+                tally.acknowledged.setdefault(person_id, []).append(line)
+        for path in (f"/people/{person_id}/plan", "/caseload"):
+            tally.saw(visitor.request(path)[0])
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_eight_clinicians_saving_at_once_see_no_server_error_and_lose_no_save(database_url, make_app, settings, tmp_path):
+    app = make_app(database_url=f"sqlite:///{tmp_path / 'busy.db'}")
+    with app.app_context():
+        schema.upgrade()
+        team = create_team("Busy Ward Team")
+        workers = []
+        for index in range(CLINICIANS):
+            clinician = create_account("clinician", team=team)
+            person = create_person(team, name=f"Busy Person {index}")
+            write_plan(person, clinician)
+            workers.append((clinician, str(person.id)))
+
+    port = free_port()
+    environment = {
+        **os.environ,
+        "SAFETYPLAN_ENV": "test",
+        "SAFETYPLAN_DATABASE_URL": f"sqlite:///{tmp_path / 'busy.db'}",
+        "SAFETYPLAN_SECRET_KEY": TEST_SECRET_KEY,
+        "SAFETYPLAN_KEYRING": str(settings.keyring_path),
+        "SAFETYPLAN_INSTANCE_PATH": str(tmp_path),
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", "2", "-k", "gthread", "--threads", "4", "-b", f"127.0.0.1:{port}",
+         "--log-level", "warning", "safetyplan:create_app()"],
+        cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                if Visitor(base).request("/livez")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        tally = Tally()
+        start = threading.Barrier(CLINICIANS)
+        threads = [
+            threading.Thread(
+                target=clinician_at_work, args=(base, c.email, c.totp_secret, c.password, person_id, tally, start)
+            )
+            for c, person_id in workers
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=300)
+    finally:
+        server.terminate()
+        _, errors = server.communicate(timeout=30)
+
+    assert not any(thread.is_alive() for thread in threads)
+    server_errors = [status for status in tally.statuses if status >= 500]
+    assert server_errors == [], f"{len(server_errors)} server errors; the server said: {errors[-2000:]}"
+    assert len(tally.statuses) == CLINICIANS * SAVES_EACH * 3
+    with app.app_context():
+        for _clinician, person_id in workers:
+            saved = list(
+                session.scalars(
+                    select(PlanRevision).join(Plan, Plan.id == PlanRevision.plan_id).where(Plan.person_id == uuid.UUID(person_id))
+                )
+            )
+            lines = {item for revision in saved for item in revision.content.get("on_my_own", {}).get("items", [])}
+            acknowledged = tally.acknowledged.get(person_id, [])
+            assert len(acknowledged) == SAVES_EACH  # every save went through (none refused as a conflict or error)
+            assert set(acknowledged) <= lines, "an acknowledged save is missing"
