@@ -41,6 +41,9 @@ class User(EncryptedRecord, Base):
     email_sealed: Mapped[bytes | None] = mapped_column("email", LargeBinary)
     display_name_sealed: Mapped[bytes | None] = mapped_column("display_name", LargeBinary)
     preferred_language: Mapped[str] = mapped_column(String(8), default="en")
+    #: When that language was chosen (by the account's user, or by whoever made the account): at sign-in, a choice
+    #: made later in the browser wins and is saved here.
+    language_chosen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_secret_sealed: Mapped[bytes | None] = mapped_column("totp_secret", LargeBinary)

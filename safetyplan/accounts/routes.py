@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from datetime import UTC, datetime
 
 import segno
 from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, session, url_for
@@ -37,6 +38,7 @@ from safetyplan.config import Settings
 from safetyplan.people import services as people
 from safetyplan.web.access import public, signed_in
 from safetyplan.web.forms import options, redisplays_on_refused_token
+from safetyplan.web.locale import remember_choice, remembered_choice
 from safetyplan.web.session import LAST_SEEN, safe_next
 
 bp = Blueprint("accounts", __name__)
@@ -70,7 +72,10 @@ def complete_sign_in(user: User) -> None:
     services.start_session(user, address=_address())
     login_user(user)
     session[LAST_SEEN] = int(time.time())
-    g.chosen_language = user.preferred_language  # remembered in the language cookie
+    remembered = remembered_choice()
+    browser_choice = (remembered[0], datetime.fromtimestamp(remembered[1], UTC)) if remembered else None
+    language, chosen_at = services.settle_language(user, browser_choice)  # the later explicit choice wins
+    remember_choice(language, int(chosen_at.timestamp()) if chosen_at else 0)
     g.after_sign_in = safe_next(next_url, url_for("accounts.home"))
 
 
@@ -292,10 +297,26 @@ def change_language() -> ResponseReturnValue:
     user = current_user._get_current_object()
     form = LanguageForm(language=user.preferred_language)
     if form.validate_on_submit():
-        services.set_language(user, form.language.data or "en")
-        g.chosen_language = user.preferred_language
-        return redirect(url_for("accounts.account", lang=user.preferred_language))
+        _choose_language(user, form.language.data or "en")
+        return redirect(url_for("accounts.account"))
     return render_template("accounts/change_language.html", form=form)
+
+
+def _choose_language(user: User, language: str) -> None:
+    now = int(time.time())
+    services.set_language(user, language, chosen_at=datetime.fromtimestamp(now, UTC))
+    remember_choice(language, now)
+
+
+@bp.post("/language")
+@signed_in()
+def switch_language() -> ResponseReturnValue:
+    """The language links in the page header, for a signed-in user: the choice is saved to the account too, so that
+    it holds on their next sign-in and their messages follow it."""
+    form = LanguageForm()
+    if form.validate_on_submit():
+        _choose_language(current_user._get_current_object(), form.language.data or "en")
+    return redirect(safe_next(request.form.get("next"), url_for("accounts.home")))
 
 
 @bp.route("/account/authenticator-app", methods=["GET", "POST"])

@@ -11,7 +11,7 @@ import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from math import ceil
 from typing import Any
 
@@ -136,6 +136,7 @@ def create_user(
         email=normalise_email(email),
         display_name=display_name.strip(),
         preferred_language=preferred_language,
+        language_chosen_at=utcnow(),
         person_id=person_id,
         created_at=utcnow(),
     )
@@ -230,8 +231,22 @@ def set_password_directly(user: User, password: str) -> None:
     _store_password(user, password)
 
 
-def set_language(user: User, language: str) -> None:
+def set_language(user: User, language: str, *, chosen_at: datetime) -> None:
+    """The user chose ``language`` at ``chosen_at``: their pages and their messages are in it from now on."""
+    if language != user.preferred_language:
+        record("account.language_changed", actor_id=user.id, actor_role=user.role, grounds="self", subject_user_id=user.id)
     user.preferred_language = language
+    user.language_chosen_at = chosen_at
+
+
+def settle_language(user: User, browser_choice: tuple[str, datetime] | None) -> tuple[str, datetime | None]:
+    """At sign-in: the language to use, and when it was chosen. The later explicit choice wins: the one made in this
+    browser (before signing in, or on an earlier visit), or the account's own; a later browser choice is saved."""
+    saved_at = user.language_chosen_at
+    # The browser keeps whole seconds: a choice in the same second as the account's counts as the later one.
+    if browser_choice is not None and (saved_at is None or browser_choice[1] >= saved_at.replace(microsecond=0)):
+        set_language(user, browser_choice[0], chosen_at=browser_choice[1])
+    return user.preferred_language, user.language_chosen_at
 
 
 # Signing in ------------------------------------------------------------------------------------------------------

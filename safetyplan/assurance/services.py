@@ -277,10 +277,22 @@ def _person_for_reference(reference: str) -> uuid.UUID | None:
     return None
 
 
-def search_trail(*, by: User, query: TrailQuery, limit: int = 200) -> list[TrailRow]:
-    """Audit events matching every filter given, newest first (at most ``limit``); the search is audited."""
+@dataclass(frozen=True)
+class TrailPage:
+    """A page of the trail, newest first, and where the next (older) page starts, if there is one."""
+
+    rows: list[TrailRow]
+    older_than: int | None
+
+
+def search_trail(*, by: User, query: TrailQuery, older_than: int | None = None, limit: int = 50) -> TrailPage:
+    """Audit events matching every filter given, newest first, ``limit`` to a page, from before the event
+    ``older_than`` when given (paging by position in the chain, so that a page costs the same however far back it
+    is); the search is audited."""
     _auditor(by)
     statement = select(AuditEvent)
+    if older_than is not None:
+        statement = statement.where(AuditEvent.seq < older_than)
     if query.email.strip():
         # Staff only: finding a person's or a carer's own account by email would tie their reference to them.
         user = find_user_by_email(query.email)
@@ -296,7 +308,8 @@ def search_trail(*, by: User, query: TrailQuery, limit: int = 200) -> list[Trail
     if query.until and query.until < date.max:
         end = datetime.combine(query.until + timedelta(days=1), datetime.min.time()).replace(tzinfo=utcnow().tzinfo)
         statement = statement.where(AuditEvent.occurred_at < end)
-    events = list(session.scalars(statement.order_by(AuditEvent.seq.desc()).limit(limit)))
+    events = list(session.scalars(statement.order_by(AuditEvent.seq.desc()).limit(limit + 1)))
+    more, events = len(events) > limit, events[:limit]
     # Staff are named; people and carers are not, or the person's reference would no longer be pseudonymous.
     names: dict[uuid.UUID, str] = {}
     for actor_id in {event.actor_id for event in events if event.actor_id and event.actor_role in STAFF_ROLES}:
@@ -304,10 +317,11 @@ def search_trail(*, by: User, query: TrailQuery, limit: int = 200) -> list[Trail
         names[actor_id] = str(user.display_name) if user is not None else ""
     references = {person_id: person_reference(person_id) for person_id in {e.person_id for e in events if e.person_id}}
     record("audit_trail.searched", actor_id=by.id, actor_role=by.role, grounds="role:auditor")
-    return [
+    rows = [
         TrailRow(event, names.get(event.actor_id, "") if event.actor_id else "", references.get(event.person_id, "") if event.person_id else "")
         for event in events
     ]
+    return TrailPage(rows, events[-1].seq if more else None)
 
 
 def record_measures_viewed(*, by: User, team_id: uuid.UUID | None, download: bool = False) -> None:

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from safetyplan.audit import services
+from safetyplan.audit.actions import action_label
 from safetyplan.web.access import signed_in
 
 bp = Blueprint("audit_trail", __name__, url_prefix="/audit")
@@ -38,38 +39,54 @@ def grounds_label(grounds: str) -> str:
 
 @bp.app_context_processor
 def labels() -> dict[str, object]:
-    return {"outcome_label": outcome_label, "grounds_label": grounds_label}
+    return {"outcome_label": outcome_label, "grounds_label": grounds_label, "action_label": action_label}
 
 
-def _date(name: str) -> date | None:
+def _date(value: str) -> date | None:
     try:
-        return date.fromisoformat(request.args.get(name, "").strip()) if request.args.get(name, "").strip() else None
+        return date.fromisoformat(value.strip()) if value.strip() else None
     except ValueError:
         return None
 
 
-@bp.get("/")
+def _older_than(value: str | None) -> int | None:
+    """Where a page of the trail starts (an event's position in the chain), or None for the newest."""
+    text = (value or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+
+
+@bp.route("/", methods=["GET", "POST"])
 @signed_in("auditor")
 def overview() -> str:
     """Chain verification, and the events matching a search by user, person reference, action and date (the
-    latest events when nothing is searched for): who did what, when, on what grounds; never content."""
+    latest events when nothing is searched for), 50 to a page: who did what, when, on what grounds; never content.
+
+    A search is sent as a form (POST), never in the address: a user's email address in a URL would reach access logs
+    and browser history. Opening the page (GET) shows the latest events, and pages back through them.
+    """
     from safetyplan.assurance import services as assurance
 
     by = current_user._get_current_object()
+    sent = request.form if request.method == "POST" else {}
     query = assurance.TrailQuery(
-        email=request.args.get("email", "")[:254],
-        reference=request.args.get("reference", "")[:40],
-        action=request.args.get("action", "")[:64],
-        since=_date("since"),
-        until=_date("until"),
+        email=sent.get("email", "")[:254],
+        reference=sent.get("reference", "")[:40],
+        action=sent.get("action", "")[:64],
+        since=_date(sent.get("since", "")),
+        until=_date(sent.get("until", "")),
     )
-    bad_dates = [name for name in ("since", "until") if request.args.get(name, "").strip() and _date(name) is None]
+    older_than = _older_than(sent.get("older_than") if sent else request.args.get("older_than"))
+    bad_dates = [name for name in ("since", "until") if sent.get(name, "").strip() and _date(sent[name]) is None]
+    found = assurance.search_trail(by=by, query=query, older_than=older_than)
     return render_template(
         "audit/overview.html",
         verification=services.verify(),
-        rows=assurance.search_trail(by=by, query=query, limit=200),
+        rows=found.rows,
+        next_page=found.older_than,
+        paged=older_than is not None,
         query=query,
+        raw_dates={name: sent.get(name, "") for name in ("since", "until")},
         actions=assurance.actions(),
-        searched=any(request.args.get(name) for name in ("email", "reference", "action", "since", "until")),
+        searched=any(sent.get(name) for name in ("email", "reference", "action", "since", "until")),
         bad_dates=bad_dates,
     )

@@ -21,6 +21,7 @@ from sqlalchemy import Row, event, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, SessionTransaction
 
+from safetyplan.audit.actions import ACTIONS
 from safetyplan.audit.models import (
     ACTOR_ROLES,
     GENESIS_HASH,
@@ -69,6 +70,8 @@ def record(
     Ids and names only, never content. The event is numbered and chained when the transaction commits, so it
     is not visible to queries in the transaction that records it.
     """
+    if action not in ACTIONS:
+        raise ValueError(f"audit action {action!r} has no plain-English label in safetyplan/audit/actions.py")
     if outcome not in OUTCOMES:
         raise ValueError(f"audit outcome must be one of {', '.join(OUTCOMES)}, not {outcome!r}")
     if actor_role is not None and actor_role not in ACTOR_ROLES:

@@ -25,12 +25,17 @@ PERSON_ERRORS = {
 }
 
 
-@bp.get("/caseload")
+@bp.route("/caseload", methods=["GET", "POST"])
 @signed_in("clinician")
 def caseload() -> str:
-    """The people on the clinician's teams, by name; search by name or NHS number."""
-    search = request.args.get("q", "")[:100]
-    sort = request.args.get("sort", "name")
+    """The people on the clinician's teams, by name; search by name or NHS number.
+
+    The search is sent as a form (POST): a name or an NHS number in the address would reach access logs and
+    browser history. The order alone (nothing personal) may be in the address.
+    """
+    sent = request.form if request.method == "POST" else request.args
+    search = request.form.get("q", "")[:100] if request.method == "POST" else ""
+    sort = sent.get("sort", "name")
     if sort not in services.SORTS:
         sort = "name"
     rows = services.caseload(by=current_user._get_current_object(), search=search, sort=sort)

@@ -1,7 +1,12 @@
-"""The language of each page: the user's choice (``?lang=``, remembered in a cookie), then the browser's."""
+"""The language of each page: the user's choice (``?lang=``, remembered in a cookie), then the browser's.
+
+The cookie keeps the moment of the choice too ("cy.1764650000"), so that at sign-in the latest explicit choice wins
+over the account's saved language (which keeps its own moment), and is saved to the account.
+"""
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlencode
 
 from flask import Flask, Response, g, request
@@ -19,14 +24,30 @@ LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 60 * 60
 
 def select_locale() -> str:
     """The locale for this request, always one of LANGUAGES."""
+    if "chosen_language" in g:  # chosen in this request (at sign-in, or on the account page)
+        return str(g.chosen_language[0])
     chosen = request.args.get("lang")
     if chosen in LANGUAGES:
-        g.chosen_language = chosen
+        remember_choice(chosen, int(time.time()))
         return chosen
-    remembered = request.cookies.get(LANGUAGE_COOKIE)
-    if remembered in LANGUAGES:
-        return remembered
+    remembered = remembered_choice()
+    if remembered is not None:
+        return remembered[0]
     return request.accept_languages.best_match(list(LANGUAGES), default=DEFAULT_LANGUAGE) or DEFAULT_LANGUAGE
+
+
+def remember_choice(language: str, chosen_at: int) -> None:
+    """Use ``language`` from this request on, and remember it (with when it was chosen) in the cookie."""
+    g.chosen_language = (language, chosen_at)
+
+
+def remembered_choice() -> tuple[str, int] | None:
+    """The language chosen in this browser, and when (0 for a cookie from before the time was kept), or None."""
+    value = request.cookies.get(LANGUAGE_COOKIE, "")
+    code, _, moment = value.partition(".")
+    if code not in LANGUAGES or not (moment == "" or (moment.isascii() and moment.isdigit() and len(moment) <= 12)):
+        return None
+    return code, int(moment or 0)
 
 
 def current_language() -> str:
@@ -34,15 +55,16 @@ def current_language() -> str:
 
 
 def language_switch() -> list[dict[str, str]]:
-    """Links to this page in each other language, for the switch in the page header."""
+    """Links to this page in each other language, for the switch in the page header. (Signed in, the layout sends
+    the choice as a form instead, with ``back`` as where to come back to, so that it is saved to the account.)"""
     current = current_language()
     links = []
+    args = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
+    back = f"{request.path}?{urlencode(args)}" if args else request.path
     for code, name in LANGUAGES.items():
         if code == current:
             continue
-        args = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
-        args.append(("lang", code))
-        links.append({"code": code, "name": name, "href": f"{request.path}?{urlencode(args)}"})
+        links.append({"code": code, "name": name, "href": f"{request.path}?{urlencode([*args, ('lang', code)])}", "back": back})
     return links
 
 
@@ -57,9 +79,10 @@ def init_app(app: Flask, settings: Settings) -> None:
     def remember_language(response: Response) -> Response:
         chosen = g.get("chosen_language")
         if chosen:
+            language, chosen_at = chosen
             response.set_cookie(
                 LANGUAGE_COOKIE,
-                chosen,
+                f"{language}.{chosen_at}",
                 max_age=LANGUAGE_COOKIE_MAX_AGE,
                 secure=secure_cookie,
                 httponly=True,

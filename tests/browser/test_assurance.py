@@ -37,8 +37,9 @@ def test_the_auditor_sees_the_report_charts_trail_and_scans_a_document(page: Pag
     visit(page, "/audit/")
     page.get_by_label("Plan reference").fill(reference)
     page.get_by_role("button", name="Search").click()
-    visit(page, path_of(page))
     expect(page.locator("tbody tr").first).to_contain_text(reference)
+    assert page.url.endswith("/audit/")  # the search went by form, not in the address
+    assert_accessible(page)
 
     document = tmp_path / "template.csv"
     document.write_text("Section,Rating\nOverall,risk: high\nNotes,lock the medicines away\n", encoding="utf-8")

@@ -11,7 +11,7 @@ from sqlalchemy import update
 from safetyplan.accounts.models import UserSession
 from safetyplan.db import transaction, utcnow
 from safetyplan.web.session import LAST_SEEN
-from tests.factories import create_account
+from tests.factories import create_account, get_user
 from tests.pages import PageClient, check_page, text_of
 
 REFUSED = "The email address or password is not correct"
@@ -206,4 +206,47 @@ def test_a_next_address_with_a_line_break_is_ignored(app, client):
     response = client.post_form(
         "/sign-in?next=/account%0d%0aX-Injected:%201", {"email": account.email, "password": account.password}, from_url="/sign-in", status=302
     )
+    assert response.headers["Location"] == "/home"
+
+
+def test_a_language_chosen_on_the_sign_in_page_wins_and_is_saved_to_the_account(app, client):
+    with app.app_context():
+        account = create_account("person", language="en")
+    client.get("/sign-in?lang=cy")  # chosen after the account's language was set
+    client.sign_in(account)
+    assert client.get_page("/account").html["lang"] == "cy"
+    with app.app_context():
+        assert get_user(account).preferred_language == "cy"  # so messages are in Welsh too
+
+
+def test_a_language_chosen_in_the_browser_long_ago_loses_to_the_accounts_newer_choice(app, client):
+    client.client.set_cookie("lang", "cy.1000000000")  # chosen in 2001, say
+    with app.app_context():
+        account = create_account("person", language="en")  # chosen now
+    client.sign_in(account)
+    assert client.get_page("/account").html["lang"] == "en"
+    with app.app_context():
+        assert get_user(account).preferred_language == "en"
+
+
+def test_switching_language_when_signed_in_is_saved_to_the_account(app, person_client):
+    page = person_client.get_page("/account?x=1")
+    switch = page.select_one(".app-language-switch form")
+    assert switch["method"] == "post"
+    assert switch.select_one("input[name=next]")["value"] == "/account?x=1"
+    response = person_client.post_form(
+        switch["action"], {"language": "cy", "next": "/account?x=1"}, from_url="/account", status=302
+    )
+    assert response.headers["Location"] == "/account?x=1"
+    assert person_client.get_page("/account").html["lang"] == "cy"
+    with app.app_context():
+        assert get_user(person_client.account).preferred_language == "cy"
+    person_client.post_form("/sign-out", {}, from_url="/account", status=302)
+    person_client.client.delete_cookie("lang")  # another browser
+    person_client.sign_in(person_client.account)
+    assert person_client.get_page("/account").html["lang"] == "cy"
+
+
+def test_the_switch_goes_back_only_to_this_site(app, person_client):
+    response = person_client.post_form("/language", {"language": "cy", "next": "https://elsewhere.example/"}, from_url="/account", status=302)
     assert response.headers["Location"] == "/home"

@@ -48,21 +48,27 @@ def world(app, team):
 def auditor_pages(client, person) -> list[bytes]:
     with client.client.application.app_context():
         reference = person_reference(person.id)
-    urls = [
-        "/assurance/",
-        "/assurance/measures",
-        "/assurance/measures.csv",
-        "/audit/",
-        f"/audit/?reference={reference}",
-        "/audit/?action=plan.viewed",
-        "/assurance/scan",
-    ]
+    urls = ["/assurance/", "/assurance/measures", "/assurance/measures.csv", "/audit/", "/assurance/scan"]
     bodies = []
     for url in urls:
         response = client.get(url)
         assert response.status_code == 200, url
         bodies.append(response.data)
+    for search in ({"reference": reference}, {"action": "plan.viewed"}):
+        bodies.append(client.post_form("/audit/", search).data)
     return bodies
+
+
+def cell_text(cell) -> str:
+    """A table cell's own text, without the heading repeated in it for narrow screens."""
+    for heading in cell.select(".nhsuk-table__heading"):
+        heading.extract()
+    return cell.get_text(" ", strip=True)
+
+
+def search(client, **fields) -> object:
+    """The audit trail searched as the page's form sends it."""
+    return check_page(client.post_form("/audit/", fields).data)
 
 
 def test_no_plan_text_reaches_any_auditor_page(app, world, auditor_client):
@@ -95,18 +101,18 @@ def test_a_reference_is_stable_and_reveals_nothing(app, world):
 def test_the_trail_is_searched_by_user_reference_action_and_date(app, world, auditor_client):
     with app.app_context():
         reference = person_reference(world.id)
-    by_user = auditor_client.get_page("/audit/?email=kai.clinician@example.com")
-    actions = {tr.select("td")[1].get_text(" ", strip=True).split()[-1] for tr in by_user.select("tbody tr")}
-    assert "plan.revised" in actions and "account.created" not in actions
-    by_reference = auditor_client.get_page(f"/audit/?reference={reference}&action=plan.revised")
+    by_user = search(auditor_client, email="kai.clinician@example.com")
+    actions = {cell_text(tr.select("td")[1]) for tr in by_user.select("tbody tr")}
+    assert "Saved a revision of a plan" in actions and "Made an account" not in actions
+    by_reference = search(auditor_client, reference=reference, action="plan.revised")
     rows = by_reference.select("tbody tr")
     assert len(rows) == 1 and reference in rows[0].get_text()
     assert "Clinician" in rows[0].get_text()  # staff are named with their role
-    future = auditor_client.get_page("/audit/?since=2999-01-01")
+    future = search(auditor_client, since="2999-01-01")
     assert "No events match your search." in text_of(future, "main")
-    wrong = auditor_client.get_page("/audit/?reference=P-NOTAREFERENCE")
+    wrong = search(auditor_client, reference="P-NOTAREFERENCE")
     assert "No events match your search." in text_of(wrong, "main")
-    bad = auditor_client.get_page("/audit/?since=27/3/2026")
+    bad = search(auditor_client, since="27/3/2026")
     assert "Enter dates like 2026-03-27" in text_of(bad, "main")
 
 
@@ -128,11 +134,11 @@ def test_the_trail_never_names_the_person_or_their_carer(app, world, auditor_cli
     assert {"Person with a safety plan", "Family member, friend or carer"} <= roles
     # Searching by a person's or a carer's own email finds nothing: it would tie them to their reference.
     for email in ("own.person@example.com", "second.carer@example.com"):
-        assert "No events match your search." in text_of(auditor_client.get_page(f"/audit/?email={email}"), "main")
+        assert "No events match your search." in text_of(search(auditor_client, email=email), "main")
 
 
 def test_a_date_far_in_the_future_is_not_an_error(app, auditor_client):
-    page = auditor_client.get_page("/audit/?until=9999-12-31&since=0001-01-01")
+    page = search(auditor_client, until="9999-12-31", since="0001-01-01")
     assert page.select("tbody tr")
 
 
@@ -221,3 +227,38 @@ def test_the_scan_result_names_the_file_that_was_scanned(app, auditor_client):
     page = check_page(clean.data)
     assert "Nothing found in notes <b>.txt." in text_of(page, "main")  # shown as text, never as markup
     assert page.select_one("main b") is None
+
+
+def test_the_trail_shows_plain_english_in_welsh_too_and_no_raw_codes(app, world, auditor_client):
+    from safetyplan.audit.actions import ACTIONS
+
+    for lang in ("en", "cy"):
+        page = auditor_client.get_page(f"/audit/?lang={lang}")
+        shown = [cell_text(tr.select("td")[1]) for tr in page.select("tbody tr")]
+        assert shown and not any(code in cell for cell in shown for code in ACTIONS)
+        options = [option.get_text() for option in page.select("#action option")]
+        assert not any(code in options for code in ACTIONS)
+    assert "Searched the audit trail" not in page.get_text()  # the English page's own search, shown in Welsh
+
+
+def test_the_trail_pages_through_fifty_events_at_a_time(app, auditor_client, world):
+    from safetyplan.audit import record
+    from safetyplan.db import transaction
+
+    with app.app_context(), transaction():
+        for _ in range(120):
+            record("plan.viewed", actor_id=None, actor_role=None, grounds="none")
+    with app.app_context():
+        total = session.scalar(select(func.count()).select_from(AuditEvent))
+    pages = [auditor_client.get_page("/audit/")]
+    while (older := pages[-1].select_one(".app-trail-pages a.nhsuk-button")) is not None:
+        pages.append(auditor_client.get_page(older["href"]))
+    sizes = [len(page.select("tbody tr")) for page in pages]
+    assert sizes[:-1] == [50] * (len(pages) - 1) and 0 < sizes[-1] <= 50
+    assert sum(sizes) == total  # every event once: each page's own search is newer than where it starts
+    assert "Older events, newest first" in text_of(pages[1], "caption")
+    assert pages[1].select_one(".app-trail-pages a[href='/audit/']") is not None
+    # A search pages by form too, carrying its own query and never putting it in the address.
+    searched = search(auditor_client, action="plan.viewed")
+    button = searched.select_one(".app-trail-pages form")
+    assert button["method"] == "post" and button.select_one("input[name=action]")["value"] == "plan.viewed"

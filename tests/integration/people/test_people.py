@@ -78,12 +78,25 @@ def test_the_caseload_is_searched_by_name_or_nhs_number(app, clinician_client, t
         create_person(team, name="Zara Last", nhs_number="9990000107")
         create_person(team, name="Adam First", nhs_number="9990000115")
         create_person(create_team("Another Team"), name="Zed Elsewhere", nhs_number="9990000093")
-    by_name = clinician_client.get_page("/caseload?q=zar")
+    by_name = clinician_client.post_page("/caseload", {"q": "zar"})
     assert [a.get_text() for a in by_name.select("table a")] == ["Zara Last"]
-    by_number = clinician_client.get_page("/caseload?q=999+000+0115")
+    by_number = clinician_client.post_page("/caseload", {"q": "999 000 0115"})
     assert [a.get_text() for a in by_number.select("table a")] == ["Adam First"]
-    elsewhere = clinician_client.get_page("/caseload?q=9990000093")
+    elsewhere = clinician_client.post_page("/caseload", {"q": "9990000093"})
     assert elsewhere.select("table") == [] and "0 people match" in text_of(elsewhere, "main")
+
+
+def test_a_search_in_the_address_is_ignored_and_the_order_keeps_the_search_out_of_it(app, clinician_client, team):
+    with app.app_context():
+        create_person(team, name="Zara Last", nhs_number="9990000107")
+        create_person(team, name="Adam First", nhs_number="9990000115")
+    assert len(clinician_client.get_page("/caseload?q=zar").select("tbody tr")) == 2  # not searched
+    searched = clinician_client.post_page("/caseload", {"q": "a"})
+    order = searched.select_one(".app-sort form")
+    assert order["method"] == "post" and order.select_one("input[name=q]")["value"] == "a"
+    assert all("zar" not in link["href"] and "q=" not in link["href"] for link in searched.select("a[href]"))
+    by_review = clinician_client.post_page("/caseload", {"q": "a", "sort": "review"})
+    assert "by next review date" in text_of(by_review, "caption")
 
 
 def test_another_teams_person_is_not_found(app, clinician_client):
