@@ -234,6 +234,14 @@ def seed_sharing(person_ids: dict[str, uuid.UUID]) -> None:
     )
     sharing.choose_sections(by=kai, person_id=alex_id, involved_id=dee.id, keys={"warning_signs"}, decided_on=date.today() - timedelta(days=20))
     sharing.invite(by=kai, person_id=alex_id, involved_id=dee.id, base_url=base_url)
+    # Alex, in their own account, says a part of the plan is not right for them: Kai sees it on the plan page.
+    from safetyplan.plans import disagreements
+
+    disagreements.record_disagreement(
+        by=alex,
+        section_key="safer_surroundings",
+        words="I do not want my medicines kept at my mum's. I would rather Pat looks after them at home.",
+    )
 
 
 def seed_assurance(person_ids: dict[str, uuid.UUID], team_ids: dict[str, uuid.UUID]) -> None:

@@ -14,7 +14,7 @@ from safetyplan.audit.models import AuditChainHead, AuditEvent
 from safetyplan.crypto.models import DataKey
 from safetyplan.health import WriteCheck
 from safetyplan.people.models import CaseloadEntry, Person
-from safetyplan.plans.models import CrisisContact, Plan, PlanDraft, PlanRevision, Suggestion
+from safetyplan.plans.models import CrisisContact, Plan, PlanDisagreement, PlanDraft, PlanRevision, Suggestion
 from safetyplan.sharing.models import CarerInvitation, InvolvedPerson, InvolvementConversation, SharingChoice
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "InvolvementConversation",
     "Person",
     "Plan",
+    "PlanDisagreement",
     "PlanDraft",
     "PlanRevision",
     "RecoveryCode",

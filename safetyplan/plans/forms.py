@@ -174,6 +174,29 @@ class SuggestionForm(BaseForm):
         self.section.choices = options([(part.key, part.heading) for part in sections(version)])
 
 
+WHOLE_PLAN = "whole_plan"
+
+
+class DisagreementForm(BaseForm):
+    """The person saying, in their own words, that they disagree with their plan or a part of it."""
+
+    part = RadioField(validators=[InputRequired(_l("Select what you disagree with"))])
+    words = TextAreaField(validators=[InputRequired(_l("Write what you disagree with, in your own words")), limit(2000)])
+
+    def __init__(self, *args: Any, version: int = CURRENT_VERSION, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.part.choices = options(
+            [(WHOLE_PLAN, _l("The whole plan"))] + [(part.key, part.heading) for part in sections(version)]
+        )
+
+    def validate_words(self, field: TextAreaField) -> None:
+        if not (field.data or "").strip():
+            raise ValidationError(_l("Write what you disagree with, in your own words"))
+
+    def section_key(self) -> str | None:
+        return None if self.part.data == WHOLE_PLAN else self.part.data
+
+
 class DecisionForm(BaseForm):
     decision = RadioField(
         choices=options([("accept", _l("Add it to the plan")), ("decline", _l("Do not add it now"))]),

@@ -1,4 +1,5 @@
-"""Plans, their revisions (append-only, sealed with the person's data key), drafts, suggestions, crisis contacts.
+"""Plans, their revisions (append-only, sealed with the person's data key), drafts, suggestions, the person's own
+disagreements, crisis contacts.
 
 Plain columns hold only what scheduling and the quality measures need (numbers, dates, who took part, whether
 the person agrees); every word anyone wrote is sealed.
@@ -115,6 +116,28 @@ class Suggestion(EncryptedRecord, Base):
     answer = encrypted("answer_sealed", TEXT)
 
     __table_args__ = (CheckConstraint("status IN ('waiting', 'accepted', 'declined')", name="status"),)
+
+
+class PlanDisagreement(EncryptedRecord, Base):
+    """The person, in their own account, saying in their own words that they disagree with their plan or a part of
+    it. Kept for good: taking it back records when, and the words stay in the history."""
+
+    __tablename__ = "plan_disagreements"
+    __record_kind__ = "plan_disagreement"
+    __encryption_owner__ = "person_id"
+
+    plan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("plans.id"), index=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"), index=True)
+    author_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    #: The revision they read when they said it.
+    revision_number: Mapped[int] = mapped_column(Integer)
+    #: The part they disagree with; None for the whole plan.
+    section_key: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    words_sealed: Mapped[bytes | None] = mapped_column("words", LargeBinary)
+
+    words = encrypted("words_sealed", TEXT)
 
 
 class CrisisContact(Base):

@@ -4,9 +4,11 @@ plan and suggestions, reviews due, and the crisis contacts every plan lists."""
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,11 +17,12 @@ from werkzeug.datastructures import MultiDict
 from safetyplan.accounts.models import User
 from safetyplan.assurance.detector import Finding
 from safetyplan.assurance.findings import flags_for_editor
-from safetyplan.plans import services
-from safetyplan.plans.content import compare, lines_of, section_content
+from safetyplan.plans import disagreements, services
+from safetyplan.plans.content import compare, compare_section, lines_of, section_content
 from safetyplan.plans.forms import (
     CrisisContactForm,
     DecisionForm,
+    DisagreementForm,
     DeclinedForm,
     PersonDecisionForm,
     MeetingForm,
@@ -54,12 +57,14 @@ def _view(person_id: uuid.UUID, action: str = "plan.viewed") -> services.PlanVie
 
 
 def _plan_context(view: services.PlanView) -> dict[str, object]:
-    """What the plan component needs to show a revision: its sections, the contacts every plan lists."""
+    """What the plan component needs to show a revision: its sections, the contacts every plan lists, and what the
+    person has said they disagree with."""
     return {
         "person": view.person,
         "revision": view.current,
         "crisis_contacts": services.crisis_contacts(),
         "team_phones": services.team_phones(view.person.id),
+        "disagreements": disagreements.disagreements_on(view),
     }
 
 
@@ -87,10 +92,12 @@ def _editor(
     status: int = 200,
     draft_at: object = None,
     flagged: dict[str, list[Finding]] | None = None,
+    review_hint: str | None = None,
 ) -> ResponseReturnValue:
     return (
         render_template(
             "plans/edit.html",
+            review_hint=review_hint,
             person=view.person,
             form=form,
             sections=sections(CURRENT_VERSION),
@@ -103,6 +110,18 @@ def _editor(
         ),
         status,
     )
+
+
+def _review_hint(suggested: services.SuggestedReview) -> str:
+    when = format_date(suggested.on, "d MMMM yyyy")
+    if suggested.weeks_as_before is not None:
+        return ngettext(
+            "We have filled in %(date)s: %(num)d week from today, the same gap as last time. Change it to the date you agree together.",
+            "We have filled in %(date)s: %(num)d weeks from today, the same gap as last time. Change it to the date you agree together.",
+            suggested.weeks_as_before,
+            date=when,
+        )
+    return _("We have filled in %(date)s: 3 months from today. Change it to the date you agree together.", date=when)
 
 
 def _keep_as_draft(owner: User, person_id: uuid.UUID) -> bool:
@@ -139,9 +158,16 @@ def edit(person_id: uuid.UUID) -> ResponseReturnValue:
                 return _editor(view, form, conflict=_conflict_view(view.current, content_from_form(form)[0]))
             return _editor(view, form, draft_at=draft.updated_at)
         starting = form_data(view.current.content if view.current else None)
-        form = form_class(data={**starting, "reason": request.args.get("reason") or ("scheduled_review" if view.current else "first_plan")})
+        suggested = services.suggested_review_date(view.current, today=date.today())
+        form = form_class(
+            data={
+                **starting,
+                "reason": request.args.get("reason") or ("scheduled_review" if view.current else "first_plan"),
+                "next_review_on": suggested.on,
+            }
+        )
         form.base_number.data = str(view.number)
-        return _editor(view, form)
+        return _editor(view, form, review_hint=_review_hint(suggested))
 
     form = form_class()
     if not form.validate_on_submit():
@@ -218,15 +244,21 @@ def _typed() -> dict[str, str]:
 
 
 def _conflict_view(theirs: object, ours: dict[str, object]) -> dict[str, object]:
-    """For each section where the saved text and the typed text differ: the saved lines, to show beside ours."""
-    assert hasattr(theirs, "content")
+    """For each section where the saved text and the typed text differ, both, word by word, with what differs
+    marked; and who saved theirs (it may have been the same clinician, in another tab)."""
+    assert isinstance(theirs, services.PlanRevision)
     differing = {}
     for part in sections(CURRENT_VERSION):
-        saved = section_content(theirs.content, part)  # type: ignore[attr-defined]
+        saved = section_content(theirs.content, part)
         typed = section_content(ours, part)  # type: ignore[arg-type]
         if lines_of(saved, part) != lines_of(typed, part):
-            differing[part.key] = lines_of(saved, part)
-    return {"revision": theirs, "sections": differing}
+            differing[part.key] = compare_section(typed, saved, part)
+    return {
+        "revision": theirs,
+        "by_me": theirs.author_id == _me().id,
+        "author": services.author_name(theirs),
+        "sections": differing,
+    }
 
 
 MAX_DRAFT_FIELDS = 200
@@ -312,7 +344,13 @@ def history(person_id: uuid.UUID) -> str:
         person, revisions = services.history(by=_me(), person_id=person_id)
     except services.PlanNotFound:
         abort(404)
-    return render_template("plans/history.html", person=person, revisions=revisions, reasons=REASONS)
+    return render_template(
+        "plans/history.html",
+        person=person,
+        revisions=revisions,
+        reasons=REASONS,
+        disagreements=disagreements.disagreements_in_history(person),
+    )
 
 
 @bp.get("/people/<uuid:person_id>/plan/revisions/<int(max=2147483647):number>")
@@ -478,6 +516,43 @@ def suggest() -> ResponseReturnValue:
         flash(_("Thank you. Your care team will see your suggestion and answer it."))
         return redirect(url_for("plans.my_plan"))
     return render_template("plans/suggest.html", form=form)
+
+
+@bp.route("/my-plan/disagree", methods=["GET", "POST"])
+@signed_in("person")
+@redisplays_on_refused_token
+def disagree() -> ResponseReturnValue:
+    """Say that you disagree with your plan, or a part of it, in your own words. Your care team sees it, and it is
+    kept with your plan's history; you can take it back."""
+    view = _view(_own_person_id(), action="plan.viewed")
+    if view.current is None:
+        abort(404)
+    form = DisagreementForm(version=view.current.sections_version, part=request.args.get("section"))
+    if form.validate_on_submit():
+        try:
+            disagreements.record_disagreement(by=_me(), section_key=form.section_key(), words=form.words.data or "")
+        except services.PlanError:
+            abort(400)  # only forged input gets here: the form checks the part and the words
+        flash(_("Thank you. Your care team will see what you said, and talk with you about it."))
+        return redirect(url_for("plans.my_plan"))
+    return render_template("plans/disagree.html", form=form)
+
+
+@bp.post("/my-plan/disagreements/<uuid:disagreement_id>/withdraw")
+@signed_in("person")
+def withdraw_disagreement(disagreement_id: uuid.UUID) -> ResponseReturnValue:
+    """Take back what you said you disagree with. It stays in your plan's history, marked as taken back."""
+    try:
+        disagreements.withdraw_disagreement(by=_me(), disagreement_id=disagreement_id)
+    except services.PlanNotFound:
+        abort(404)
+    except services.PlanError as error:
+        if error.code != "withdrawn":
+            abort(404)  # not a person's own account: nothing of theirs to take back
+        flash(_("You had already taken that back."))
+        return redirect(url_for("plans.my_plan"))
+    flash(_("You have taken that back. Your care team will see that you did."))
+    return redirect(url_for("plans.my_plan"))
 
 
 # Reviews ---------------------------------------------------------------------------------------------------------

@@ -7,9 +7,10 @@ change is audited in its own transaction; out of reach looks like not there.
 
 from __future__ import annotations
 
+import calendar
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, NoReturn
 
 from sqlalchemy import and_, delete, select, update
@@ -128,6 +129,36 @@ def view_plan(*, by: User, person_id: uuid.UUID, action: str = "plan.viewed") ->
         revision_id=current.id if current else None,
     )
     return PlanView(person, plan, current)
+
+
+#: A suggested review follows the gap the last one planned, if it was between these, or else comes 3 months on.
+REVIEW_GAP_WEEKS = (1, 52)
+
+
+@dataclass(frozen=True)
+class SuggestedReview:
+    """A next review date to fill in, which the clinician changes to the one agreed; and why this one."""
+
+    on: date
+    weeks_as_before: int | None  # the same gap as the last revision planned, in weeks; None: 3 months from today
+
+
+def suggested_review_date(current: PlanRevision | None, *, today: date) -> SuggestedReview:
+    """The same gap as last time (from the day the last revision was saved to the review it planned), in whole
+    weeks; for a first plan, or a gap out of the ordinary, 3 months. A date, never a judgement of the person."""
+    if current is not None and current.next_review_on is not None:
+        weeks = round((current.next_review_on - current.created_at.date()).days / 7)
+        if REVIEW_GAP_WEEKS[0] <= weeks <= REVIEW_GAP_WEEKS[1]:
+            return SuggestedReview(today + timedelta(weeks=weeks), weeks)
+    month = today.month + 3
+    year, month = today.year + (month - 1) // 12, (month - 1) % 12 + 1
+    return SuggestedReview(date(year, month, min(today.day, calendar.monthrange(year, month)[1])), None)
+
+
+def author_name(revision: PlanRevision) -> str:
+    """The name of whoever saved a revision (for a reader already allowed to see the revision), or "" if gone."""
+    author = session.get(User, revision.author_id) if revision.author_id else None
+    return str(author.display_name) if author is not None else ""
 
 
 def history(*, by: User, person_id: uuid.UUID) -> tuple[Person, list[PlanRevision]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
@@ -40,6 +41,19 @@ def viewer_role_label(role: str | None) -> str:
 
 def look_label(action: str) -> str:
     return str(LOOK_LABELS.get(action, action))
+
+
+def looks_html(day: Any) -> Markup:
+    """What someone did with the plan on one day, each thing once, and each time they did it, shown on request."""
+    times = Markup("").join(
+        Markup("<li>{} {}</li>").format(format_datetime(look.at, "HH:mm"), look_label(look.action)) for look in day.looks
+    )
+    summary = ngettext("%(num)d time: see when", "%(num)d times: see when", len(day.looks))
+    return Markup(
+        '{}<details class="nhsuk-details app-look-times"><summary class="nhsuk-details__summary">'
+        '<span class="nhsuk-details__summary-text">{}</span></summary>'
+        '<div class="nhsuk-details__text"><ul class="nhsuk-list">{}</ul></div></details>'
+    ).format(", ".join(look_label(action) for action in day.actions), summary, times)
 
 
 def heading_list(keys: Any) -> list[str]:
@@ -83,6 +97,7 @@ GLOBALS = {
     "kind_label": kind_label,
     "viewer_role_label": viewer_role_label,
     "look_label": look_label,
+    "looks_html": looks_html,
     "section_headings": section_headings,
     "heading_list": heading_list,
     "second_factor_offer": second_factor_offer,

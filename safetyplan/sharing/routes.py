@@ -241,7 +241,7 @@ def who_has_looked() -> str:
     me = _me()
     if me.person_id is None:
         abort(404)
-    return render_template("sharing/looked.html", looks=services.who_has_looked(by=me, person_id=me.person_id))
+    return render_template("sharing/looked.html", days=services.who_has_looked(by=me, person_id=me.person_id))
 
 
 # Invitations -----------------------------------------------------------------------------------------------------

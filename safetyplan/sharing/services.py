@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 
@@ -581,13 +582,30 @@ LOOK_ACTIONS = (
 class Look:
     at: datetime
     action: str
+
+
+@dataclass(frozen=True)
+class LooksOnADay:
+    """Everything one person did with the plan on one day: a row, rather than one row per page they opened."""
+
+    day: date
     name: str
     role: str | None
+    looks: list[Look]  # newest first
+
+    @property
+    def actions(self) -> list[str]:
+        """What they did, each once, in the order they first did it that day."""
+        return list(dict.fromkeys(look.action for look in reversed(self.looks)))
 
 
-def who_has_looked(*, by: User, person_id: uuid.UUID, limit: int = 100) -> list[Look]:
-    """Who looked at the person's plan or record, newest first, from the audit trail (the person's own looks
-    left out). Only the person asks this here; it is audited too."""
+#: Days are the person's days: midnight in the UK, not in UTC.
+LOOK_DAY_ZONE = ZoneInfo("Europe/London")
+
+
+def who_has_looked(*, by: User, person_id: uuid.UUID, limit: int = 1000) -> list[LooksOnADay]:
+    """Who looked at the person's plan or record, by person and day, newest first, from the audit trail (the
+    person's own looks left out; the latest ``limit`` looks). Only the person asks this here; it is audited too."""
     if by.role != "person" or by.person_id != person_id:
         record("plan.lookups_viewed", actor_id=by.id, actor_role=by.role, grounds="none", outcome="denied", person_id=person_id)
         raise NotFound()
@@ -608,4 +626,11 @@ def who_has_looked(*, by: User, person_id: uuid.UUID, limit: int = 100) -> list[
         user = session.get(User, actor_id)
         names[actor_id] = str(user.display_name) if user is not None else ""
     record("plan.lookups_viewed", actor_id=by.id, actor_role=by.role, grounds="self", person_id=person_id)
-    return [Look(event.occurred_at, event.action, names.get(event.actor_id, ""), event.actor_role) for event in events if event.actor_id]
+    days: dict[tuple[date, uuid.UUID], LooksOnADay] = {}
+    for event in events:  # newest first, so the days are too
+        assert event.actor_id is not None
+        key = (event.occurred_at.astimezone(LOOK_DAY_ZONE).date(), event.actor_id)
+        if key not in days:
+            days[key] = LooksOnADay(key[0], names.get(event.actor_id, ""), event.actor_role, [])
+        days[key].looks.append(Look(event.occurred_at, event.action))
+    return list(days.values())

@@ -103,6 +103,26 @@ def test_a_conflicting_save_shows_both_texts_and_loses_neither(app, clinician_cl
     assert items == ["first words", "my addition", "their addition"]
 
 
+def test_the_conflict_view_marks_the_words_that_differ_and_says_whose_is_whose(app, clinician_client, person, team):
+    with app.app_context():
+        colleague = create_account("clinician", team=team, name="Sam Colleague")
+    url = f"/people/{person.id}/plan/edit"
+    clinician_client.post_form(url, editor_data(clinician_client, person.id, reasons="My dog and my garden"), status=302)
+    mine = editor_data(clinician_client, person.id, reasons="My dog and my allotment")
+    other = PageClient(app.test_client())
+    other.sign_in(colleague)
+    other.post_form(url, editor_data(other, person.id, reasons="My dog and my niece"), status=302)
+    page = check_page(clinician_client.post_form(url, mine, status=409).data)
+    conflict = page.select_one("#edit-reasons .app-conflict")
+    headings = [" ".join(h.get_text(" ", strip=True).split()) for h in conflict.select("h3")]
+    assert headings[0].startswith("Saved by Sam Colleague at ") and headings[0].endswith("(revision 2)")
+    assert headings[1] == "What you typed, not saved yet"
+    theirs, yours = conflict.select(".app-compare-text")
+    assert [m.get_text() for m in theirs.select("mark.app-differs")] == ["niece"]
+    assert [m.get_text() for m in yours.select("mark.app-differs")] == ["allotment"]
+    assert "My dog and my" in theirs.get_text()  # what is the same is shown too, unmarked
+
+
 def test_after_a_conflict_a_reload_shows_the_other_text_again_and_never_saves_over_it(clinician_client, person):
     url = f"/people/{person.id}/plan/edit"
     clinician_client.post_form(url, editor_data(clinician_client, person.id, reasons="first"), status=302)
@@ -222,6 +242,20 @@ def test_print_and_pocket_card_show_the_revision_and_the_numbers_in_the_persons_
     assert "Y Samariaid" in text_of(welsh, ".app-card")
 
 
+def test_the_pocket_card_says_how_many_more_are_in_the_full_plan(app, clinician_client, person):
+    signs = [f"Sign {n}" for n in range(1, 6)]
+    people = [{"name": f"Friend {n}", "relationship": "", "phone": f"07700 900 12{n}"} for n in range(1, 5)]
+    with app.app_context():
+        write_plan(person, clinician_client.account, content={"warning_signs": {"items": signs}, "people_to_ask": {"contacts": people}})
+    card = clinician_client.get_page(f"/people/{person.id}/plan/card")
+    text = text_of(card, ".app-card")
+    assert "Sign 3" in text and "Sign 4" not in text
+    mores = [li.get_text(strip=True) for li in card.select(".app-card__more")]
+    assert mores == ["and 2 more in my full plan", "and 2 more people in my full plan"]
+    few = clinician_client.get_page(f"/people/{person.id}/plan/card?lang=cy")
+    assert len(few.select(".app-card__more")) == 2  # in Welsh too
+
+
 def test_a_plan_offered_and_declined_is_recorded(clinician_client, person):
     url = f"/people/{person.id}/plan/declined"
     clinician_client.post_form(url, {"note": "Not today", "next_review_on[day]": str(NEXT.day), "next_review_on[month]": str(NEXT.month), "next_review_on[year]": str(NEXT.year)}, status=302)
@@ -252,3 +286,32 @@ def test_the_reviews_page_lists_overdue_first(app, clinician_client, team):
         write_plan(sooner, clinician_client.account, next_review_on=date.today() + timedelta(days=2))
     page = clinician_client.get_page("/reviews")
     assert [a.get_text() for a in page.select("tbody a")] == ["Sooner Person", "Later Person"]
+
+
+def test_the_editor_lists_its_parts_and_the_conversation_at_the_top(clinician_client, person):
+    page = clinician_client.get_page(f"/people/{person.id}/plan/edit")
+    contents = page.select_one("nav.app-editor-contents")
+    form = page.select_one("form.app-plan-editor")
+    assert contents is not None and contents.sourceline < form.sourceline
+    targets = [link["href"].lstrip("#") for link in contents.select("a")]
+    assert targets[-1] == "conversation"
+    for target in targets:
+        assert page.find(id=target) is not None, target
+    assert "who took part" in contents.get_text() and "next review date" in contents.get_text()
+
+
+def test_the_editor_suggests_a_review_date_the_clinician_can_change(app, clinician_client, person):
+    from safetyplan.plans import services
+
+    page = clinician_client.get_page(f"/people/{person.id}/plan/edit")
+    suggested = services.suggested_review_date(None, today=date.today()).on
+    typed = [page.select_one(f"#next_review_on-{part}")["value"] for part in ("day", "month", "year")]
+    assert typed == [str(suggested.day), str(suggested.month), str(suggested.year)]
+    assert "3 months from today" in text_of(page, "#next_review_on-hint")
+    with app.app_context():
+        write_plan(person, clinician_client.account, next_review_on=date.today() + timedelta(weeks=4))
+    again = clinician_client.get_page(f"/people/{person.id}/plan/edit")
+    assert "4 weeks from today, the same gap as last time" in text_of(again, "#next_review_on-hint")
+    changed = editor_data(clinician_client, person.id, **{"next_review_on[day]": str(NEXT.day), "next_review_on[month]": str(NEXT.month), "next_review_on[year]": str(NEXT.year)})
+    clinician_client.post_form(f"/people/{person.id}/plan/edit", changed, status=302)
+    assert NEXT.strftime("%-d %B %Y") in text_of(clinician_client.get_page(f"/people/{person.id}/plan"), ".app-plan-meta")

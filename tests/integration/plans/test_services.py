@@ -285,3 +285,25 @@ def test_an_old_revision_renders_with_the_sections_it_was_written_with(app, sett
             assert old.sections_version == 1
             assert [part.section.key for part in plan_parts(old)] == [s.key for s in registry.SECTIONS_V1]
             assert uuid.UUID(str(old.id))
+
+
+def _revision(saved_on: date, review_on: date | None) -> PlanRevision:
+    from datetime import UTC, datetime
+
+    return PlanRevision(created_at=datetime(saved_on.year, saved_on.month, saved_on.day, 10, tzinfo=UTC), next_review_on=review_on)
+
+
+@pytest.mark.parametrize(
+    ("today", "current", "expected", "weeks"),
+    [
+        (date(2026, 12, 2), None, date(2027, 3, 2), None),  # a first plan: 3 months
+        (date(2026, 11, 30), None, date(2027, 2, 28), None),  # no 30 February: the month's last day
+        (date(2026, 12, 2), _revision(date(2026, 10, 1), date(2026, 11, 12)), date(2027, 1, 13), 6),  # as last time
+        (date(2026, 12, 2), _revision(date(2026, 10, 1), date(2026, 10, 2)), date(2027, 3, 2), None),  # a day: odd
+        (date(2026, 12, 2), _revision(date(2020, 1, 1), date(2026, 1, 1)), date(2027, 3, 2), None),  # years: odd
+        (date(2026, 12, 2), _revision(date(2026, 10, 1), None), date(2027, 3, 2), None),
+    ],
+)
+def test_the_suggested_review_date_follows_the_last_gap_or_is_3_months(today, current, expected, weeks):
+    suggested = services.suggested_review_date(current, today=today)
+    assert (suggested.on, suggested.weeks_as_before) == (expected, weeks)

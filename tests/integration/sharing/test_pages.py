@@ -221,6 +221,29 @@ def test_people_see_who_has_looked_at_their_plan(app, world):
     assert len(rows) == 2
 
 
+def test_who_has_looked_is_one_row_per_person_per_day_with_the_times_on_request(app, world, monkeypatch):
+    from safetyplan.audit import record
+    from safetyplan.audit import services as audit_services
+
+    person_id = world["person"].id
+    clinician = world["clients"]["clinician"]
+    with app.app_context(), transaction(), monkeypatch.context() as clock:
+        clock.setattr(audit_services, "utcnow", lambda: utcnow() - timedelta(days=2))  # printed it two days ago
+        record("plan.printed", actor_id=world["clinician"].id, actor_role="clinician", grounds="team", person_id=person_id)
+    for _ in range(6):  # a few minutes of work today: the same pages, again and again
+        clinician.get_page(f"/people/{person_id}/plan")
+    clinician.get_page(f"/people/{person_id}/plan/history")
+    page = world["clients"]["person"].get_page("/my-plan/who-has-looked")
+    rows = page.select("tbody tr")
+    assert len(rows) == 2  # today, and two days ago
+    today = " ".join(rows[0].get_text(" ", strip=True).split())
+    assert "Read your plan, Looked at earlier versions" in today
+    assert "7 times: see when" in today
+    times = [li.get_text(" ", strip=True) for li in rows[0].select("details li")]
+    assert len(times) == 7 and times[0].endswith("Looked at earlier versions")  # newest first
+    assert "Printed your plan" in rows[1].get_text() and "1 time: see when" in rows[1].get_text()
+
+
 # Invitations ---------------------------------------------------------------------------------------------------
 
 
@@ -454,3 +477,42 @@ def test_a_suggestion_after_sharing_is_withdrawn_is_refused(app, world):
         from safetyplan.plans.models import Suggestion
 
         assert session.scalars(select(Suggestion)).all() == []
+
+
+def help_now_links(page) -> list[tuple[str, str]]:
+    block = page.select_one(".app-help-now")
+    return [(link["href"], " ".join(link.get_text(" ", strip=True).split())) for link in block.select("a")]
+
+
+def test_need_help_now_comes_first_on_the_persons_plan_with_one_tap_calls(app, world):
+    with app.app_context(), transaction() as db:
+        from safetyplan.accounts.models import Team
+
+        db.execute(update(Team).values(phone="01632 960 001"))
+    page = world["clients"]["person"].get_page("/my-plan")
+    main = page.select_one("main")
+    first_section = main.select_one(".app-help-now, .app-plan-section")
+    assert "app-help-now" in first_section["class"]  # before any part of the plan
+    links = help_now_links(page)
+    assert links[0] == ("tel:01632960001", "Call Riverside Test Team 01632 960 001")
+    hrefs = [href for href, _ in links]
+    assert {"tel:116123", "tel:111", "sms:85258", "tel:999"} <= set(hrefs)
+    assert any("choose option 2 for mental health" in text for _, text in links)
+    welsh = world["clients"]["person"].get_page("/my-plan?lang=cy")
+    assert text_of(welsh, ".app-help-now h2") == "Angen help nawr?"
+
+
+def test_need_help_now_on_the_carers_view_names_the_team_only_when_services_are_shared(app, world):
+    with app.app_context(), transaction() as db:
+        from safetyplan.accounts.models import Team
+
+        db.execute(update(Team).values(phone="01632 960 001"))
+    carer = world["clients"]["carer"]
+    share(app, world, {"reasons"})
+    page = carer.get_page(f"/shared/{world['person'].id}")
+    hrefs = [href for href, _ in help_now_links(page)]
+    assert "tel:999" in hrefs and "sms:85258" in hrefs
+    assert "tel:01632960001" not in hrefs  # which team holds them is not shared
+    assert "If they are in danger now, call 999." in text_of(page, ".app-help-now")
+    share(app, world, {"reasons", "services"})
+    assert "tel:01632960001" in [href for href, _ in help_now_links(carer.get_page(f"/shared/{world['person'].id}"))]
