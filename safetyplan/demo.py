@@ -240,7 +240,7 @@ def seed_sharing(person_ids: dict[str, uuid.UUID]) -> None:
     disagreements.record_disagreement(
         by=alex,
         section_key="safer_surroundings",
-        words="I do not want my medicines kept at my mum's. I would rather Pat looks after them at home.",
+        words="I do not want Dee to keep my spare tablets at hers. I would rather Pat looks after them at home.",
     )
 
 

@@ -43,7 +43,7 @@ ACTIONS = {
     "plan.editor_opened": _l("Opened a plan to write or review it"),
     "plan.history_viewed": _l("Looked at a plan's history"),
     "plan.lookups_viewed": _l("Looked at who has looked at their plan"),
-    "plan.printed": _l("Printed a plan"),
+    "plan.printed": _l("Opened a plan to print it"),
     "plan.restored": _l("Restored an earlier revision of a plan"),
     "plan.reviews_viewed": _l("Looked at the reviews due"),
     "plan.revised": _l("Saved a revision of a plan"),

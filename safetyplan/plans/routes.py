@@ -107,6 +107,7 @@ def _editor(
             flagged=flagged or {},
             crisis_contacts=services.crisis_contacts(),
             team_phones=services.team_phones(view.person.id),
+            disagreements=disagreements.disagreements_on(view),
         ),
         status,
     )
@@ -114,6 +115,8 @@ def _editor(
 
 def _review_hint(suggested: services.SuggestedReview) -> str:
     when = format_date(suggested.on, "d MMMM yyyy")
+    if suggested.agreed_before:
+        return _("We have filled in %(date)s, the date agreed last time. Change it if you agree a new one.", date=when)
     if suggested.weeks_as_before is not None:
         return ngettext(
             "We have filled in %(date)s: %(num)d week from today, the same gap as last time. Change it to the date you agree together.",

@@ -141,11 +141,15 @@ class SuggestedReview:
 
     on: date
     weeks_as_before: int | None  # the same gap as the last revision planned, in weeks; None: 3 months from today
+    agreed_before: bool = False  # the date agreed last time, still to come: a small change keeps it
 
 
 def suggested_review_date(current: PlanRevision | None, *, today: date) -> SuggestedReview:
-    """The same gap as last time (from the day the last revision was saved to the review it planned), in whole
-    weeks; for a first plan, or a gap out of the ordinary, 3 months. A date, never a judgement of the person."""
+    """The review date agreed last time while it is still to come (a small change to the plan does not move it);
+    once it has come, the same gap as last time (from the day that revision was saved to the review it planned),
+    in whole weeks; for a first plan, or a gap out of the ordinary, 3 months. A date, never a judgement."""
+    if current is not None and current.next_review_on is not None and current.next_review_on > today:
+        return SuggestedReview(current.next_review_on, None, agreed_before=True)
     if current is not None and current.next_review_on is not None:
         weeks = round((current.next_review_on - current.created_at.date()).days / 7)
         if REVIEW_GAP_WEEKS[0] <= weeks <= REVIEW_GAP_WEEKS[1]:

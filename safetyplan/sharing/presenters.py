@@ -22,7 +22,7 @@ ROLE_LABELS = {
 }
 LOOK_LABELS = {
     "plan.viewed": _l("Read your plan"),
-    "plan.printed": _l("Printed your plan"),
+    "plan.printed": _l("Opened your plan to print it"),
     "plan.history_viewed": _l("Looked at earlier versions"),
     "plan.revision_viewed": _l("Read an earlier version"),
     "plan.compared": _l("Compared two versions"),
@@ -53,7 +53,7 @@ def looks_html(day: Any) -> Markup:
         '{}<details class="nhsuk-details app-look-times"><summary class="nhsuk-details__summary">'
         '<span class="nhsuk-details__summary-text">{}</span></summary>'
         '<div class="nhsuk-details__text"><ul class="nhsuk-list">{}</ul></div></details>'
-    ).format(", ".join(look_label(action) for action in day.actions), summary, times)
+    ).format("; ".join(look_label(action) for action in day.actions), summary, times)
 
 
 def heading_list(keys: Any) -> list[str]:

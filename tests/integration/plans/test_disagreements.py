@@ -102,3 +102,25 @@ def test_no_one_else_can_record_or_take_back_a_persons_disagreement(app, person_
     assert WORDS.encode() not in carer_client.get(f"/shared/{plan_of['person'].id}").data  # carers never see it
     with app.app_context():
         assert session.get(PlanDisagreement, said.id).withdrawn_at is None
+
+
+def test_the_part_disagreed_with_is_marked_in_the_plan_and_shown_in_the_editor(person_client, plan_of):
+    disagree(person_client)
+    person_id = plan_of["person"].id
+    plan_page = plan_of["clinician"].get_page(f"/people/{person_id}/plan")
+    marked = [section["id"] for section in plan_page.select(".app-plan-section") if section.select_one(".app-disagreed")]
+    assert marked == ["section-people_to_ask"]
+    editor = plan_of["clinician"].get_page(f"/people/{person_id}/plan/edit")
+    assert WORDS in text_of(editor, ".app-editor-disagreements")
+    mine = person_client.get_page("/my-plan")
+    assert "You have said you disagree with this part" in text_of(mine, "#section-people_to_ask")
+
+
+def test_what_still_stands_comes_first_and_what_was_taken_back_is_marked(person_client, plan_of):
+    disagree(person_client, words="First, then taken back")
+    first = person_client.get_page("/my-plan").select_one(".app-disagreement form")["action"]
+    person_client.post_form(first, {}, from_url="/my-plan", status=302)
+    disagree(person_client, part="reasons", words="Second, still stands")
+    cards = person_client.get_page("/my-plan").select(".app-disagreement")
+    assert "Second, still stands" in cards[0].get_text() and "Taken back" not in cards[0].get_text()
+    assert "First, then taken back" in cards[1].get_text() and "Taken back" in cards[1].get_text()

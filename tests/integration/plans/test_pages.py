@@ -91,7 +91,7 @@ def test_a_conflicting_save_shows_both_texts_and_loses_neither(app, clinician_cl
     response = clinician_client.post_form(f"/people/{person.id}/plan/edit", mine, status=409)
     page = check_page(response.data)
     warning = text_of(page, ".nhsuk-card--warning")
-    assert warning.count("Someone else saved this plan while you were writing") == 1
+    assert warning.count("You saved this plan in another tab or window while writing here") == 1  # the same clinician
     conflict = page.select_one("#edit-reasons .app-conflict")
     assert "their addition" in conflict.get_text()
     assert page.select_one("#reasons").get_text().lstrip("\r\n") == "first words\nmy addition"
@@ -308,10 +308,12 @@ def test_the_editor_suggests_a_review_date_the_clinician_can_change(app, clinici
     typed = [page.select_one(f"#next_review_on-{part}")["value"] for part in ("day", "month", "year")]
     assert typed == [str(suggested.day), str(suggested.month), str(suggested.year)]
     assert "3 months from today" in text_of(page, "#next_review_on-hint")
+    agreed = date.today() + timedelta(weeks=4)
     with app.app_context():
-        write_plan(person, clinician_client.account, next_review_on=date.today() + timedelta(weeks=4))
+        write_plan(person, clinician_client.account, next_review_on=agreed)
     again = clinician_client.get_page(f"/people/{person.id}/plan/edit")
-    assert "4 weeks from today, the same gap as last time" in text_of(again, "#next_review_on-hint")
+    assert "the date agreed last time" in text_of(again, "#next_review_on-hint")  # a small change keeps it
+    assert again.select_one("#next_review_on-day")["value"] == str(agreed.day)
     changed = editor_data(clinician_client, person.id, **{"next_review_on[day]": str(NEXT.day), "next_review_on[month]": str(NEXT.month), "next_review_on[year]": str(NEXT.year)})
     clinician_client.post_form(f"/people/{person.id}/plan/edit", changed, status=302)
     assert NEXT.strftime("%-d %B %Y") in text_of(clinician_client.get_page(f"/people/{person.id}/plan"), ".app-plan-meta")

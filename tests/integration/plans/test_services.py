@@ -299,6 +299,7 @@ def _revision(saved_on: date, review_on: date | None) -> PlanRevision:
         (date(2026, 12, 2), None, date(2027, 3, 2), None),  # a first plan: 3 months
         (date(2026, 11, 30), None, date(2027, 2, 28), None),  # no 30 February: the month's last day
         (date(2026, 12, 2), _revision(date(2026, 10, 1), date(2026, 11, 12)), date(2027, 1, 13), 6),  # as last time
+        (date(2026, 12, 2), _revision(date(2026, 11, 25), date(2026, 12, 9)), date(2026, 12, 9), None),  # still to come
         (date(2026, 12, 2), _revision(date(2026, 10, 1), date(2026, 10, 2)), date(2027, 3, 2), None),  # a day: odd
         (date(2026, 12, 2), _revision(date(2020, 1, 1), date(2026, 1, 1)), date(2027, 3, 2), None),  # years: odd
         (date(2026, 12, 2), _revision(date(2026, 10, 1), None), date(2027, 3, 2), None),
@@ -307,3 +308,4 @@ def _revision(saved_on: date, review_on: date | None) -> PlanRevision:
 def test_the_suggested_review_date_follows_the_last_gap_or_is_3_months(today, current, expected, weeks):
     suggested = services.suggested_review_date(current, today=today)
     assert (suggested.on, suggested.weeks_as_before) == (expected, weeks)
+    assert suggested.agreed_before == (current is not None and current.next_review_on is not None and current.next_review_on > today)

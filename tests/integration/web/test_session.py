@@ -137,6 +137,7 @@ def test_a_suggestion_sent_after_the_session_lapsed_is_shown_back_in_welsh(app, 
     assert page.html["lang"] == "cy"
     assert text_of(page, "h1") == "Rydych wedi cael eich allgofnodi"
     assert kept_words(page) == ["Fy nghi, Mot"]
+    assert page.select_one(".app-language-switch") is None  # following a language link would lose the words
     assert page.select_one("main a.nhsuk-button")["href"] == "/sign-in?timed_out=1&next=/my-plan/suggest"
 
 

@@ -25,3 +25,10 @@ def test_signed_in_the_start_page_goes_home_instead(person_client):
     link = page.select_one("main a.nhsuk-button")
     assert link["href"] == "/home"
     assert "If you do not have an account yet" not in text_of(page, "main")
+
+
+def test_every_page_footer_has_the_crisis_numbers_as_one_tap_calls(client):
+    for lang in ("en", "cy"):
+        footer = client.get_page(f"/?lang={lang}").select_one("footer")
+        assert footer.select_one('a[href="tel:999"]').get_text() == "999"
+        assert footer.select_one('a[href="tel:116123"]').get_text() == "116 123"
