@@ -82,7 +82,7 @@ def test_the_editor_parts_are_reached_from_the_top_by_keyboard(page: Page, demo)
     expect(page.locator("#conversation")).to_be_in_viewport()
     day = page.locator("#next_review_on-day")
     assert day.input_value() != ""  # a review date is filled in, to change
-    expect(page.locator("#next_review_on-hint")).to_contain_text("Change it to the date you agree together")
+    expect(page.locator("#next_review_on-hint")).to_contain_text("We have filled in")  # a date to change, and why this one
     expect(page.locator("#edit-safer_surroundings")).to_be_visible()
 
 
