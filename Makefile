@@ -8,7 +8,7 @@ PORT ?= 5000
 CATALOGUES := $(wildcard translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGUES:.po=.mo)
 
-.PHONY: run test setup translations clean
+.PHONY: run test lint format setup translations clean
 
 ## run: set up everything that is missing, then serve the app on http://$(HOST):$(PORT)
 run: setup
@@ -19,9 +19,19 @@ run: setup
 	@echo "SafetyPlan is running at http://$(HOST):$(PORT)/ (press Ctrl+C to stop)."
 	@SAFETYPLAN_BASE_URL=http://$(HOST):$(PORT) $(BIN)/safetyplan run --host $(HOST) --port $(PORT) --no-reload --no-debugger
 
-## test: the whole suite (unit, integration, browser); PYTEST_ARGS="-k name" runs some of it
-test: setup $(VENV)/.test-installed
+## test: lint, then the whole suite (unit, integration, browser); PYTEST_ARGS="-k name" runs some of it
+test: lint setup $(VENV)/.test-installed
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## lint: formatting and lint rules (ruff)
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+## format: rewrite the code in the project's format and apply ruff's safe fixes
+format: $(VENV)/.test-installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
 
 setup: $(VENV)/.installed node_modules/.installed $(COMPILED)
 

@@ -22,13 +22,13 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from safetyplan import create_app, schema  # noqa: E402
-from safetyplan.config import PasswordHashing, Settings  # noqa: E402
-from safetyplan.crypto import RecordContext, vault  # noqa: E402
-from safetyplan.crypto.keyring import create_keyring_file  # noqa: E402
-from safetyplan.crypto.models import DataKey, wrap_context  # noqa: E402
-from safetyplan.crypto.services import rewrap_batch  # noqa: E402
-from safetyplan.db import session, transaction, utcnow  # noqa: E402
+from safetyplan import create_app, schema
+from safetyplan.config import PasswordHashing, Settings
+from safetyplan.crypto import RecordContext, vault
+from safetyplan.crypto.keyring import create_keyring_file
+from safetyplan.crypto.models import DataKey, wrap_context
+from safetyplan.crypto.services import rewrap_batch
+from safetyplan.db import session, transaction, utcnow
 
 PLAN = ("Rwy'n mynd am dro ger yr afon. I call my sister Jo on 07700 900123. " * 64)[:4096].encode()
 
@@ -98,8 +98,14 @@ def bench_rewrap(count: int) -> None:
             key_id, owner_id = uuid.uuid4(), uuid.uuid4()
             wrapped = provider.wrap(kek, AESGCM.generate_key(bit_length=256), wrap_context(key_id, owner_id))
             rows.append(
-                {"id": key_id, "owner_id": owner_id, "kek_id": kek, "wrapped_key": wrapped, "state": "active",
-                 "created_at": utcnow()}
+                {
+                    "id": key_id,
+                    "owner_id": owner_id,
+                    "kek_id": kek,
+                    "wrapped_key": wrapped,
+                    "state": "active",
+                    "created_at": utcnow(),
+                }
             )
         session.execute(DataKey.__table__.insert(), rows)
     provider.add_primary_kek()

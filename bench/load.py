@@ -1,6 +1,7 @@
 """Load benchmark (not a test): gunicorn on loopback, a generated data set, wrk against seven endpoints.
 
-    .venv/bin/python bench/load.py [--people 10000] [--revisions-each 10] [--seconds 10] [--rounds 3] [--database-url URL]
+    .venv/bin/python bench/load.py [--people 10000] [--revisions-each 10] [--seconds 10] [--rounds 3]
+        [--database-url URL]
 
 Measures, on one server, taking turns for --rounds rounds (each endpoint reported by its median round): the bare
 endpoint (/livez: no database, the same middleware), a plan page, the caseload page of a 300-person team, and a
@@ -38,7 +39,8 @@ done = function(summary, latency, requests)
   io.write(string.format(
     'RESULT {"requests": %d, "seconds": %.3f, "errors": %d, "p50_ms": %.2f, "p95_ms": %.2f, "p99_ms": %.2f}\\n',
     summary.requests, summary.duration / 1e6,
-    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write
+      + summary.errors.timeout,
     latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000))
 end
 """
@@ -80,22 +82,24 @@ def free_port() -> int:
 
 def generate(instance: Path, database_url: str, people: int, revisions_each: int) -> tuple[str, str]:
     """Make the keyring, the schema and the data set; returns the first load team's clinician (email, secret)."""
+    from sqlalchemy import text
+
     from safetyplan import create_app, schema
     from safetyplan.config import Settings
     from safetyplan.crypto.keyring import create_keyring_file
     from safetyplan.demo import seed_load
-    from sqlalchemy import text
 
     create_keyring_file(instance / "keyring.json")
-    settings = Settings.from_env(
-        {"SAFETYPLAN_INSTANCE_PATH": str(instance), "SAFETYPLAN_DATABASE_URL": database_url}
-    )
+    settings = Settings.from_env({"SAFETYPLAN_INSTANCE_PATH": str(instance), "SAFETYPLAN_DATABASE_URL": database_url})
     app = create_app(settings)
     with app.app_context():
         schema.upgrade()
         started = time.perf_counter()
         clinicians = seed_load(people, revisions_each)
-        print(f"Generated {people:,} people x {revisions_each} revisions in {time.perf_counter() - started:.0f} s", flush=True)
+        print(
+            f"Generated {people:,} people x {revisions_each} revisions in {time.perf_counter() - started:.0f} s",
+            flush=True,
+        )
         # Fresh tables have no planner statistics; a database in use has them (autovacuum, or SQLite's optimize).
         # Without them the caseload's join is planned blind, and the run measures that rather than the page.
         from safetyplan.db import session
@@ -142,10 +146,20 @@ def wrk(url: str, seconds: int, cookie: str, script: str, *extra: str, connectio
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
         lua.write(script + REPORT_LUA)
     command = [
-        "wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-H", f"Cookie: {cookie}",
-        "-s", lua.name, url, *(["--", *extra] if extra else []),
+        "wrk",
+        "-t2",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--timeout",
+        "10s",
+        "-H",
+        f"Cookie: {cookie}",
+        "-s",
+        lua.name,
+        url,
+        *(["--", *extra] if extra else []),
     ]
-    output = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60).stdout
+    output = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=False).stdout
     os.unlink(lua.name)
     found = re.search(r"RESULT (\{.*\})", output)
     if not found:
@@ -180,9 +194,22 @@ def main() -> None:
     port = free_port()
     env = {**os.environ, "SAFETYPLAN_INSTANCE_PATH": str(instance), "SAFETYPLAN_DATABASE_URL": database_url}
     server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "-w", "2", "-k", "gthread", "--threads", "4", "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning", "bench.floor_app:create_app()"],
-        cwd=ROOT, env=env,
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "-w",
+            "2",
+            "-k",
+            "gthread",
+            "--threads",
+            "4",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "bench.floor_app:create_app()",
+        ],
+        cwd=ROOT,
+        env=env,
     )
     try:
         base = f"http://127.0.0.1:{port}"
@@ -200,20 +227,26 @@ def main() -> None:
 
         token = re.search(r'name="csrf_token" value="([^"]+)"', browser.get("/caseload")).group(1)  # type: ignore[union-attr]
         review = date.today() + timedelta(days=30)
-        body = urllib.parse.urlencode({
-            "csrf_token": token, "base_number": "BASE", "reason": "scheduled_review", "person_took_part": "y",
-            "person_agrees": "yes", "reasons": "Saved by the load test, round ROUND",
-            "next_review_on[day]": review.day, "next_review_on[month]": review.month, "next_review_on[year]": review.year,
-        })
+        body = urllib.parse.urlencode(
+            {
+                "csrf_token": token,
+                "base_number": "BASE",
+                "reason": "scheduled_review",
+                "person_took_part": "y",
+                "person_agrees": "yes",
+                "reasons": "Saved by the load test, round ROUND",
+                "next_review_on[day]": review.day,
+                "next_review_on[month]": review.month,
+                "next_review_on[year]": review.year,
+            }
+        )
         # Each round saves to its own share of the people, each from the revision it was generated with.
         people_files = []
         for number in range(args.rounds):
             people_files.append(instance / f"people-{number}.txt")
             share = person_ids[number :: args.rounds]
             people_files[-1].write_text("".join(f"{person} {args.revisions_each}\n" for person in share))
-        save_script = (
-            f'BODY = "{body}"\nwrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n' + SAVE_LUA
-        )
+        save_script = f'BODY = "{body}"\nwrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n' + SAVE_LUA
         # The endpoints take turns, round after round, and each is reported by its median round: on a shared
         # machine one 10-second run can be twice as fast or slow as the next, and a ratio of two single runs
         # would measure the neighbours as much as the pages.
@@ -231,7 +264,11 @@ def main() -> None:
             for name, (url, script) in endpoints.items():
                 extra = (str(people_files[number]), "2") if script else ()
                 rounds[name].append(wrk(url, args.seconds, browser.cookie(), script, *extra))
-            print(f"round {number + 1} of {args.rounds}: " + ", ".join(f"{name} {r[-1]['rps']:.0f} req/s" for name, r in rounds.items()), flush=True)
+            print(
+                f"round {number + 1} of {args.rounds}: "
+                + ", ".join(f"{name} {r[-1]['rps']:.0f} req/s" for name, r in rounds.items()),
+                flush=True,
+            )
         results = {name: median_round(runs) for name, runs in rounds.items()}
     finally:
         server.send_signal(signal.SIGTERM)
@@ -257,6 +294,7 @@ def main() -> None:
         + "".join(f"  {name[7:]}: {ratio(name, 'bare /livez')}\n" for name in results if name.startswith("floor: "))
         + f"plan page throughput / the floor with one audited read: {ratio('plan page', 'floor: + audited read')}"
     )
+
 
 if __name__ == "__main__":
     main()

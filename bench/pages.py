@@ -41,7 +41,9 @@ def count_messages() -> Callable[[], int]:
     for name in ("send_query", "send_query_params", "send_query_prepared", "send_prepare", "exec_", "exec_params"):
         original = getattr(psycopg.pq.PGconn, name)
 
-        def counted(self: object, *args: object, _original: Callable[..., object] = original, **kwargs: object) -> object:
+        def counted(
+            self: object, *args: object, _original: Callable[..., object] = original, **kwargs: object
+        ) -> object:
             sent[0] += 1
             return _original(self, *args, **kwargs)
 
@@ -121,9 +123,8 @@ def main() -> None:
         line = f"{name:<26}{statistics.median(times):>19.2f}{statistics.median(shares):>15.1%}"
         print(line + (f"{sent[name]:>10}" if sent else ""))
     plan, caseload = batches["plan page"], batches["caseload (300 people)"]
-    print(
-        f"\ncaseload time / plan page time: {statistics.median(c / p for c, p in zip(caseload, plan, strict=True)):.2f} (target < 2)"
-    )
+    ratio = statistics.median(c / p for c, p in zip(caseload, plan, strict=True))
+    print(f"\ncaseload time / plan page time: {ratio:.2f} (target < 2)")
 
 
 if __name__ == "__main__":

@@ -125,14 +125,28 @@ def _user(email: str) -> User:
 # Fictional plans, in the people's own (made-up) words.
 ALEX_FIRST = {
     "reasons": {"items": ["My cat, Pickle", "Finishing my art course", "My brother's wedding in the spring"]},
-    "warning_signs": {"items": ["I stop answering messages", "Staying in bed past midday", "Thinking everyone is better off without me"]},
-    "on_my_own": {"items": ["Put on my headphones and play the calm playlist", "Hold an ice cube", "Draw for ten minutes"]},
-    "distraction": {"items": ["The café on the corner", "Walking Pickle round the park", "Texting my cousin Dee about football"]},
-    "people_to_ask": {"contacts": [
-        {"name": "Dee", "relationship": "cousin", "phone": "07700 900 201"},
-        {"name": "Sam", "relationship": "best friend", "phone": "07700 900 202"},
-    ]},
-    "services": {"contacts": [{"name": "GP surgery", "relationship": "Riverside Medical Centre", "phone": "01632 960 300"}]},
+    "warning_signs": {
+        "items": [
+            "I stop answering messages",
+            "Staying in bed past midday",
+            "Thinking everyone is better off without me",
+        ]
+    },
+    "on_my_own": {
+        "items": ["Put on my headphones and play the calm playlist", "Hold an ice cube", "Draw for ten minutes"]
+    },
+    "distraction": {
+        "items": ["The café on the corner", "Walking Pickle round the park", "Texting my cousin Dee about football"]
+    },
+    "people_to_ask": {
+        "contacts": [
+            {"name": "Dee", "relationship": "cousin", "phone": "07700 900 201"},
+            {"name": "Sam", "relationship": "best friend", "phone": "07700 900 202"},
+        ]
+    },
+    "services": {
+        "contacts": [{"name": "GP surgery", "relationship": "Riverside Medical Centre", "phone": "01632 960 300"}]
+    },
     "safer_surroundings": {"items": ["Dee keeps my spare tablets at hers", "Only a week's supply at home"]},
     "how_others_help": {
         "helps": ["Speak quietly and give me space", "Ask me before touching me", "A woman to help with personal care"],
@@ -161,42 +175,100 @@ def seed_plans(person_ids: dict[str, uuid.UUID]) -> None:
             person_id=person_id,
             base_number=plans.current_number(person_id),
             revision=plans.RevisionInput(
-                content=content, reason=reason, next_review_on=today + timedelta(days=review_in), **extra  # type: ignore[arg-type]
+                content=content,
+                reason=reason,
+                next_review_on=today + timedelta(days=review_in),
+                **extra,  # type: ignore[arg-type]
             ),
         )
 
     # Alex: three revisions and a suggestion of their own waiting for their clinician.
-    save(kai, "Alex Demo", ALEX_FIRST, "first_plan", 28, person_took_part=True, person_agrees=True,
-         own_words={"reasons", "warning_signs", "on_my_own", "how_others_help"})
-    second = {**ALEX_FIRST, "on_my_own": {"items": [*ALEX_FIRST["on_my_own"]["items"], "Have a shower and change my clothes"]}}
-    save(kai, "Alex Demo", second, "after_incident", 14, person_took_part=True, carer_took_part=True,
-         participants={"carers": "Dee (cousin)"}, person_agrees=True)
+    save(
+        kai,
+        "Alex Demo",
+        ALEX_FIRST,
+        "first_plan",
+        28,
+        person_took_part=True,
+        person_agrees=True,
+        own_words={"reasons", "warning_signs", "on_my_own", "how_others_help"},
+    )
+    second = {
+        **ALEX_FIRST,
+        "on_my_own": {"items": [*ALEX_FIRST["on_my_own"]["items"], "Have a shower and change my clothes"]},
+    }
+    save(
+        kai,
+        "Alex Demo",
+        second,
+        "after_incident",
+        14,
+        person_took_part=True,
+        carer_took_part=True,
+        participants={"carers": "Dee (cousin)"},
+        person_agrees=True,
+    )
     third = {**second, "distraction": {"items": [*second["distraction"]["items"], "The library on Saturdays"]}}
-    save(kai, "Alex Demo", third, "scheduled_review", 5, person_took_part=True, person_agrees=False,
-         disagreement="I don't want Dee told everything, only the warning signs.")
+    save(
+        kai,
+        "Alex Demo",
+        third,
+        "scheduled_review",
+        5,
+        person_took_part=True,
+        person_agrees=False,
+        disagreement="I don't want Dee told everything, only the warning signs.",
+    )
     plans.suggest(by=alex_account, section_key="on_my_own", text="Message the Shout text line if it's late at night")
 
     # Samira: a plan whose review date has passed.
-    save(kai, "Samira Example", {
-        "reasons": {"items": ["My daughter", "Getting back to swimming"]},
-        "warning_signs": {"items": ["Not eating", "Cancelling plans"]},
-        "on_my_own": {"items": ["Swim, or a hot bath if the pool is shut"]},
-        "people_to_ask": {"contacts": [{"name": "Aunt Ros", "relationship": "aunt", "phone": "07700 900 301"}]},
-    }, "first_plan", 1, person_took_part=True, person_agrees=True)
+    save(
+        kai,
+        "Samira Example",
+        {
+            "reasons": {"items": ["My daughter", "Getting back to swimming"]},
+            "warning_signs": {"items": ["Not eating", "Cancelling plans"]},
+            "on_my_own": {"items": ["Swim, or a hot bath if the pool is shut"]},
+            "people_to_ask": {"contacts": [{"name": "Aunt Ros", "relationship": "aunt", "phone": "07700 900 301"}]},
+        },
+        "first_plan",
+        1,
+        person_took_part=True,
+        person_agrees=True,
+    )
     session.execute(
-        update(Plan).where(Plan.person_id == person_ids["Samira Example"]).values(next_review_on=today - timedelta(days=3))
+        update(Plan)
+        .where(Plan.person_id == person_ids["Samira Example"])
+        .values(next_review_on=today - timedelta(days=3))
     )
 
     # Ffion (Hafan, Welsh-speaking clinician): a plan written in Welsh.
-    save(elin, "Ffion Enghraifft", {
-        "reasons": {"items": ["Fy nain", "Canu yn y côr"]},
-        "on_my_own": {"items": ["Mynd am dro ar y traeth", "Gwrando ar gerddoriaeth"]},
-        "people_to_ask": {"contacts": [{"name": "Nain", "relationship": "nain", "phone": "07700 900 401"}]},
-    }, "first_plan", 21, person_took_part=True, person_agrees=True, own_words={"reasons", "on_my_own"})
+    save(
+        elin,
+        "Ffion Enghraifft",
+        {
+            "reasons": {"items": ["Fy nain", "Canu yn y côr"]},
+            "on_my_own": {"items": ["Mynd am dro ar y traeth", "Gwrando ar gerddoriaeth"]},
+            "people_to_ask": {"contacts": [{"name": "Nain", "relationship": "nain", "phone": "07700 900 401"}]},
+        },
+        "first_plan",
+        21,
+        person_took_part=True,
+        person_agrees=True,
+        own_words={"reasons", "on_my_own"},
+    )
 
     # Robin: offered a plan and declined it for now.
-    save(kai, "Robin Fictional", {}, "first_plan", 10, person_took_part=True, declined=True,
-         participants={"note": "Would like to talk again after his new job starts."})
+    save(
+        kai,
+        "Robin Fictional",
+        {},
+        "first_plan",
+        10,
+        person_took_part=True,
+        declined=True,
+        participants={"note": "Would like to talk again after his new job starts."},
+    )
 
 
 def seed_sharing(person_ids: dict[str, uuid.UUID]) -> None:
@@ -225,14 +297,27 @@ def seed_sharing(person_ids: dict[str, uuid.UUID]) -> None:
     link = sharing.invite(by=alex, person_id=alex_id, involved_id=pat_involved.id, base_url=base_url)
     sharing.accept_invitation(token=link.split("#", 1)[1], user=pat)
     sharing.confirm_link(by=alex, person_id=alex_id, involved_id=pat_involved.id)
-    sharing.choose_sections(by=alex, person_id=alex_id, involved_id=pat_involved.id, keys={"warning_signs", "how_others_help"})
-    sharing.carer_suggest(by=pat, person_id=alex_id, section_key="carers_will_do", text="I will keep the spare key and check in after your late shifts")
+    sharing.choose_sections(
+        by=alex, person_id=alex_id, involved_id=pat_involved.id, keys={"warning_signs", "how_others_help"}
+    )
+    sharing.carer_suggest(
+        by=pat,
+        person_id=alex_id,
+        section_key="carers_will_do",
+        text="I will keep the spare key and check in after your late shifts",
+    )
     dee = sharing.add_involved(
         by=kai,
         person_id=alex_id,
         details=sharing.InvolvedDetails("Dee Example", "family", "cousin", "07700 900 201", f"dee@{DOMAIN}"),
     )
-    sharing.choose_sections(by=kai, person_id=alex_id, involved_id=dee.id, keys={"warning_signs"}, decided_on=date.today() - timedelta(days=20))
+    sharing.choose_sections(
+        by=kai,
+        person_id=alex_id,
+        involved_id=dee.id,
+        keys={"warning_signs"},
+        decided_on=date.today() - timedelta(days=20),
+    )
     sharing.invite(by=kai, person_id=alex_id, involved_id=dee.id, base_url=base_url)
     # Alex, in their own account, says a part of the plan is not right for them: Kai sees it on the plan page.
     from safetyplan.plans import disagreements
@@ -280,7 +365,11 @@ def seed_assurance(person_ids: dict[str, uuid.UUID], team_ids: dict[str, uuid.UU
 
     from safetyplan.plans.models import Plan
 
-    session.execute(update(Plan).where(Plan.person_id == person_ids["Samira Example"]).values(next_review_on=date.today() - timedelta(days=3)))
+    session.execute(
+        update(Plan)
+        .where(Plan.person_id == person_ids["Samira Example"])
+        .values(next_review_on=date.today() - timedelta(days=3))
+    )
 
 
 def demo_sign_ins() -> str:
@@ -301,7 +390,9 @@ def _refuse_in_production() -> None:
 
 @click.group(invoke_without_command=True)
 @click.option("--people", type=int, default=0, help="Also add this many fictional people in teams of 300 (load tests).")
-@click.option("--revisions-each", type=int, default=10, show_default=True, help="Plan revisions for each of those people.")
+@click.option(
+    "--revisions-each", type=int, default=10, show_default=True, help="Plan revisions for each of those people."
+)
 @click.pass_context
 @with_appcontext
 def demo(context: click.Context, people: int, revisions_each: int) -> None:
@@ -342,12 +433,18 @@ def seed_load(people: int, revisions_each: int, team_size: int = 300) -> list[tu
 
     today = date.today()
     clinicians: list[tuple[str, str]] = []
-    for team_number in range(0, (people + team_size - 1) // team_size):
+    for team_number in range((people + team_size - 1) // team_size):
         with transaction():
             team = accounts.create_team(by=None, name=f"Load Test Team {team_number + 1} (demo)", phone="01632 960 999")
             session.flush()
             email = f"load.clinician.{team_number + 1}@{DOMAIN}"
-            clinician = accounts.create_user(by=None, email=email, display_name=f"Load Clinician {team_number + 1}", role="clinician", team_id=team.id)
+            clinician = accounts.create_user(
+                by=None,
+                email=email,
+                display_name=f"Load Clinician {team_number + 1}",
+                role="clinician",
+                team_id=team.id,
+            )
             accounts.set_password_directly(clinician, DEMO_PASSWORD)
             secret = pyotp.random_base32()
             accounts.enable_totp(clinician, secret, pyotp.TOTP(secret).now())
@@ -362,7 +459,9 @@ def seed_load(people: int, revisions_each: int, team_size: int = 300) -> list[tu
                     for revision in range(revisions_each):
                         content = {
                             **ALEX_FIRST,
-                            "reasons": {"items": [f"Reason {revision + 1} of person {number}", *ALEX_FIRST["reasons"]["items"]]},
+                            "reasons": {
+                                "items": [f"Reason {revision + 1} of person {number}", *ALEX_FIRST["reasons"]["items"]]
+                            },
                         }
                         plans.save_revision(
                             by=clinician,

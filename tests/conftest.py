@@ -12,10 +12,10 @@ from flask import Blueprint, Flask
 from sqlalchemy import create_engine, inspect, text
 
 from safetyplan import create_app, schema
+from safetyplan.accounts.models import Team
 from safetyplan.config import PasswordHashing, Settings
 from safetyplan.crypto.keyring import create_keyring_file
 from safetyplan.db import Base, database
-from safetyplan.accounts.models import Team
 from safetyplan.outbox import MemoryOutbox
 from tests.factories import create_account, create_person, create_team
 from tests.pages import PageClient

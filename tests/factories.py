@@ -39,7 +39,10 @@ def create_person(team: Team, name: str = "Test Person", nhs_number: str | None 
             by=None,
             team_id=team.id,
             details=people.PersonDetails(
-                name=name, date_of_birth=extra.pop("date_of_birth", date(1990, 3, 27)), nhs_number=nhs_number, **extra  # type: ignore[arg-type]
+                name=name,
+                date_of_birth=extra.pop("date_of_birth", date(1990, 3, 27)),
+                nhs_number=nhs_number,
+                **extra,  # type: ignore[arg-type]
             ),
         )
 
@@ -99,7 +102,9 @@ def write_plan(person: Person, clinician: Account, words: str = "Walk by the riv
                 **{  # type: ignore[arg-type]
                     "content": {
                         "reasons": {"items": [words]},
-                        "people_to_ask": {"contacts": [{"name": "Jo", "relationship": "sister", "phone": "07700 900 123"}]},
+                        "people_to_ask": {
+                            "contacts": [{"name": "Jo", "relationship": "sister", "phone": "07700 900 123"}]
+                        },
                     },
                     "reason": "first_plan",
                     "person_took_part": True,
@@ -112,7 +117,9 @@ def write_plan(person: Person, clinician: Account, words: str = "Walk by the riv
         return revision.number
 
 
-def link_carer(person: Person, carer: Account, *, sections: set[str] | frozenset[str] = frozenset(), by: Account | None = None) -> uuid.UUID:
+def link_carer(
+    person: Person, carer: Account, *, sections: set[str] | frozenset[str] = frozenset(), by: Account | None = None
+) -> uuid.UUID:
     """Involve a carer account with the person through a real invitation, confirmed by the person's clinician
     (``by``), sharing ``sections``; returns the involved person's id."""
     from safetyplan.sharing import services as sharing
@@ -123,11 +130,15 @@ def link_carer(person: Person, carer: Account, *, sections: set[str] | frozenset
         involved = sharing.add_involved(
             by=clinician,
             person_id=person.id,
-            details=sharing.InvolvedDetails(name=f"Carer of {person.id.hex[:6]}", kind="carer", email=f"c-{uuid.uuid4().hex[:6]}@example.com"),
+            details=sharing.InvolvedDetails(
+                name=f"Carer of {person.id.hex[:6]}", kind="carer", email=f"c-{uuid.uuid4().hex[:6]}@example.com"
+            ),
         )
         link = sharing.invite(by=clinician, person_id=person.id, involved_id=involved.id, base_url="http://localhost")
         sharing.accept_invitation(token=link.split("#", 1)[1], user=get_user(carer))
         sharing.confirm_link(by=clinician, person_id=person.id, involved_id=involved.id)
         if sections:
-            sharing.choose_sections(by=clinician, person_id=person.id, involved_id=involved.id, keys=set(sections), decided_on=date.today())
+            sharing.choose_sections(
+                by=clinician, person_id=person.id, involved_id=involved.id, keys=set(sections), decided_on=date.today()
+            )
         return involved.id

@@ -58,7 +58,9 @@ class PageClient:
         Each sign-in uses a later time step's code (the app accepts one step either side), because a code
         that was used once is refused.
         """
-        response = self.post_form("/sign-in", {"email": account.email, "password": password or account.password}, status=302)
+        response = self.post_form(
+            "/sign-in", {"email": account.email, "password": password or account.password}, status=302
+        )
         if response.headers["Location"].endswith("/sign-in/code"):
             import pyotp
 

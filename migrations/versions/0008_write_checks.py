@@ -10,20 +10,20 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
-revision: str = '0008'
-down_revision: str | None = '0007'
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_table('write_checks',
-    sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
-    sa.Column('checked_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_write_checks'))
+    op.create_table(
+        "write_checks",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("checked_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_write_checks")),
     )
 
 
 def downgrade() -> None:
-    op.drop_table('write_checks')
+    op.drop_table("write_checks")

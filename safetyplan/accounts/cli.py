@@ -27,10 +27,18 @@ def users() -> None:
 @click.option("--team", default=None, help="The team a clinician joins (by name).")
 @click.option("--person", "person_nhs_number", default=None, help="For a person's own account: their NHS number.")
 @click.option("--language", type=click.Choice(["en", "cy"]), default="en", show_default=True)
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of printing a link.")
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from standard input instead of printing a link."
+)
 @with_appcontext
 def users_add(
-    email: str, role: str, name: str | None, team: str | None, person_nhs_number: str | None, language: str, password_stdin: bool
+    email: str,
+    role: str,
+    name: str | None,
+    team: str | None,
+    person_nhs_number: str | None,
+    language: str,
+    password_stdin: bool,
 ) -> None:
     """Add an account, and print its set-password link (or set the password read from standard input)."""
     with transaction():

@@ -90,7 +90,10 @@ LANGUAGE_CHOICES = [("en", "English"), ("cy", "Cymraeg")]
 
 class AddUserForm(BaseForm):
     display_name = StringField(
-        validators=[InputRequired(_l("Enter the person's full name")), Length(max=120, message=_l("Name must be 120 characters or fewer"))]
+        validators=[
+            InputRequired(_l("Enter the person's full name")),
+            Length(max=120, message=_l("Name must be 120 characters or fewer")),
+        ]
     )
     email = StringField(
         filters=[_strip],
@@ -98,7 +101,7 @@ class AddUserForm(BaseForm):
             InputRequired(_l("Enter an email address")),
             Email(message=EMAIL_FORMAT, check_deliverability=False, allow_smtputf8=True),
             Length(max=254, message=EMAIL_FORMAT),
-        ]
+        ],
     )
     role = RadioField(choices=options(ROLE_CHOICES), validators=[InputRequired(_l("Select what this account is for"))])
     # No Optional(): it would stop the chain before validate_team, which needs the chosen role.
@@ -129,7 +132,10 @@ class AddUserForm(BaseForm):
 
 class AddTeamForm(BaseForm):
     name = StringField(
-        validators=[InputRequired(_l("Enter the team's name")), Length(max=120, message=_l("Name must be 120 characters or fewer"))]
+        validators=[
+            InputRequired(_l("Enter the team's name")),
+            Length(max=120, message=_l("Name must be 120 characters or fewer")),
+        ]
     )
     phone = StringField(validators=[Optional(), Length(max=32)])
 

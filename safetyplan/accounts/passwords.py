@@ -70,7 +70,9 @@ def hash_password(password: str) -> str:
 
 def init_app(app: Flask, settings: Settings) -> None:
     cost = settings.password_hashing
-    the_hasher = PasswordHasher(time_cost=cost.time_cost, memory_cost=cost.memory_cost_kib, parallelism=cost.parallelism)
+    the_hasher = PasswordHasher(
+        time_cost=cost.time_cost, memory_cost=cost.memory_cost_kib, parallelism=cost.parallelism
+    )
     app.extensions["safetyplan.password_hasher"] = the_hasher
     # Verified against when no account matches, so that an unknown email costs the same work as a known one.
     app.extensions["safetyplan.stand_in_password_hash"] = the_hasher.hash("stand-in: no account has this hash")

@@ -7,11 +7,23 @@ import uuid
 from datetime import UTC, datetime
 
 import segno
-from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import force_locale, ngettext
 from flask_login import current_user, login_user, logout_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from markupsafe import Markup
@@ -22,8 +34,8 @@ from safetyplan.accounts.forms import (
     PASSWORD_PROBLEMS,
     SIGN_IN_REFUSED,
     AddMemberForm,
-    AddToCaseloadForm,
     AddTeamForm,
+    AddToCaseloadForm,
     AddUserForm,
     ChangePasswordForm,
     LanguageForm,
@@ -182,13 +194,18 @@ def _set_up_app(user: User, form: SetUpAppForm, *, at_sign_in: bool) -> Response
     if secret is None:
         secret = services.new_totp_secret()
     form.secret.data = signer.dumps([str(user.id), secret])
-    qr_code = Markup(  # noqa: S704 (segno's own SVG markup; the only text in it is our translated title)
+    qr_code = Markup(
         segno.make(services.totp_uri(user, secret), error="m").svg_inline(
             scale=4, title=_("QR code for your authenticator app"), svgclass="app-qr-code"
         )
     )
     return render_template(
-        "accounts/set_up_app.html", form=form, qr_code=qr_code, secret=secret, at_sign_in=at_sign_in, replacing=replacing
+        "accounts/set_up_app.html",
+        form=form,
+        qr_code=qr_code,
+        secret=secret,
+        at_sign_in=at_sign_in,
+        replacing=replacing,
     )
 
 
@@ -260,9 +277,7 @@ def home() -> ResponseReturnValue:
 def account() -> str:
     """The signed-in user's own account: name, email, language, second factor."""
     user = current_user._get_current_object()
-    return render_template(
-        "accounts/account.html", user=user, recovery_codes_left=services.unused_recovery_codes(user)
-    )
+    return render_template("accounts/account.html", user=user, recovery_codes_left=services.unused_recovery_codes(user))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -403,7 +418,9 @@ def add_team() -> ResponseReturnValue:
     form = AddTeamForm()
     if form.validate_on_submit():
         try:
-            team = services.create_team(by=current_user._get_current_object(), name=form.name.data or "", phone=form.phone.data or None)
+            team = services.create_team(
+                by=current_user._get_current_object(), name=form.name.data or "", phone=form.phone.data or None
+            )
         except services.AccountError as error:
             form.name.errors.append(str(ACCOUNT_ERRORS[error.code]))
         else:
@@ -442,7 +459,9 @@ def team(team_id: uuid.UUID) -> ResponseReturnValue:
         abort(404)
     candidates = _clinicians_to_add(by, team_id)
     form = AddMemberForm()
-    form.clinician.choices = options([("", _("Select a clinician"))] + [(str(u.id), str(u.display_name)) for u in candidates])
+    form.clinician.choices = options(
+        [("", _("Select a clinician"))] + [(str(u.id), str(u.display_name)) for u in candidates]
+    )
     if form.validate_on_submit():
         chosen = next((u for u in candidates if str(u.id) == form.clinician.data), None)
         if chosen is None:

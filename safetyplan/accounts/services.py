@@ -234,7 +234,9 @@ def set_password_directly(user: User, password: str) -> None:
 def set_language(user: User, language: str, *, chosen_at: datetime) -> None:
     """The user chose ``language`` at ``chosen_at``: their pages and their messages are in it from now on."""
     if language != user.preferred_language:
-        record("account.language_changed", actor_id=user.id, actor_role=user.role, grounds="self", subject_user_id=user.id)
+        record(
+            "account.language_changed", actor_id=user.id, actor_role=user.role, grounds="self", subject_user_id=user.id
+        )
     user.preferred_language = language
     user.language_chosen_at = chosen_at
 
@@ -341,7 +343,9 @@ def _recovery_hash(code: str) -> bytes:
 def _accept_recovery_code(user: User, code: str) -> bool:
     found = session.scalars(
         select(RecoveryCode).where(
-            RecoveryCode.user_id == user.id, RecoveryCode.code_hash == _recovery_hash(code), RecoveryCode.used_at.is_(None)
+            RecoveryCode.user_id == user.id,
+            RecoveryCode.code_hash == _recovery_hash(code),
+            RecoveryCode.used_at.is_(None),
         )
     ).one_or_none()
     if found is None:
@@ -356,7 +360,9 @@ def start_session(user: User, *, address: str | None) -> str:
     token = secrets.token_urlsafe(32)
     now = utcnow()
     session.add(
-        UserSession(token_hash=token_hash(token), user_id=user.id, created_at=now, expires_at=now + SESSION_ABSOLUTE_LIMIT)
+        UserSession(
+            token_hash=token_hash(token), user_id=user.id, created_at=now, expires_at=now + SESSION_ABSOLUTE_LIMIT
+        )
     )
     account_key, _ = _failure_keys(str(user.email), address)
     session.execute(delete(SignInFailure).where(SignInFailure.key == account_key))
@@ -434,8 +440,6 @@ def end_all_sessions(user: User, *, reason: str) -> None:
     )
 
 
-
-
 # Second factor ---------------------------------------------------------------------------------------------------
 
 
@@ -456,7 +460,9 @@ def enable_totp(user: User, secret: str, code: str) -> list[str]:
     user.totp_enabled_at = utcnow()
     user.totp_last_step = pyotp.TOTP(secret).timecode(utcnow())
     codes = replace_recovery_codes(user)
-    record("account.second_factor_enabled", actor_id=user.id, actor_role=user.role, grounds="self", subject_user_id=user.id)
+    record(
+        "account.second_factor_enabled", actor_id=user.id, actor_role=user.role, grounds="self", subject_user_id=user.id
+    )
     return codes
 
 
@@ -470,9 +476,9 @@ def replace_recovery_codes(user: User) -> list[str]:
 
 
 def unused_recovery_codes(user: User) -> int:
-    return session.scalar(
-        select(func.count()).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
-    ) or 0
+    return (
+        session.scalar(select(func.count()).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))) or 0
+    )
 
 
 # Teams -----------------------------------------------------------------------------------------------------------
@@ -513,9 +519,7 @@ def get_team(team_id: uuid.UUID) -> Team | None:
 def list_teams() -> list[TeamSummary]:
     from safetyplan.people.models import CaseloadEntry
 
-    members = (
-        select(TeamMembership.team_id, func.count().label("n")).group_by(TeamMembership.team_id).subquery()
-    )
+    members = select(TeamMembership.team_id, func.count().label("n")).group_by(TeamMembership.team_id).subquery()
     people = select(CaseloadEntry.team_id, func.count().label("n")).group_by(CaseloadEntry.team_id).subquery()
     rows = session.execute(
         select(Team, func.coalesce(members.c.n, 0), func.coalesce(people.c.n, 0))
@@ -553,7 +557,8 @@ def team_ids_of(user: User) -> list[uuid.UUID]:
 def teams_of(user: User) -> list[Team]:
     return list(
         session.scalars(
-            select(Team).join(TeamMembership, TeamMembership.team_id == Team.id)
+            select(Team)
+            .join(TeamMembership, TeamMembership.team_id == Team.id)
             .where(TeamMembership.user_id == user.id)
             .order_by(Team.name)
         )

@@ -36,8 +36,22 @@ PEOPLE_PER_TEAM = 12
 #: Of each team's people, how many were on the caseload before the period began.
 ALREADY_ON_CASELOAD = 7
 
-REASONS = ["My children", "My dog, Bramble", "Seeing the sea", "Football on Saturdays", "My grandchildren", "Finishing my course"]
-ON_MY_OWN = ["Walk by the river", "Listen to my music", "Make a cup of tea", "Sit in the garden", "Go to the allotment", "Watch a film"]
+REASONS = [
+    "My children",
+    "My dog, Bramble",
+    "Seeing the sea",
+    "Football on Saturdays",
+    "My grandchildren",
+    "Finishing my course",
+]
+ON_MY_OWN = [
+    "Walk by the river",
+    "Listen to my music",
+    "Make a cup of tea",
+    "Sit in the garden",
+    "Go to the allotment",
+    "Watch a film",
+]
 PEOPLE_TO_ASK = [("My sister", "sister"), ("Jo", "friend"), ("My dad", "father"), ("Sam", "neighbour")]
 SHARED_SECTIONS = frozenset({"warning_signs", "how_others_help"})
 CONVERSATION = "We talked about who I want involved, and when the team would share information without asking me."
@@ -115,11 +129,15 @@ def _content(rng: random.Random) -> dict[str, Any]:
     return {
         "reasons": {"items": rng.sample(REASONS, 2)},
         "on_my_own": {"items": [*rng.sample(ON_MY_OWN, 2), f"Call {name.lower() if name.startswith('My') else name}"]},
-        "people_to_ask": {"contacts": [{"name": name, "relationship": relationship, "phone": f"07700 900 {rng.randint(500, 999)}"}]},
+        "people_to_ask": {
+            "contacts": [{"name": name, "relationship": relationship, "phone": f"07700 900 {rng.randint(500, 999)}"}]
+        },
     }
 
 
-def seed_history(team_ids: dict[str, uuid.UUID], *, clinician_by_team: dict[str, User], months: int = 12, seed: int = 2024) -> None:
+def seed_history(
+    team_ids: dict[str, uuid.UUID], *, clinician_by_team: dict[str, User], months: int = 12, seed: int = 2024
+) -> None:
     """Add ``months`` months of fictional history (in the current transaction) to each team in ``team_ids``
     ({team name: id}), written by the team's clinician in ``clinician_by_team`` ({team name: user}).
 
@@ -140,7 +158,9 @@ def seed_history(team_ids: dict[str, uuid.UUID], *, clinician_by_team: dict[str,
             if position < ALREADY_ON_CASELOAD:
                 joined = start - timedelta(days=rng.randint(10, 90))
             else:
-                joined = start + timedelta(days=(position - ALREADY_ON_CASELOAD + 1) * span // (PEOPLE_PER_TEAM - ALREADY_ON_CASELOAD + 2))
+                joined = start + timedelta(
+                    days=(position - ALREADY_ON_CASELOAD + 1) * span // (PEOPLE_PER_TEAM - ALREADY_ON_CASELOAD + 2)
+                )
             story = _story(rng, joined, today, improved_from)
             if story.carer_linked and not withdrawn:
                 # One person in each team later changes their mind about sharing.
@@ -148,11 +168,22 @@ def seed_history(team_ids: dict[str, uuid.UUID], *, clinician_by_team: dict[str,
                 if ends.date() < today:
                     story.carer_withdrawn, withdrawn = ends, True
             counters["person"] += 1
-            _write(story, rng, clinician=clinician, team_id=team_id, counters=counters, base_url=base_url, domain=DOMAIN)
+            _write(
+                story, rng, clinician=clinician, team_id=team_id, counters=counters, base_url=base_url, domain=DOMAIN
+            )
     session.flush()
 
 
-def _write(story: _Story, rng: random.Random, *, clinician: User, team_id: uuid.UUID, counters: dict[str, int], base_url: str, domain: str) -> None:
+def _write(
+    story: _Story,
+    rng: random.Random,
+    *,
+    clinician: User,
+    team_id: uuid.UUID,
+    counters: dict[str, int],
+    base_url: str,
+    domain: str,
+) -> None:
     person = people.create_person(
         by=None,
         team_id=team_id,
@@ -163,7 +194,9 @@ def _write(story: _Story, rng: random.Random, *, clinician: User, team_id: uuid.
     )
     session.execute(update(Person).where(Person.id == person.id).values(created_at=story.joined))
     session.execute(
-        update(CaseloadEntry).where(CaseloadEntry.person_id == person.id, CaseloadEntry.team_id == team_id).values(added_at=story.joined)
+        update(CaseloadEntry)
+        .where(CaseloadEntry.person_id == person.id, CaseloadEntry.team_id == team_id)
+        .values(added_at=story.joined)
     )
 
     for base_number, revision in enumerate(story.revisions):
@@ -181,7 +214,9 @@ def _write(story: _Story, rng: random.Random, *, clinician: User, team_id: uuid.
         )
         # Review dates are set afterwards: the service rightly refuses one in the past.
         session.execute(
-            update(PlanRevision).where(PlanRevision.id == saved.id).values(created_at=revision.at, next_review_on=revision.review_on)
+            update(PlanRevision)
+            .where(PlanRevision.id == saved.id)
+            .values(created_at=revision.at, next_review_on=revision.review_on)
         )
     if story.revisions:
         session.execute(
@@ -217,7 +252,9 @@ def _write(story: _Story, rng: random.Random, *, clinician: User, team_id: uuid.
         )
         session.execute(update(User).where(User.id == account.id).values(created_at=linked))
         session.execute(
-            update(InvolvedPerson).where(InvolvedPerson.id == involved.id).values(added_at=linked, linked_at=linked, confirmed_at=linked)
+            update(InvolvedPerson)
+            .where(InvolvedPerson.id == involved.id)
+            .values(added_at=linked, linked_at=linked, confirmed_at=linked)
         )
         session.execute(
             update(CarerInvitation)
@@ -227,6 +264,12 @@ def _write(story: _Story, rng: random.Random, *, clinician: User, team_id: uuid.
         session.execute(update(SharingChoice).where(SharingChoice.id == shared.id).values(recorded_at=linked))
         if story.carer_withdrawn:
             withdrawn = sharing.choose_sections(
-                by=clinician, person_id=person.id, involved_id=involved.id, keys=set(), decided_on=story.carer_withdrawn.date()
+                by=clinician,
+                person_id=person.id,
+                involved_id=involved.id,
+                keys=set(),
+                decided_on=story.carer_withdrawn.date(),
             )
-            session.execute(update(SharingChoice).where(SharingChoice.id == withdrawn.id).values(recorded_at=story.carer_withdrawn))
+            session.execute(
+                update(SharingChoice).where(SharingChoice.id == withdrawn.id).values(recorded_at=story.carer_withdrawn)
+            )

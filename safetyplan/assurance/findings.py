@@ -35,7 +35,11 @@ def _key(finding: Finding) -> tuple[str, str]:
 def _all_findings(content: dict[str, Any] | None, version: int) -> list[tuple[str, Finding]]:
     if not content:
         return []
-    return [(part.key, finding) for part in sections(version) for finding in _scan_lines(lines_of(section_content(content, part), part))]
+    return [
+        (part.key, finding)
+        for part in sections(version)
+        for finding in _scan_lines(lines_of(section_content(content, part), part))
+    ]
 
 
 def _new_findings(content: dict[str, Any], previous: dict[str, Any] | None, version: int) -> list[tuple[str, Finding]]:
@@ -71,7 +75,10 @@ def _team_of(person_id: uuid.UUID, grounds: str | None) -> uuid.UUID | None:
         except ValueError:
             pass
     return session.scalars(
-        select(CaseloadEntry.team_id).where(CaseloadEntry.person_id == person_id).order_by(CaseloadEntry.added_at, CaseloadEntry.team_id).limit(1)
+        select(CaseloadEntry.team_id)
+        .where(CaseloadEntry.person_id == person_id)
+        .order_by(CaseloadEntry.added_at, CaseloadEntry.team_id)
+        .limit(1)
     ).first()
 
 

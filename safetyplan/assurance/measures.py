@@ -222,7 +222,9 @@ def _load(team_id: uuid.UUID | None) -> _Caseload:
         )
     ):
         revisions[row.person_id].append(
-            _Revision(row.created_at, row.number, row.declined, row.person_took_part, row.person_agrees, row.next_review_on)
+            _Revision(
+                row.created_at, row.number, row.declined, row.person_took_part, row.person_agrees, row.next_review_on
+            )
         )
     for person_revisions in revisions.values():
         person_revisions.sort(key=lambda revision: (revision.created_at, revision.number))
@@ -238,8 +240,12 @@ def _load(team_id: uuid.UUID | None) -> _Caseload:
     links_by_id: dict[uuid.UUID, _Link] = {}
     links: dict[uuid.UUID, list[_Link]] = defaultdict(list)
     for involved_id, person_id, confirmed_at, removed_at in session.execute(
-        select(InvolvedPerson.id, InvolvedPerson.person_id, InvolvedPerson.confirmed_at, InvolvedPerson.removed_at).where(
-            InvolvedPerson.person_id.in_(on_caseload), InvolvedPerson.user_id.is_not(None), InvolvedPerson.confirmed_at.is_not(None)
+        select(
+            InvolvedPerson.id, InvolvedPerson.person_id, InvolvedPerson.confirmed_at, InvolvedPerson.removed_at
+        ).where(
+            InvolvedPerson.person_id.in_(on_caseload),
+            InvolvedPerson.user_id.is_not(None),
+            InvolvedPerson.confirmed_at.is_not(None),
         )
     ):
         link = _Link(confirmed_at, removed_at)
@@ -259,7 +265,9 @@ def _load(team_id: uuid.UUID | None) -> _Caseload:
     return _Caseload(
         joined=joined,
         revisions=dict(revisions),
-        revision_times={person_id: [r.created_at for r in person_revisions] for person_id, person_revisions in revisions.items()},
+        revision_times={
+            person_id: [r.created_at for r in person_revisions] for person_id, person_revisions in revisions.items()
+        },
         first_conversation=first_conversation,
         links=dict(links),
     )

@@ -37,4 +37,10 @@ def measure_description(key: str) -> str:
     return str(DESCRIPTIONS.get(key, ""))
 
 
-GLOBALS = {"measure_description": measure_description, "category_label": category_label, "author_label": author_label, "short_month": month_label, "percent": percent}
+GLOBALS = {
+    "measure_description": measure_description,
+    "category_label": category_label,
+    "author_label": author_label,
+    "short_month": month_label,
+    "percent": percent,
+}

@@ -48,7 +48,13 @@ def report() -> str:
     return render_template(
         "assurance/report.html",
         report=found,
-        trend_chart=svg(found.trend, title=_l("Findings each month"), value_label=_l("Findings"), percent=False, chart_id="findings-trend"),
+        trend_chart=svg(
+            found.trend,
+            title=_l("Findings each month"),
+            value_label=_l("Findings"),
+            percent=False,
+            chart_id="findings-trend",
+        ),
         trend_words=describe(found.trend, percent=False),
     )
 
@@ -77,12 +83,20 @@ def quality_measures() -> str:
     services.record_measures_viewed(by=_me(), team_id=team_id)
     charts = {
         key: (
-            svg(one.points, title=str(measures.MEASURES[key]), value_label=str(measures.MEASURES[key]), percent=key != "declined", chart_id=f"chart-{key}"),
+            svg(
+                one.points,
+                title=str(measures.MEASURES[key]),
+                value_label=str(measures.MEASURES[key]),
+                percent=key != "declined",
+                chart_id=f"chart-{key}",
+            ),
             describe(one.points, percent=key != "declined"),
         )
         for key, one in found.items()
     }
-    return render_template("assurance/measures.html", series=found, charts=charts, teams=teams, team_id=team_id, titles=measures.MEASURES)
+    return render_template(
+        "assurance/measures.html", series=found, charts=charts, teams=teams, team_id=team_id, titles=measures.MEASURES
+    )
 
 
 @bp.get("/measures.csv")

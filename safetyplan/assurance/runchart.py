@@ -137,15 +137,25 @@ def describe(points: Sequence[ChartPoint], *, percent: bool) -> list[str]:
     for start, end in shifts(values, middle):
         first = values[start]
         above = first is not None and first > middle
-        words = _("A shift above the median from %(start)s to %(end)s.") if above else _(
-            "A shift below the median from %(start)s to %(end)s."
+        words = (
+            _("A shift above the median from %(start)s to %(end)s.")
+            if above
+            else _("A shift below the median from %(start)s to %(end)s.")
         )
-        found.append((start, words % {"start": month_label(points[start].month), "end": month_label(points[end].month)}))
+        found.append(
+            (start, words % {"start": month_label(points[start].month), "end": month_label(points[end].month)})
+        )
     for start, end in trends(values):
         first, last = values[start], values[end]
         rising = first is not None and last is not None and last > first
-        words = _("A trend going up from %(start)s to %(end)s.") if rising else _("A trend going down from %(start)s to %(end)s.")
-        found.append((start, words % {"start": month_label(points[start].month), "end": month_label(points[end].month)}))
+        words = (
+            _("A trend going up from %(start)s to %(end)s.")
+            if rising
+            else _("A trend going down from %(start)s to %(end)s.")
+        )
+        found.append(
+            (start, words % {"start": month_label(points[start].month), "end": month_label(points[end].month)})
+        )
     if not found:
         sentences.append(_("No shifts or trends."))
     sentences.extend(words for _start, words in sorted(found, key=lambda item: item[0]))
@@ -193,7 +203,9 @@ def svg(
         return Markup('<p class="nhsuk-body app-run-chart__empty">{}</p>').format(_("No data yet."))
 
     if chart_id is None:
-        digest = hashlib.sha256(repr((str(title), str(value_label), [(p.month, p.value) for p in points])).encode()).hexdigest()
+        digest = hashlib.sha256(
+            repr((str(title), str(value_label), [(p.month, p.value) for p in points])).encode()
+        ).hexdigest()
         chart_id = f"run-chart-{digest[:12]}"
     title_id, desc_id = f"{chart_id}-title", f"{chart_id}-desc"
 
@@ -218,9 +230,12 @@ def svg(
         signal.update(i for i in range(start, end + 1) if values[i] is not None)
 
     parts: list[str] = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="app-run-chart" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" '
-        f'preserveAspectRatio="xMidYMid meet" role="img" aria-labelledby="{title_id}" aria-describedby="{desc_id}" '
-        f'font-family="Frutiger W01, Arial, sans-serif" font-size="13" fill="{TEXT}">',
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" class="app-run-chart" viewBox="0 0 {WIDTH} {HEIGHT}" '
+            'width="100%" '
+            f'preserveAspectRatio="xMidYMid meet" role="img" aria-labelledby="{title_id}" aria-describedby="{desc_id}" '
+            f'font-family="Frutiger W01, Arial, sans-serif" font-size="13" fill="{TEXT}">'
+        ),
         f'<title id="{title_id}">{escape(title)}</title>',
         f'<desc id="{desc_id}">{escape(" ".join(describe(points, percent=percent)))}</desc>',
     ]
@@ -230,12 +245,19 @@ def svg(
     while tick <= top + 1e-9:
         level = TOP + PLOT_HEIGHT * (1 - tick / top)
         label = f"{tick:.0f}%" if percent else f"{tick:g}"
-        parts.append(f'<line class="app-run-chart__grid" x1="{LEFT}" x2="{LEFT + PLOT_WIDTH}" y1="{_f(level)}" y2="{_f(level)}" stroke="{GRID}" stroke-width="1"/>')
+        parts.append(
+            f'<line class="app-run-chart__grid" x1="{LEFT}" x2="{LEFT + PLOT_WIDTH}" y1="{_f(level)}" y2="{_f(level)}" '
+            f'stroke="{GRID}" stroke-width="1"/>'
+        )
         parts.append(f'<text x="{LEFT - 8}" y="{_f(level + 4)}" text-anchor="end">{escape(label)}</text>')
         tick += step
-    parts.append(f'<line class="app-run-chart__axis" x1="{LEFT}" x2="{LEFT}" y1="{TOP}" y2="{TOP + PLOT_HEIGHT}" stroke="{AXIS}" stroke-width="1"/>')
     parts.append(
-        f'<line class="app-run-chart__axis" x1="{LEFT}" x2="{LEFT + PLOT_WIDTH}" y1="{TOP + PLOT_HEIGHT}" y2="{TOP + PLOT_HEIGHT}" '
+        f'<line class="app-run-chart__axis" x1="{LEFT}" x2="{LEFT}" y1="{TOP}" y2="{TOP + PLOT_HEIGHT}" '
+        f'stroke="{AXIS}" stroke-width="1"/>'
+    )
+    parts.append(
+        f'<line class="app-run-chart__axis" x1="{LEFT}" x2="{LEFT + PLOT_WIDTH}" '
+        f'y1="{TOP + PLOT_HEIGHT}" y2="{TOP + PLOT_HEIGHT}" '
         f'stroke="{AXIS}" stroke-width="1"/>'
     )
     parts.append(
@@ -263,7 +285,7 @@ def svg(
     )
     parts.append(
         f'<text class="app-run-chart__median-label" x="{LEFT + PLOT_WIDTH + 6}" y="{_f(level + 4)}">'
-        f'{escape(_("Median %(median)s", median=_number(middle, percent)))}</text>'
+        f"{escape(_('Median %(median)s', median=_number(middle, percent)))}</text>"
     )
 
     # The data, broken where a month has none.
@@ -275,14 +297,17 @@ def svg(
             continue
         path.append(f"{'L' if pen_down else 'M'}{_f(x(index))} {_f(y(value))}")
         pen_down = True
-    parts.append(f'<path class="app-run-chart__line" d="{" ".join(path)}" fill="none" stroke="{DATA}" stroke-width="2"/>')
+    parts.append(
+        f'<path class="app-run-chart__line" d="{" ".join(path)}" fill="none" stroke="{DATA}" stroke-width="2"/>'
+    )
     for index, value in enumerate(values):
         if value is None:
             continue
         tip = f"{month_label(points[index].month)}: {_number(value, percent)}"
         if index in signal:
             parts.append(
-                f'<circle class="app-run-chart__point app-run-chart__point--signal" cx="{_f(x(index))}" cy="{_f(y(value))}" r="6" '
+                f'<circle class="app-run-chart__point app-run-chart__point--signal" '
+                f'cx="{_f(x(index))}" cy="{_f(y(value))}" r="6" '
                 f'fill="{SIGNAL}" stroke="{SIGNAL}" stroke-width="2"><title>{escape(tip)}</title></circle>'
             )
         else:
@@ -292,7 +317,10 @@ def svg(
             )
 
     # The key, above the plot.
-    parts.append(f'<line x1="{LEFT}" x2="{LEFT + 24}" y1="16" y2="16" stroke="{MEDIAN}" stroke-width="2" stroke-dasharray="6 4"/>')
+    parts.append(
+        f'<line x1="{LEFT}" x2="{LEFT + 24}" y1="16" y2="16" stroke="{MEDIAN}" stroke-width="2" '
+        'stroke-dasharray="6 4"/>'
+    )
     parts.append(f'<text x="{LEFT + 30}" y="20">{escape(_("Median"))}</text>')
     parts.append(f'<circle cx="{LEFT + 150}" cy="16" r="6" fill="{SIGNAL}" stroke="{SIGNAL}" stroke-width="2"/>')
     parts.append(f'<text x="{LEFT + 162}" y="20">{escape(_("Part of a shift or trend"))}</text>')

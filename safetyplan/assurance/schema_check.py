@@ -40,31 +40,126 @@ import safetyplan
 from safetyplan.assurance.detector import scan
 
 #: Words that make a name about risk.
-RISK_TERMS = frozenset({
-    "risk", "risks", "danger", "dangerousness", "lethality", "stratification", "stratified", "stratum", "strata",
-    "triage", "rag", "suicidality", "risg", "perygl", "berygl",
-})
+RISK_TERMS = frozenset(
+    {
+        "risk",
+        "risks",
+        "danger",
+        "dangerousness",
+        "lethality",
+        "stratification",
+        "stratified",
+        "stratum",
+        "strata",
+        "triage",
+        "rag",
+        "suicidality",
+        "risg",
+        "perygl",
+        "berygl",
+    }
+)
 #: Words that make a name a scale, a grade or a category.
-SCALE_TERMS = frozenset({
-    "level", "levels", "lvl", "score", "scores", "scoring", "rating", "ratings", "rated", "band", "bands", "banding",
-    "tier", "tiers", "category", "categories", "grade", "grades", "grading", "colour", "color", "status", "class",
-    "classification", "rank", "ranking", "severity", "zone", "zoning", "priority", "flag", "lefel", "sgôr", "sgor",
-    "gradd", "categori", "statws", "lliw", "haen",
-})
+SCALE_TERMS = frozenset(
+    {
+        "level",
+        "levels",
+        "lvl",
+        "score",
+        "scores",
+        "scoring",
+        "rating",
+        "ratings",
+        "rated",
+        "band",
+        "bands",
+        "banding",
+        "tier",
+        "tiers",
+        "category",
+        "categories",
+        "grade",
+        "grades",
+        "grading",
+        "colour",
+        "color",
+        "status",
+        "class",
+        "classification",
+        "rank",
+        "ranking",
+        "severity",
+        "zone",
+        "zoning",
+        "priority",
+        "flag",
+        "lefel",
+        "sgôr",
+        "sgor",
+        "gradd",
+        "categori",
+        "statws",
+        "lliw",
+        "haen",
+    }
+)
 #: Scale words specific enough to hold a level on their own, in a table that is about risk.
-PLAIN_SCALE_TERMS = frozenset({
-    "level", "lvl", "score", "rating", "band", "tier", "grade", "colour", "color", "rank", "severity", "rag",
-})
+PLAIN_SCALE_TERMS = frozenset(
+    {
+        "level",
+        "lvl",
+        "score",
+        "rating",
+        "band",
+        "tier",
+        "grade",
+        "colour",
+        "color",
+        "rank",
+        "severity",
+        "rag",
+    }
+)
 #: Words that say whose or which risk, and so leave a bare risk field bare: "suicide_risk", "overall_risk".
-SUBJECT_TERMS = frozenset({
-    "suicide", "suicidal", "self", "harm", "selfharm", "overall", "global", "current", "clinical", "assessed",
-    "person", "patient", "client", "hunanladdiad",
-})
+SUBJECT_TERMS = frozenset(
+    {
+        "suicide",
+        "suicidal",
+        "self",
+        "harm",
+        "selfharm",
+        "overall",
+        "global",
+        "current",
+        "clinical",
+        "assessed",
+        "person",
+        "patient",
+        "client",
+        "hunanladdiad",
+    }
+)
 #: Values of an ordinal level, after "risk" and joining marks are taken away ("high_risk" is "high").
-LEVEL_VALUES = frozenset({
-    "low", "medium", "med", "moderate", "high", "minimal", "severe", "extreme", "elevated", "intermediate",
-    "very low", "very high", "isel", "canolig", "cymedrol", "uchel",
-})
+LEVEL_VALUES = frozenset(
+    {
+        "low",
+        "medium",
+        "med",
+        "moderate",
+        "high",
+        "minimal",
+        "severe",
+        "extreme",
+        "elevated",
+        "intermediate",
+        "very low",
+        "very high",
+        "isel",
+        "canolig",
+        "cymedrol",
+        "uchel",
+    }
+)
 COLOUR_VALUES = frozenset({"red", "amber", "green", "coch", "ambr", "oren", "melyn", "gwyrdd"})
 
 

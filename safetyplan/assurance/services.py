@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from html.parser import HTMLParser
+from typing import ClassVar
 
 from sqlalchemy import select
 
@@ -99,7 +100,15 @@ def report(*, by: User, months: int = 12, today: date | None = None) -> Report:
         .order_by(StratificationFinding.created_at.desc())
     ).all()
     findings = [
-        FindingRow(person_reference(found.person_id), team or "", found.created_at, found.section, found.category, found.author_role, found.matched)
+        FindingRow(
+            person_reference(found.person_id),
+            team or "",
+            found.created_at,
+            found.section,
+            found.category,
+            found.author_role,
+            found.matched,
+        )
         for found, team in rows
     ]
     by_team_month: dict[str, dict[date, int]] = {}
@@ -116,7 +125,9 @@ def report(*, by: User, months: int = 12, today: date | None = None) -> Report:
         months=span,
         findings=findings,
         by_team_month=dict(sorted(by_team_month.items())),
-        by_category_role={(category, role): by_category_role[(category, role)] for category in CATEGORIES for role in roles},
+        by_category_role={
+            (category, role): by_category_role[(category, role)] for category in CATEGORIES for role in roles
+        },
         roles=roles,
         trend=[Point(month, per_month.get(month, 0), None, float(per_month.get(month, 0))) for month in span],
         offenders=schema_offenders(),
@@ -150,8 +161,28 @@ class _TextOfHtml(HTMLParser):
     """The text of an HTML page, a line per block and per table row (its cells joined by ": ", as a template's
     "Risk level | High" row reads), without scripts or styles."""
 
-    BLOCKS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section", "table", "option", "label", "dt", "dd"}
-    CELLS = {"td", "th"}
+    BLOCKS: ClassVar[frozenset[str]] = frozenset(
+        {
+            "p",
+            "div",
+            "br",
+            "li",
+            "tr",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "section",
+            "table",
+            "option",
+            "label",
+            "dt",
+            "dd",
+        }
+    )
+    CELLS: ClassVar[frozenset[str]] = frozenset({"td", "th"})
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -238,7 +269,13 @@ def scan_document(*, by: User, data: bytes, kind: str) -> list[DocumentFinding]:
             # Enough to show the document needs rewriting; the report says the scan stopped here.
             found = found[:MAX_DOCUMENT_FINDINGS]
             break
-    record("assurance.document_scanned", actor_id=by.id, actor_role=by.role, grounds="role:auditor", section=f"findings:{len(found)}")
+    record(
+        "assurance.document_scanned",
+        actor_id=by.id,
+        actor_role=by.role,
+        grounds="role:auditor",
+        section=f"findings:{len(found)}",
+    )
     return found
 
 
@@ -304,7 +341,9 @@ def search_trail(*, by: User, query: TrailQuery, older_than: int | None = None, 
     if query.action:
         statement = statement.where(AuditEvent.action == query.action)
     if query.since:
-        statement = statement.where(AuditEvent.occurred_at >= datetime.combine(query.since, datetime.min.time()).replace(tzinfo=utcnow().tzinfo))
+        statement = statement.where(
+            AuditEvent.occurred_at >= datetime.combine(query.since, datetime.min.time()).replace(tzinfo=utcnow().tzinfo)
+        )
     if query.until and query.until < date.max:
         end = datetime.combine(query.until + timedelta(days=1), datetime.min.time()).replace(tzinfo=utcnow().tzinfo)
         statement = statement.where(AuditEvent.occurred_at < end)
@@ -318,7 +357,11 @@ def search_trail(*, by: User, query: TrailQuery, older_than: int | None = None, 
     references = {person_id: person_reference(person_id) for person_id in {e.person_id for e in events if e.person_id}}
     record("audit_trail.searched", actor_id=by.id, actor_role=by.role, grounds="role:auditor")
     rows = [
-        TrailRow(event, names.get(event.actor_id, "") if event.actor_id else "", references.get(event.person_id, "") if event.person_id else "")
+        TrailRow(
+            event,
+            names.get(event.actor_id, "") if event.actor_id else "",
+            references.get(event.person_id, "") if event.person_id else "",
+        )
         for event in events
     ]
     return TrailPage(rows, events[-1].seq if more else None)
@@ -326,4 +369,10 @@ def search_trail(*, by: User, query: TrailQuery, older_than: int | None = None, 
 
 def record_measures_viewed(*, by: User, team_id: uuid.UUID | None, download: bool = False) -> None:
     _auditor(by)
-    record("assurance.measures_downloaded" if download else "assurance.measures_viewed", actor_id=by.id, actor_role=by.role, grounds="role:auditor", team_id=team_id)
+    record(
+        "assurance.measures_downloaded" if download else "assurance.measures_viewed",
+        actor_id=by.id,
+        actor_role=by.role,
+        grounds="role:auditor",
+        team_id=team_id,
+    )

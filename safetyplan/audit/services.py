@@ -119,7 +119,9 @@ def _append_pending_events(db_session: Session) -> None:
         digest = event_hash(key, last_hash, fields)
         rows.append({**fields, "prev_hash": last_hash, "hash": digest})
         last_hash = digest
-    head_moved = update(AuditChainHead).where(AuditChainHead.id == HEAD_ID).values(last_seq=last_seq, last_hash=last_hash)
+    head_moved = (
+        update(AuditChainHead).where(AuditChainHead.id == HEAD_ID).values(last_seq=last_seq, last_hash=last_hash)
+    )
     if len(rows) == 1 and db_session.get_bind().dialect.name == "postgresql":
         # The usual case, one event (a read): one round trip rather than two, as the head moves in a data-modifying
         # WITH of the event's insert. Every audited request pays for each trip to the server. (The row goes in as
@@ -341,9 +343,7 @@ def _chain_state(*, with_count: bool) -> tuple[int | None, bytes | None, int | N
 # Reading -------------------------------------------------------------------------------------------------------
 
 
-def events_for_person(
-    person_id: uuid.UUID, actions: Sequence[str] | None = None, limit: int = 50
-) -> list[AuditEvent]:
+def events_for_person(person_id: uuid.UUID, actions: Sequence[str] | None = None, limit: int = 50) -> list[AuditEvent]:
     """The newest events about a person (optionally only these actions), newest first: who looked at their plan."""
     query = select(AuditEvent).where(AuditEvent.person_id == person_id)
     if actions is not None:

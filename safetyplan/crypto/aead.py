@@ -2,8 +2,9 @@
 
     sealed = version (1 byte) || data key id (16 bytes) || nonce (12 bytes) || ciphertext || GCM tag (16 bytes)
 
-The associated data is the header plus the owner, the record kind, the record id and the field. A ciphertext copied to another field, record, kind or person therefore fails to decrypt, as
-does one with any byte changed. The version byte lets a later format (or algorithm) sit beside this one.
+The associated data is the header plus the owner, the record kind, the record id and the field. A ciphertext
+copied to another field, record, kind or person therefore fails to decrypt, as does one with any byte changed.
+The version byte lets a later format (or algorithm) sit beside this one.
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ class DataKeyCipher:
     The associated data is header || owner id (16 bytes) || kind NUL record id NUL field.
     """
 
-    __slots__ = ("data_key_id", "owner_id", "_aead", "_header", "_aad_prefix", "_owner")
+    __slots__ = ("_aad_prefix", "_aead", "_header", "_owner", "data_key_id", "owner_id")
 
     def __init__(self, data_key_id: uuid.UUID, owner_id: uuid.UUID, data_key: bytes) -> None:
         self.data_key_id = data_key_id

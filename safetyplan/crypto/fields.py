@@ -97,8 +97,12 @@ class EncryptedRecord:
         building hundreds of records costs more than opening their values. Returns attribute name -> value."""
         attributes = _attributes_by_name(cls)
         if not attributes.keys() >= sealed.keys():
-            raise ValueError(f"not encrypted attributes of {cls.__name__}: {', '.join(sealed.keys() - attributes.keys())}")
-        opened = vault().open_fields(session, sealed, owner_id=owner_id, kind=cls.__record_kind__, record_id=str(record_id))
+            raise ValueError(
+                f"not encrypted attributes of {cls.__name__}: {', '.join(sealed.keys() - attributes.keys())}"
+            )
+        opened = vault().open_fields(
+            session, sealed, owner_id=owner_id, kind=cls.__record_kind__, record_id=str(record_id)
+        )
         return {name: None if raw is None else attributes[name].codec.decode(raw) for name, raw in opened.items()}
 
     def record_context(self, field: str) -> RecordContext:

@@ -24,15 +24,13 @@ def kek_usage() -> Counter[str]:
     rows = session.execute(
         select(DataKey.kek_id, func.count()).where(DataKey.wrapped_key.is_not(None)).group_by(DataKey.kek_id)
     )
-    return Counter({kek_id: count for kek_id, count in rows})
+    return Counter(dict(rows.all()))
 
 
 def data_keys_awaiting_rewrap() -> int:
     """Data keys not yet wrapped by the primary KEK."""
     primary = vault().provider.primary_kek_id()
-    return session.scalar(
-        select(func.count()).where(DataKey.kek_id != primary, DataKey.wrapped_key.is_not(None))
-    ) or 0
+    return session.scalar(select(func.count()).where(DataKey.kek_id != primary, DataKey.wrapped_key.is_not(None))) or 0
 
 
 def rewrap_batch(limit: int = REWRAP_BATCH) -> int:
@@ -54,7 +52,12 @@ def rewrap_batch(limit: int = REWRAP_BATCH) -> int:
         context = wrap_context(key_id, owner_id)
         raw = provider.unwrap(kek_id, wrapped, context)
         changes.append(
-            {"b_id": key_id, "b_old_kek": kek_id, "kek_id": primary, "wrapped_key": provider.wrap(primary, raw, context)}
+            {
+                "b_id": key_id,
+                "b_old_kek": kek_id,
+                "kek_id": primary,
+                "wrapped_key": provider.wrap(primary, raw, context),
+            }
         )
     if changes:
         table = DataKey.__table__

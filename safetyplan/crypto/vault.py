@@ -73,7 +73,9 @@ class Vault:
                 opened[field_name] = None
                 continue
             cipher = self._recall(value[1:17])
-            plaintext = cipher.open_bound(value, owner, associated_tail(kind, record_id, field_name)) if cipher else None
+            plaintext = (
+                cipher.open_bound(value, owner, associated_tail(kind, record_id, field_name)) if cipher else None
+            )
             if plaintext is None:
                 plaintext = self.open(session, value, RecordContext(owner_id, kind, record_id, field_name))
             opened[field_name] = plaintext
@@ -90,9 +92,7 @@ class Vault:
             return cipher
         # FOR SHARE (on PostgreSQL) holds off a concurrent rotation of this key until this transaction ends.
         data_key = session.scalars(
-            select(DataKey)
-            .where(DataKey.owner_id == owner_id, DataKey.state == "active")
-            .with_for_update(read=True)
+            select(DataKey).where(DataKey.owner_id == owner_id, DataKey.state == "active").with_for_update(read=True)
         ).one_or_none()
         if data_key is None:
             data_key, cipher = self.create_data_key(session, owner_id)

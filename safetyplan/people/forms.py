@@ -16,7 +16,6 @@ NHS_NUMBER_INVALID = _l("Enter a valid 10-digit NHS number")
 PHONE_INVALID = _l("Enter a phone number, like 01632 960 001, 07700 900 982 or +44 808 157 0192")
 
 
-
 class PersonForm(BaseForm):
     name = StringField(validators=[InputRequired(_l("Enter the person's full name")), limit(120)])
     preferred_name = StringField(validators=[Optional(), limit(60)])

@@ -8,10 +8,10 @@ from collections.abc import Callable
 from datetime import date
 
 from babel.dates import get_month_names
-from markupsafe import Markup
 from flask import url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from safetyplan.people.services import CaseloadRow
 from safetyplan.web.presenters import link_to, table_row_maker
@@ -31,12 +31,17 @@ def caseload_rows(rows: list[CaseloadRow], headings: list[str]) -> list[Markup]:
     placeholder = uuid.UUID(int=0)
     person_url = url_for("people.person", person_id=placeholder).replace(str(placeholder), "{}")
     return [
-        row([
-            link_to(person_url.format(entry.person_id), f"{entry.name} ({entry.preferred_name})" if entry.preferred_name else entry.name),
-            entry.nhs_number or not_recorded,
-            formatted(entry.date_of_birth),
-            formatted(entry.next_review_on) if entry.next_review_on else not_set,
-            ", ".join(entry.teams),
-        ])
+        row(
+            [
+                link_to(
+                    person_url.format(entry.person_id),
+                    f"{entry.name} ({entry.preferred_name})" if entry.preferred_name else entry.name,
+                ),
+                entry.nhs_number or not_recorded,
+                formatted(entry.date_of_birth),
+                formatted(entry.next_review_on) if entry.next_review_on else not_set,
+                ", ".join(entry.teams),
+            ]
+        )
         for entry in rows
     ]

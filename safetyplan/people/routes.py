@@ -48,7 +48,9 @@ def caseload() -> str:
 def add_person() -> ResponseReturnValue:
     """Record a person on one of the clinician's teams' caseloads (an admin may choose any team)."""
     by = current_user._get_current_object()
-    teams = accounts.teams_of(by) if by.role == "clinician" else [accounts.get_team(t.id) for t in accounts.list_teams()]
+    teams = (
+        accounts.teams_of(by) if by.role == "clinician" else [accounts.get_team(t.id) for t in accounts.list_teams()]
+    )
     form = PersonForm(team_choices=[(str(team.id), team.name) for team in teams if team is not None])
     if form.validate_on_submit():
         details = services.PersonDetails(

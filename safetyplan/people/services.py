@@ -72,9 +72,12 @@ def _may_add_to(by: User, team_id: uuid.UUID) -> bool:
         return True
     if by.role != "clinician":
         return False
-    return session.scalars(
-        select(TeamMembership.id).where(TeamMembership.team_id == team_id, TeamMembership.user_id == by.id)
-    ).first() is not None
+    return (
+        session.scalars(
+            select(TeamMembership.id).where(TeamMembership.team_id == team_id, TeamMembership.user_id == by.id)
+        ).first()
+        is not None
+    )
 
 
 @dataclass(frozen=True)
@@ -129,9 +132,8 @@ def create_person(*, by: User | None, team_id: uuid.UUID, details: PersonDetails
 
 def add_to_caseload(*, by: User | None, person_id: uuid.UUID, team_id: uuid.UUID) -> None:
     """Put a person on another team's caseload too (for example on transfer)."""
-    if by is not None:
-        if by.role != "admin":
-            raise PersonError("not_allowed")
+    if by is not None and by.role != "admin":
+        raise PersonError("not_allowed")
     if session.scalars(
         select(CaseloadEntry.id).where(CaseloadEntry.team_id == team_id, CaseloadEntry.person_id == person_id)
     ).first():
@@ -143,7 +145,8 @@ def add_to_caseload(*, by: User | None, person_id: uuid.UUID, team_id: uuid.UUID
 def teams_holding(person_id: uuid.UUID) -> list[Team]:
     return list(
         session.scalars(
-            select(Team).join(CaseloadEntry, CaseloadEntry.team_id == Team.id)
+            select(Team)
+            .join(CaseloadEntry, CaseloadEntry.team_id == Team.id)
             .where(CaseloadEntry.person_id == person_id)
             .order_by(Team.name)
         )
@@ -217,15 +220,17 @@ def caseload(*, by: User, search: str = "", sort: str = "name") -> list[Caseload
             nhs_number=nhs_sealed,
             date_of_birth=born_sealed,
         )
-        rows.append(CaseloadRow(
-            person_id=person_id,
-            name=str(opened["name"]),
-            preferred_name=opened["preferred_name"],
-            nhs_number=format_nhs_number(opened["nhs_number"]) if opened["nhs_number"] else None,
-            date_of_birth=opened["date_of_birth"],
-            teams=tuple(sorted(teams)),
-            next_review_on=review_on,
-        ))
+        rows.append(
+            CaseloadRow(
+                person_id=person_id,
+                name=str(opened["name"]),
+                preferred_name=opened["preferred_name"],
+                nhs_number=format_nhs_number(opened["nhs_number"]) if opened["nhs_number"] else None,
+                date_of_birth=opened["date_of_birth"],
+                teams=tuple(sorted(teams)),
+                next_review_on=review_on,
+            )
+        )
     if search and not digits:
         wanted = search.casefold()
         rows = [row for row in rows if wanted in row.name.casefold() or wanted in (row.preferred_name or "").casefold()]
@@ -233,7 +238,13 @@ def caseload(*, by: User, search: str = "", sort: str = "name") -> list[Caseload
     if sort == "review":  # soonest (or most overdue) first; no date last; by name within a date
         rows.sort(key=lambda row: (row.next_review_on is None, row.next_review_on or date.max))
     for team_id in sorted(team_ids) or [None]:
-        record("caseload.viewed", actor_id=by.id, actor_role=by.role, grounds=f"team:{team_id}" if team_id else "none", team_id=team_id)
+        record(
+            "caseload.viewed",
+            actor_id=by.id,
+            actor_role=by.role,
+            grounds=f"team:{team_id}" if team_id else "none",
+            team_id=team_id,
+        )
     return rows
 
 

@@ -41,7 +41,11 @@ def lines_of(part: dict[str, Any], section: Section) -> list[str]:
     """The section as lines of text, for comparing revisions and for the conflict view."""
     if section.kind == "contacts":
         return [
-            " ".join(value for value in (c.get("name"), f"({c['relationship']})" if c.get("relationship") else "", c.get("phone")) if value)
+            " ".join(
+                value
+                for value in (c.get("name"), f"({c['relationship']})" if c.get("relationship") else "", c.get("phone"))
+                if value
+            )
             for c in part.get("contacts", [])
         ]
     if section.kind == "helps":

@@ -68,7 +68,14 @@ def withdraw_disagreement(*, by: User, disagreement_id: uuid.UUID) -> PlanDisagr
     person_id = _own_person(by)
     found = session.get(PlanDisagreement, disagreement_id)
     if found is None or found.person_id != person_id:
-        record("plan.disagreement_withdrawn", actor_id=by.id, actor_role=by.role, grounds="none", outcome="denied", person_id=person_id)
+        record(
+            "plan.disagreement_withdrawn",
+            actor_id=by.id,
+            actor_role=by.role,
+            grounds="none",
+            outcome="denied",
+            person_id=person_id,
+        )
         raise PlanNotFound()
     if found.withdrawn_at is not None:
         raise PlanError("withdrawn")
@@ -100,7 +107,9 @@ def disagreements_in_history(person: Person) -> list[PlanDisagreement]:
 def _of(person_id: uuid.UUID) -> list[PlanDisagreement]:
     return list(
         session.scalars(
-            select(PlanDisagreement).where(PlanDisagreement.person_id == person_id).order_by(PlanDisagreement.created_at.desc())
+            select(PlanDisagreement)
+            .where(PlanDisagreement.person_id == person_id)
+            .order_by(PlanDisagreement.created_at.desc())
         )
     )
 

@@ -6,7 +6,17 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Optional, ValidationError
 
 from safetyplan.people.forms import PHONE_INVALID
@@ -17,7 +27,6 @@ from safetyplan.web.forms import BaseForm, DateParts, DateRequired, limit, optio
 
 SECTION_LIMIT = 4000
 CONTACT_ROWS_SPARE = 2
-
 
 
 class ContactForm(Form):
@@ -31,7 +40,9 @@ class ContactForm(Form):
             raise ValidationError(PHONE_INVALID)
 
     def validate_name(self, field: StringField) -> None:
-        if not (field.data or "").strip() and ((self.phone.data or "").strip() or (self.relationship.data or "").strip()):
+        if not (field.data or "").strip() and (
+            (self.phone.data or "").strip() or (self.relationship.data or "").strip()
+        ):
             raise ValidationError(_l("Enter who this is"))
 
 
@@ -117,7 +128,9 @@ def content_from_form(form: MeetingForm, version: int = CURRENT_VERSION) -> tupl
         if part.kind == "contacts":
             rows = []
             for row in getattr(form, part.key).entries:
-                name, relationship, phone = ((row.form[f].data or "").strip() for f in ("name", "relationship", "phone"))
+                name, relationship, phone = (
+                    (row.form[f].data or "").strip() for f in ("name", "relationship", "phone")
+                )
                 if name or phone:
                     rows.append({"name": name, "relationship": relationship, "phone": normalise_phone(phone) or phone})
             content[part.key] = {"contacts": rows}
@@ -149,8 +162,6 @@ def form_data(content: Content | None, version: int = CURRENT_VERSION) -> dict[s
     return data
 
 
-
-
 class DeclinedForm(BaseForm):
     """A plan offered and declined is recorded: an honest count, not a missing record."""
 
@@ -165,9 +176,7 @@ class DeclinedForm(BaseForm):
 
 class SuggestionForm(BaseForm):
     section = RadioField(validators=[InputRequired(_l("Select the part of your plan you want to change"))])
-    text = TextAreaField(
-        validators=[InputRequired(_l("Write your suggestion")), limit(2000)]
-    )
+    text = TextAreaField(validators=[InputRequired(_l("Write your suggestion")), limit(2000)])
 
     def __init__(self, *args: Any, version: int = CURRENT_VERSION, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -181,7 +190,9 @@ class DisagreementForm(BaseForm):
     """The person saying, in their own words, that they disagree with their plan or a part of it."""
 
     part = RadioField(validators=[InputRequired(_l("Select what you disagree with"))])
-    words = TextAreaField(validators=[InputRequired(_l("Write what you disagree with, in your own words")), limit(2000)])
+    words = TextAreaField(
+        validators=[InputRequired(_l("Write what you disagree with, in your own words")), limit(2000)]
+    )
 
     def __init__(self, *args: Any, version: int = CURRENT_VERSION, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -225,7 +236,9 @@ class CrisisContactForm(BaseForm):
     name_cy = StringField(validators=[InputRequired(_l("Enter the name in Welsh")), limit(80)])
     number = StringField(validators=[InputRequired(_l("Enter the number")), limit(32)])
     channel = RadioField(
-        choices=options([("call", _l("People call this number")), ("text", _l("People send a text message to this number"))]),
+        choices=options(
+            [("call", _l("People call this number")), ("text", _l("People send a text message to this number"))]
+        ),
         validators=[InputRequired(_l("Select how people contact this service"))],
     )
     detail_en = StringField(validators=[limit(160)])

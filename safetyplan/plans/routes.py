@@ -22,10 +22,10 @@ from safetyplan.plans.content import compare, compare_section, lines_of, section
 from safetyplan.plans.forms import (
     CrisisContactForm,
     DecisionForm,
-    DisagreementForm,
     DeclinedForm,
-    PersonDecisionForm,
+    DisagreementForm,
     MeetingForm,
+    PersonDecisionForm,
     RestoreForm,
     SuggestionForm,
     content_from_form,
@@ -119,8 +119,10 @@ def _review_hint(suggested: services.SuggestedReview) -> str:
         return _("We have filled in %(date)s, the date agreed last time. Change it if you agree a new one.", date=when)
     if suggested.weeks_as_before is not None:
         return ngettext(
-            "We have filled in %(date)s: %(num)d week from today, the same gap as last time. Change it to the date you agree together.",
-            "We have filled in %(date)s: %(num)d weeks from today, the same gap as last time. Change it to the date you agree together.",
+            "We have filled in %(date)s: %(num)d week from today, the same gap as last time. "
+            "Change it to the date you agree together.",
+            "We have filled in %(date)s: %(num)d weeks from today, the same gap as last time. "
+            "Change it to the date you agree together.",
             suggested.weeks_as_before,
             date=when,
         )
@@ -184,7 +186,12 @@ def edit(person_id: uuid.UUID) -> ResponseReturnValue:
             # A gentle note beside each such section; saving again keeps the wording. Nothing is blocked, and
             # what was typed is kept as a draft too, as on every other way back to the editor.
             form.wording_checked.data = "1"
-            services.save_draft(by=me, person_id=person_id, base_number=_number(form.base_number.data), fields={**_typed(), "merge_with": "", "wording_checked": ""})
+            services.save_draft(
+                by=me,
+                person_id=person_id,
+                base_number=_number(form.base_number.data),
+                fields={**_typed(), "merge_with": "", "wording_checked": ""},
+            )
             return _editor(view, form, flagged=flagged)
     base = _number(form.base_number.data)
     # A save from the conflict view builds on the revision the user was shown there, and only on that one.
@@ -287,7 +294,9 @@ def save_draft(person_id: uuid.UUID) -> Response:
     if fields is None:
         abort(413)
     try:
-        services.save_draft(by=_me(), person_id=person_id, base_number=_number(request.form.get("base_number") or 0), fields=fields)
+        services.save_draft(
+            by=_me(), person_id=person_id, base_number=_number(request.form.get("base_number") or 0), fields=fields
+        )
     except services.PlanNotFound:
         abort(404)
     return Response(status=204)
@@ -400,7 +409,9 @@ def restore(person_id: uuid.UUID, number: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         abort(400)
     try:
-        saved = services.restore(by=_me(), person_id=person_id, number=number, base_number=_number(form.base_number.data or 0))
+        saved = services.restore(
+            by=_me(), person_id=person_id, number=number, base_number=_number(form.base_number.data or 0)
+        )
     except services.PlanNotFound:
         abort(404)
     except services.Conflict:
@@ -438,9 +449,19 @@ def decide(suggestion_id: uuid.UUID) -> ResponseReturnValue:
         return _my_plan_page(form_for={suggestion_id: form}), 400
     view = _view(found.person_id)
     waiting = services.suggestions(by=_me(), person_id=found.person_id, status="waiting")
-    forms = {s.id: (form if s.id == suggestion_id else DecisionForm(prefix=f"s{s.id.hex[:8]}", formdata=None)) for s in waiting}
+    forms = {
+        s.id: (form if s.id == suggestion_id else DecisionForm(prefix=f"s{s.id.hex[:8]}", formdata=None))
+        for s in waiting
+    }
     return (
-        render_template("plans/plan.html", **_plan_context(view), plan=view.plan, waiting=waiting, decision_forms=forms, has_draft=False),
+        render_template(
+            "plans/plan.html",
+            **_plan_context(view),
+            plan=view.plan,
+            waiting=waiting,
+            decision_forms=forms,
+            has_draft=False,
+        ),
         400,
     )
 
@@ -489,7 +510,9 @@ def _my_plan_page(form_for: dict[uuid.UUID, DecisionForm] | None = None) -> str:
         plan=view.plan,
         suggestions=[s for s in every if s.author_id == me.id],
         from_carers=from_carers,
-        decision_forms={s.id: forms.get(s.id) or PersonDecisionForm(prefix=f"s{s.id.hex[:8]}", formdata=None) for s in from_carers},
+        decision_forms={
+            s.id: forms.get(s.id) or PersonDecisionForm(prefix=f"s{s.id.hex[:8]}", formdata=None) for s in from_carers
+        },
     )
 
 
@@ -587,7 +610,14 @@ def crisis_contact(contact_id: uuid.UUID) -> ResponseReturnValue:
         abort(404)
     form = CrisisContactForm(obj=contact)
     if form.validate_on_submit():
-        services.update_crisis_contact(by=_me(), contact_id=contact_id, values={f.name: f.data or "" for f in form if f.name != "csrf_token"})
-        flash(_("%(name)s changed. Every plan shows the new details now.", name=form.name_en.data if current_language() != "cy" else form.name_cy.data))
+        services.update_crisis_contact(
+            by=_me(), contact_id=contact_id, values={f.name: f.data or "" for f in form if f.name != "csrf_token"}
+        )
+        flash(
+            _(
+                "%(name)s changed. Every plan shows the new details now.",
+                name=form.name_en.data if current_language() != "cy" else form.name_cy.data,
+            )
+        )
         return redirect(url_for("plans.crisis_contacts"))
     return render_template("admin/crisis_contact.html", form=form, contact=contact)

@@ -75,7 +75,9 @@ def _locked_plan_made_if_missing(person_id: uuid.UUID) -> Plan:
     dialect = session.get_bind().dialect.name
     if dialect in ("postgresql", "sqlite"):
         module = __import__(f"sqlalchemy.dialects.{dialect}", fromlist=["insert"])
-        statement = module.insert(table).values(id=uuid.uuid4(), person_id=person_id, created_at=utcnow(), current_number=0, declined=False)
+        statement = module.insert(table).values(
+            id=uuid.uuid4(), person_id=person_id, created_at=utcnow(), current_number=0, declined=False
+        )
         session.execute(statement.on_conflict_do_nothing(index_elements=["person_id"]))
     plan = _plan_of(person_id, lock=True)
     assert plan is not None
@@ -170,7 +172,11 @@ def history(*, by: User, person_id: uuid.UUID) -> tuple[Person, list[PlanRevisio
     grounds, person = _reach(by, person_id, "plan.history_viewed")
     plan = _plan_of(person_id)
     revisions = (
-        list(session.scalars(select(PlanRevision).where(PlanRevision.plan_id == plan.id).order_by(PlanRevision.number.desc())))
+        list(
+            session.scalars(
+                select(PlanRevision).where(PlanRevision.plan_id == plan.id).order_by(PlanRevision.number.desc())
+            )
+        )
         if plan
         else []
     )
@@ -185,13 +191,23 @@ def history(*, by: User, person_id: uuid.UUID) -> tuple[Person, list[PlanRevisio
     return person, revisions
 
 
-def get_revision(*, by: User, person_id: uuid.UUID, number: int, action: str = "plan.revision_viewed") -> tuple[Person, PlanRevision]:
+def get_revision(
+    *, by: User, person_id: uuid.UUID, number: int, action: str = "plan.revision_viewed"
+) -> tuple[Person, PlanRevision]:
     grounds, person = _reach(by, person_id, action)
     found = _revision(_plan_of(person_id), number)
     if found is None:
         record(action, actor_id=by.id, actor_role=by.role, grounds=grounds, outcome="failed", person_id=person_id)
         raise PlanNotFound()
-    record(action, actor_id=by.id, actor_role=by.role, grounds=grounds, person_id=person_id, plan_id=found.plan_id, revision_id=found.id)
+    record(
+        action,
+        actor_id=by.id,
+        actor_role=by.role,
+        grounds=grounds,
+        person_id=person_id,
+        plan_id=found.plan_id,
+        revision_id=found.id,
+    )
     return person, found
 
 
@@ -212,7 +228,9 @@ class RevisionInput:
     declined: bool = False
 
 
-def _attributed(new: Content, previous: Content | None, version: int, *, author_role: str, own_words: set[str]) -> Content:
+def _attributed(
+    new: Content, previous: Content | None, version: int, *, author_role: str, own_words: set[str]
+) -> Content:
     """Keep who wrote each section: a changed section is the author's (in the person's own words when marked);
     an unchanged one keeps its earlier attribution, so nothing the person wrote is re-labelled silently."""
     result: Content = {}
@@ -229,13 +247,24 @@ def _attributed(new: Content, previous: Content | None, version: int, *, author_
 
 
 def _append(
-    *, by: User, plan: Plan, base_number: int, content: Content, reason: str, values: dict[str, Any], version: int = CURRENT_VERSION
+    *,
+    by: User,
+    plan: Plan,
+    base_number: int,
+    content: Content,
+    reason: str,
+    values: dict[str, Any],
+    version: int = CURRENT_VERSION,
 ) -> PlanRevision:
     """Add revision base_number + 1, or raise Conflict if the plan moved on. The one way a revision is written."""
     moved = session.execute(
         update(Plan)
         .where(Plan.id == plan.id, Plan.current_number == base_number)
-        .values(current_number=base_number + 1, next_review_on=values.get("next_review_on"), declined=values.get("declined", False))
+        .values(
+            current_number=base_number + 1,
+            next_review_on=values.get("next_review_on"),
+            declined=values.get("declined", False),
+        )
         .execution_options(synchronize_session=False)
     )
     if moved.rowcount != 1:
@@ -274,7 +303,11 @@ def save_revision(*, by: User, person_id: uuid.UUID, base_number: int, revision:
         raise PlanError("base")  # not a revision anyone saw: a forged or mangled form
     previous = _revision(plan, base_number)
     content = _attributed(
-        revision.content, previous.content if previous else None, CURRENT_VERSION, author_role="clinician", own_words=revision.own_words
+        revision.content,
+        previous.content if previous else None,
+        CURRENT_VERSION,
+        author_role="clinician",
+        own_words=revision.own_words,
     )
     saved = _append(
         by=by,
@@ -333,7 +366,15 @@ def restore(*, by: User, person_id: uuid.UUID, number: int, base_number: int) ->
             "next_review_on": current.next_review_on if current else None,
         },
     )
-    record("plan.restored", actor_id=by.id, actor_role=by.role, grounds=grounds, person_id=person_id, plan_id=plan.id, revision_id=saved.id)
+    record(
+        "plan.restored",
+        actor_id=by.id,
+        actor_role=by.role,
+        grounds=grounds,
+        person_id=person_id,
+        plan_id=plan.id,
+        revision_id=saved.id,
+    )
     return saved
 
 
@@ -393,7 +434,15 @@ def suggest(*, by: User, section_key: str, text: str) -> Suggestion:
     )
     session.add(suggestion)
     session.flush()
-    record("plan.suggestion_made", actor_id=by.id, actor_role=by.role, grounds=grounds, person_id=by.person_id, plan_id=plan.id, section=section_key)
+    record(
+        "plan.suggestion_made",
+        actor_id=by.id,
+        actor_role=by.role,
+        grounds=grounds,
+        person_id=by.person_id,
+        plan_id=plan.id,
+        section=section_key,
+    )
     return suggestion
 
 
@@ -459,7 +508,9 @@ def accept_suggestion(*, by: User, suggestion_id: uuid.UUID) -> PlanRevision:
     if found.author_role == "carer":
         # A carer's words carry their name (sealed with the rest of the plan), so that with two carers it is clear.
         author = session.get(User, found.author_id)
-        part["carers"] = sorted({*part.get("carers", []), str(author.display_name) if author is not None else ""} - {""})
+        part["carers"] = sorted(
+            {*part.get("carers", []), str(author.display_name) if author is not None else ""} - {""}
+        )
     content[target.key] = part
     saved = _append(
         by=by,
@@ -585,7 +636,12 @@ def suggestion_or_none(*, by: User, suggestion_id: uuid.UUID) -> Suggestion | No
         return None
     if not may_decide(by, found) or _grounds(by, found.person_id) is None:
         record(
-            "plan.suggestion_opened", actor_id=by.id, actor_role=by.role, grounds="none", outcome="denied", person_id=found.person_id
+            "plan.suggestion_opened",
+            actor_id=by.id,
+            actor_role=by.role,
+            grounds="none",
+            outcome="denied",
+            person_id=found.person_id,
         )
         return None
     return found

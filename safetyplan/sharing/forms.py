@@ -22,7 +22,6 @@ KIND_LABELS = {
 }
 
 
-
 def _strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
@@ -41,7 +40,11 @@ class InvolvedForm(BaseForm):
     relationship = StringField(validators=[Optional(), limit(60)])
     phone = StringField(validators=[Optional(), limit(32)])
     email = StringField(
-        validators=[Optional(), limit(254), Email(_l("Enter an email address in the correct format, like name@example.com"))]
+        validators=[
+            Optional(),
+            limit(254),
+            Email(_l("Enter an email address in the correct format, like name@example.com")),
+        ]
     )
 
     def validate_phone(self, field: StringField) -> None:

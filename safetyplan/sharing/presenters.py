@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import format_datetime
+from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
@@ -46,7 +45,8 @@ def look_label(action: str) -> str:
 def looks_html(day: Any) -> Markup:
     """What someone did with the plan on one day, each thing once, and each time they did it, shown on request."""
     times = Markup("").join(
-        Markup("<li>{} {}</li>").format(format_datetime(look.at, "HH:mm"), look_label(look.action)) for look in day.looks
+        Markup("<li>{} {}</li>").format(format_datetime(look.at, "HH:mm"), look_label(look.action))
+        for look in day.looks
     )
     summary = ngettext("%(num)d time: see when", "%(num)d times: see when", len(day.looks))
     return Markup(
@@ -75,7 +75,11 @@ def second_factor_offer(url: str) -> Markup:
 
 def carer_suggestions_notice(count: int) -> Markup:
     return Markup('{} <a class="nhsuk-link" href="#from-carers">{}</a>').format(
-        ngettext("Someone close to you has suggested something for your plan.", "People close to you have suggested %(num)d things for your plan.", count),
+        ngettext(
+            "Someone close to you has suggested something for your plan.",
+            "People close to you have suggested %(num)d things for your plan.",
+            count,
+        ),
         _("Read and decide"),
     )
 

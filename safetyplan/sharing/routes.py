@@ -12,16 +12,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from safetyplan.accounts.forms import PASSWORD_PROBLEMS
 from safetyplan.accounts.models import User
 from safetyplan.accounts.passwords import PasswordProblem
-from safetyplan.accounts.forms import PASSWORD_PROBLEMS
 from safetyplan.accounts.routes import complete_sign_in
 from safetyplan.accounts.services import AccountError
 from safetyplan.people.models import Person
 from safetyplan.plans import services as plans
 from safetyplan.plans.sections import CURRENT_VERSION, sections
 from safetyplan.sharing import services
-from safetyplan.sharing.services import InvolvedDetails, InvolvedPerson
 from safetyplan.sharing.forms import (
     ActionForm,
     CarerSuggestionForm,
@@ -32,6 +31,7 @@ from safetyplan.sharing.forms import (
     RecordedSectionsForm,
     SectionsForm,
 )
+from safetyplan.sharing.services import InvolvedDetails, InvolvedPerson
 from safetyplan.web.access import public, signed_in
 from safetyplan.web.forms import redisplays_on_refused_token
 from safetyplan.web.locale import current_language
@@ -162,12 +162,19 @@ def invite(person_id: uuid.UUID, involved_id: uuid.UUID) -> ResponseReturnValue:
         abort(400)
     involved = _involved(person_id, involved_id)
     try:
-        link = services.invite(by=_me(), person_id=person_id, involved_id=involved_id, base_url=current_app.extensions["safetyplan.settings"].base_url)
+        link = services.invite(
+            by=_me(),
+            person_id=person_id,
+            involved_id=involved_id,
+            base_url=current_app.extensions["safetyplan.settings"].base_url,
+        )
     except services.SharingError as error:
         flash(str(SHARING_ERRORS.get(error.code, error.code)))
         return _overview(person_id)
     with force_locale(current_language()):
-        services.send_invitation(involved, str(INVITATION_SUBJECT), str(INVITATION_BODY % {"name": involved.name}).replace("{link}", link))
+        services.send_invitation(
+            involved, str(INVITATION_SUBJECT), str(INVITATION_BODY % {"name": involved.name}).replace("{link}", link)
+        )
     flash(_("Invitation sent to %(email)s. It works once, for 7 days.", email=involved.email))
     return _overview(person_id)
 
@@ -215,7 +222,9 @@ def remove(person_id: uuid.UUID, involved_id: uuid.UUID) -> ResponseReturnValue:
         services.remove_involved(by=_me(), person_id=person_id, involved_id=involved_id)
         flash(_("%(name)s is no longer involved and cannot see any of the plan.", name=involved.name))
         return _overview(person_id)
-    return render_template("sharing/remove.html", person=person, involved=involved, form=form, own=_me().role == "person")
+    return render_template(
+        "sharing/remove.html", person=person, involved=involved, form=form, own=_me().role == "person"
+    )
 
 
 @bp.route("/people/<uuid:person_id>/involvement-conversations/new", methods=["GET", "POST"])
@@ -227,7 +236,11 @@ def record_conversation(person_id: uuid.UUID) -> ResponseReturnValue:
     form = ConversationForm()
     if form.validate_on_submit():
         services.record_conversation(
-            by=_me(), person_id=person_id, held_on=form.held_on.data, agreed=form.agreed.data or "", own_words=bool(form.own_words.data)
+            by=_me(),
+            person_id=person_id,
+            held_on=form.held_on.data,
+            agreed=form.agreed.data or "",
+            own_words=bool(form.own_words.data),
         )
         flash(_("Conversation recorded."))
         return _overview(person_id)
@@ -248,7 +261,9 @@ def who_has_looked() -> str:
 
 
 INVITATION_ERRORS = {
-    "email_taken": _l("There is already an account with this email address. Sign in to it, then open the link in your email again."),
+    "email_taken": _l(
+        "There is already an account with this email address. Sign in to it, then open the link in your email again."
+    ),
 }
 
 
@@ -331,7 +346,9 @@ def shared_plan(person_id: uuid.UUID) -> str:
     """The sections the person shares with you, from the plan they agreed with."""
     view = _carer_view(person_id)
     return render_template(
-        "sharing/carer_plan.html", **_carer_context(view), suggestions=services.carer_suggestions(by=_me(), person_id=person_id)
+        "sharing/carer_plan.html",
+        **_carer_context(view),
+        suggestions=services.carer_suggestions(by=_me(), person_id=person_id),
     )
 
 
@@ -357,7 +374,9 @@ def shared_suggest(person_id: uuid.UUID) -> ResponseReturnValue:
     form = CarerSuggestionForm(keys=keys, section=request.args.get("section") or services.CARERS_SECTION)
     if form.validate_on_submit():
         try:
-            services.carer_suggest(by=_me(), person_id=person_id, section_key=form.section.data or "", text=form.text.data or "")
+            services.carer_suggest(
+                by=_me(), person_id=person_id, section_key=form.section.data or "", text=form.text.data or ""
+            )
         except services.SharingError as error:
             if error.code != "no_plan":
                 abort(400)

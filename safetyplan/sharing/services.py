@@ -21,7 +21,14 @@ from sqlalchemy import select, update
 
 from safetyplan.accounts.models import User
 from safetyplan.accounts.passwords import check_new_password
-from safetyplan.accounts.services import AccountError, create_user, find_user_by_email, normalise_email, set_password_directly, token_hash
+from safetyplan.accounts.services import (
+    AccountError,
+    create_user,
+    find_user_by_email,
+    normalise_email,
+    set_password_directly,
+    token_hash,
+)
 from safetyplan.audit import record
 from safetyplan.audit.models import AuditEvent
 from safetyplan.db import session, take_write_lock, utcnow
@@ -142,10 +149,19 @@ def remove_involved(*, by: User, person_id: uuid.UUID, involved_id: uuid.UUID) -
     former = involved.user_id
     if shared_sections(involved):
         _add_choice(by, involved, frozenset(), date.today())
-    record("involvement.person_removed", actor_id=by.id, actor_role=by.role, grounds=grounds, person_id=person_id, subject_user_id=former)
+    record(
+        "involvement.person_removed",
+        actor_id=by.id,
+        actor_role=by.role,
+        grounds=grounds,
+        person_id=person_id,
+        subject_user_id=former,
+    )
 
 
-def record_conversation(*, by: User, person_id: uuid.UUID, held_on: date, agreed: str, own_words: bool) -> InvolvementConversation:
+def record_conversation(
+    *, by: User, person_id: uuid.UUID, held_on: date, agreed: str, own_words: bool
+) -> InvolvementConversation:
     """What the person and the clinician agreed about involving others and the limits of confidentiality."""
     if by.role != "clinician":
         raise SharingError("not_allowed")
@@ -153,11 +169,18 @@ def record_conversation(*, by: User, person_id: uuid.UUID, held_on: date, agreed
         raise SharingError("future_date")
     grounds = _manager_grounds(by, person_id, "involvement.conversation_recorded")
     conversation = InvolvementConversation(
-        person_id=person_id, held_on=held_on, recorded_at=utcnow(), recorded_by=by.id, own_words=own_words, agreed=agreed.strip()
+        person_id=person_id,
+        held_on=held_on,
+        recorded_at=utcnow(),
+        recorded_by=by.id,
+        own_words=own_words,
+        agreed=agreed.strip(),
     )
     session.add(conversation)
     session.flush()
-    record("involvement.conversation_recorded", actor_id=by.id, actor_role=by.role, grounds=grounds, person_id=person_id)
+    record(
+        "involvement.conversation_recorded", actor_id=by.id, actor_role=by.role, grounds=grounds, person_id=person_id
+    )
     return conversation
 
 
@@ -178,7 +201,10 @@ def conversations(*, by: User, person_id: uuid.UUID) -> list[InvolvementConversa
 
 def current_choice(involved_id: uuid.UUID) -> SharingChoice | None:
     return session.scalars(
-        select(SharingChoice).where(SharingChoice.involved_id == involved_id).order_by(SharingChoice.recorded_at.desc(), SharingChoice.id).limit(1)
+        select(SharingChoice)
+        .where(SharingChoice.involved_id == involved_id)
+        .order_by(SharingChoice.recorded_at.desc(), SharingChoice.id)
+        .limit(1)
     ).first()
 
 
@@ -211,7 +237,12 @@ def _add_choice(by: User, involved: InvolvedPerson, keys: frozenset[str], decide
 
 
 def choose_sections(
-    *, by: User, person_id: uuid.UUID, involved_id: uuid.UUID, keys: set[str] | frozenset[str], decided_on: date | None = None
+    *,
+    by: User,
+    person_id: uuid.UUID,
+    involved_id: uuid.UUID,
+    keys: set[str] | frozenset[str],
+    decided_on: date | None = None,
 ) -> SharingChoice:
     """Record the person's decision about which sections this person sees (none withdraws sharing). A clinician
     records it with the date the person decided; the person's own decision is dated today."""
@@ -239,7 +270,11 @@ def choose_sections(
 def choices_for(involved_id: uuid.UUID) -> list[SharingChoice]:
     """Every decision about this person, newest first: the history of consent."""
     return list(
-        session.scalars(select(SharingChoice).where(SharingChoice.involved_id == involved_id).order_by(SharingChoice.recorded_at.desc()))
+        session.scalars(
+            select(SharingChoice)
+            .where(SharingChoice.involved_id == involved_id)
+            .order_by(SharingChoice.recorded_at.desc())
+        )
     )
 
 
@@ -290,7 +325,9 @@ def send_invitation(involved: InvolvedPerson, subject: str, body: str) -> None:
 def invitation_waiting(involved_id: uuid.UUID) -> CarerInvitation | None:
     return session.scalars(
         select(CarerInvitation).where(
-            CarerInvitation.involved_id == involved_id, CarerInvitation.ended_at.is_(None), CarerInvitation.expires_at > utcnow()
+            CarerInvitation.involved_id == involved_id,
+            CarerInvitation.ended_at.is_(None),
+            CarerInvitation.expires_at > utcnow(),
         )
     ).first()
 
@@ -330,11 +367,20 @@ def accept_invitation(*, token: str, user: User) -> InvolvedPerson:
         raise SharingError("invitation_invalid")
     invitation, involved = usable
     if user.role != "carer":
-        record("invitation.refused", actor_id=user.id, actor_role=user.role, grounds="invitation", outcome="denied", person_id=involved.person_id)
+        record(
+            "invitation.refused",
+            actor_id=user.id,
+            actor_role=user.role,
+            grounds="invitation",
+            outcome="denied",
+            person_id=involved.person_id,
+        )
         raise SharingError("wrong_account")
     if session.scalars(
         select(InvolvedPerson.id).where(
-            InvolvedPerson.person_id == involved.person_id, InvolvedPerson.user_id == user.id, InvolvedPerson.removed_at.is_(None)
+            InvolvedPerson.person_id == involved.person_id,
+            InvolvedPerson.user_id == user.id,
+            InvolvedPerson.removed_at.is_(None),
         )
     ).first():
         raise SharingError("already_linked")
@@ -348,7 +394,14 @@ def accept_invitation(*, token: str, user: User) -> InvolvedPerson:
     if moved.rowcount != 1:  # used by a second tab at the same moment
         raise SharingError("invitation_invalid")
     involved.user_id, involved.linked_at = user.id, now
-    record("invitation.accepted", actor_id=user.id, actor_role=user.role, grounds="invitation", person_id=involved.person_id, subject_user_id=user.id)
+    record(
+        "invitation.accepted",
+        actor_id=user.id,
+        actor_role=user.role,
+        grounds="invitation",
+        person_id=involved.person_id,
+        subject_user_id=user.id,
+    )
     return involved
 
 
@@ -362,7 +415,9 @@ def create_carer_account(*, token: str, email: str, name: str, password: str, la
     if find_user_by_email(email) is not None:
         raise AccountError("email_taken")
     with session.begin_nested():
-        user = create_user(by=None, email=email, display_name=name, role="carer", preferred_language=language, grounds="invitation")
+        user = create_user(
+            by=None, email=email, display_name=name, role="carer", preferred_language=language, grounds="invitation"
+        )
         set_password_directly(user, password)
         accept_invitation(token=token, user=user)
     return user
@@ -374,7 +429,14 @@ def confirm_link(*, by: User, person_id: uuid.UUID, involved_id: uuid.UUID) -> N
     if involved.user_id is None or involved.confirmed_at is not None:
         raise SharingError("nothing_to_confirm")
     involved.confirmed_at, involved.confirmed_by = utcnow(), by.id
-    record("carer_link.confirmed", actor_id=by.id, actor_role=by.role, grounds=grounds, person_id=person_id, subject_user_id=involved.user_id)
+    record(
+        "carer_link.confirmed",
+        actor_id=by.id,
+        actor_role=by.role,
+        grounds=grounds,
+        person_id=person_id,
+        subject_user_id=involved.user_id,
+    )
 
 
 def unlink(*, by: User, person_id: uuid.UUID, involved_id: uuid.UUID) -> None:
@@ -385,7 +447,14 @@ def unlink(*, by: User, person_id: uuid.UUID, involved_id: uuid.UUID) -> None:
         raise SharingError("nothing_to_confirm")
     former = involved.user_id
     involved.user_id, involved.linked_at, involved.confirmed_at, involved.confirmed_by = None, None, None, None
-    record("carer_link.undone", actor_id=by.id, actor_role=by.role, grounds=grounds, person_id=person_id, subject_user_id=former)
+    record(
+        "carer_link.undone",
+        actor_id=by.id,
+        actor_role=by.role,
+        grounds=grounds,
+        person_id=person_id,
+        subject_user_id=former,
+    )
 
 
 def linked_account(involved: InvolvedPerson) -> User | None:
@@ -414,7 +483,12 @@ def carer_links(*, by: User) -> list[CarerLink]:
         .where(InvolvedPerson.user_id == by.id, InvolvedPerson.removed_at.is_(None))
     )
     links = [
-        CarerLink(person.id, person.known_as if involved.confirmed_at else None, involved.confirmed_at is not None, bool(shared_sections(involved)))
+        CarerLink(
+            person.id,
+            person.known_as if involved.confirmed_at else None,
+            involved.confirmed_at is not None,
+            bool(shared_sections(involved)),
+        )
         for involved, person in rows
     ]
     record("shared_plans.listed", actor_id=by.id, actor_role=by.role, grounds="self")
@@ -426,7 +500,9 @@ def _carer_link(by: User, person_id: uuid.UUID, action: str) -> InvolvedPerson:
     if by.role == "carer":
         found = session.scalars(
             select(InvolvedPerson).where(
-                InvolvedPerson.person_id == person_id, InvolvedPerson.user_id == by.id, InvolvedPerson.removed_at.is_(None)
+                InvolvedPerson.person_id == person_id,
+                InvolvedPerson.user_id == by.id,
+                InvolvedPerson.removed_at.is_(None),
             )
         ).first()
     if found is None or not found.active:
@@ -521,7 +597,13 @@ def carer_suggest(*, by: User, person_id: uuid.UUID, section_key: str, text: str
     session.add(suggestion)
     session.flush()
     record(
-        "plan.suggestion_made", actor_id=by.id, actor_role=by.role, grounds=f"carer:{involved.id}", person_id=person_id, plan_id=plan.id, section=section_key
+        "plan.suggestion_made",
+        actor_id=by.id,
+        actor_role=by.role,
+        grounds=f"carer:{involved.id}",
+        person_id=person_id,
+        plan_id=plan.id,
+        section=section_key,
     )
     return suggestion
 
@@ -562,7 +644,10 @@ def who_can_see(*, by: User, person_id: uuid.UUID) -> Visibility:
     people = involved_people(by=by, person_id=person_id)
     return Visibility(
         teams=[team.name for team in teams_holding(person_id)],
-        viewers=[Viewer(involved, linked_account(involved), shared_sections(involved), invitation_waiting(involved.id)) for involved in people],
+        viewers=[
+            Viewer(involved, linked_account(involved), shared_sections(involved), invitation_waiting(involved.id))
+            for involved in people
+        ],
     )
 
 
@@ -607,7 +692,14 @@ def who_has_looked(*, by: User, person_id: uuid.UUID, limit: int = 1000) -> list
     """Who looked at the person's plan or record, by person and day, newest first, from the audit trail (the
     person's own looks left out; the latest ``limit`` looks). Only the person asks this here; it is audited too."""
     if by.role != "person" or by.person_id != person_id:
-        record("plan.lookups_viewed", actor_id=by.id, actor_role=by.role, grounds="none", outcome="denied", person_id=person_id)
+        record(
+            "plan.lookups_viewed",
+            actor_id=by.id,
+            actor_role=by.role,
+            grounds="none",
+            outcome="denied",
+            person_id=person_id,
+        )
         raise NotFound()
     events = session.scalars(
         select(AuditEvent)

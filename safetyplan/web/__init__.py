@@ -8,8 +8,8 @@ from flask import Flask, g
 
 from safetyplan.config import Settings
 from safetyplan.web import access, errors, header, locale, presenters, security
-from safetyplan.web.busy import RetryWhenBusy
 from safetyplan.web import session as session_lifetime
+from safetyplan.web.busy import RetryWhenBusy
 
 
 def init_app(app: Flask, settings: Settings) -> None:

@@ -10,9 +10,9 @@ newer ones. Only if the database stays busy does the user see the 503 page (with
 again").
 
 A request is run again only when running it twice cannot do anything twice: its first run wrote nothing that
-stayed (the database refused it), and sent no message (safetyplan/outbox.py marks a run that did). A request whose connection to the server
-broke is run again only if it is a read (GET or HEAD): a broken connection may have lost the answer to a commit
-that happened.
+stayed (the database refused it), and sent no message (safetyplan/outbox.py marks a run that did). A request
+whose connection to the server broke is run again only if it is a read (GET or HEAD): a broken connection may have
+lost the answer to a commit that happened.
 """
 
 from __future__ import annotations
@@ -62,11 +62,12 @@ class RetryWhenBusy:
             answered: list[Any] = []
 
             def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], Any]:
-                answered[:] = [status, headers, exc_info]
+                # Called within this run, before the loop moves on: this run's list is the one to fill.
+                answered[:] = [status, headers, exc_info]  # noqa: B023
                 return lambda _data: None  # the app returns its body; nothing of ours writes through this
 
             result = self.app(run, capture)
-            pause = min(0.02 * 2**attempt, 0.5) * random.uniform(0.5, 1.5)  # noqa: S311 (not a secret)
+            pause = min(0.02 * 2**attempt, 0.5) * random.uniform(0.5, 1.5)
             if (
                 attempt < self.attempts
                 and run.get(BUSY)

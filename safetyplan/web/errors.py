@@ -69,6 +69,7 @@ CSRF_PAGE = (
     _l("For your security, nothing was saved. Go back, reload the page and try again."),
 )
 
+
 def render_error(status: int, title: object, message: object, kept_text: list[str] | None = None) -> Response:
     """The styled error page, with whatever the user typed into the form that led here (so that it can be copied
     back), falling back to plain text, words included, if the layout itself cannot be rendered."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from flask import g, request
 from flask_babel import lazy_gettext as _l
@@ -60,7 +60,15 @@ _SECRET_FIELD_HINTS = ("password", "token", "code", "secret")
 #: that some form uses for words is never in it.
 _CHOICE_FIELDS: set[str] = set()
 _WORD_FIELDS: set[str] = set()
-_CHOICE_KINDS = ("RadioField", "SelectField", "SelectMultipleField", "BooleanField", "HiddenField", "IntegerField", "DateParts")
+_CHOICE_KINDS = (
+    "RadioField",
+    "SelectField",
+    "SelectMultipleField",
+    "BooleanField",
+    "HiddenField",
+    "IntegerField",
+    "DateParts",
+)
 
 
 def _note_field_kinds(form_class: type) -> None:
@@ -78,7 +86,7 @@ def typed_words() -> list[str]:
         return []
     try:
         fields = list(request.form.items(multi=True))
-    except Exception:  # the body could not be read (too large, say): there is nothing to show back
+    except Exception:  # noqa: BLE001 - the body could not be read (too large, say): there is nothing to show back
         return []
     return [value for key, value in fields if value.strip() and _holds_words(key)]
 
@@ -147,7 +155,11 @@ class DateParts(Field):
             return
         self.data = None if data is unset_value else data
         if isinstance(self.data, date):
-            self.day_value, self.month_value, self.year_value = str(self.data.day), str(self.data.month), str(self.data.year)
+            self.day_value, self.month_value, self.year_value = (
+                str(self.data.day),
+                str(self.data.month),
+                str(self.data.year),
+            )
 
     def pre_validate(self, form: Any) -> None:
         if self._problem:
@@ -178,7 +190,7 @@ def _real_date(day: str, month: str, year: str) -> date | None:
 class DateRequired:
     """For DateParts: the message when no part of the date was typed."""
 
-    field_flags = {"required": True}
+    field_flags: ClassVar[dict[str, bool]] = {"required": True}
 
     def __call__(self, form: Any, field: DateParts) -> None:
         if field.data is None and not field._problem:

@@ -64,7 +64,9 @@ def language_switch() -> list[dict[str, str]]:
     for code, name in LANGUAGES.items():
         if code == current:
             continue
-        links.append({"code": code, "name": name, "href": f"{request.path}?{urlencode([*args, ('lang', code)])}", "back": back})
+        links.append(
+            {"code": code, "name": name, "href": f"{request.path}?{urlencode([*args, ('lang', code)])}", "back": back}
+        )
     return links
 
 
@@ -91,4 +93,3 @@ def init_app(app: Flask, settings: Settings) -> None:
         return response
 
     app.jinja_env.globals.update(current_language=current_language, language_switch=language_switch)
-

@@ -73,9 +73,7 @@ def table_row_maker(headings: list[str], classes: list[str | None] | None = None
     ]
 
     def row(cells: list[Any]) -> Markup:
-        inner = "".join(
-            f"{opening}{escape(cell)}</td>" for opening, cell in zip(opens, cells, strict=True)
-        )
+        inner = "".join(f"{opening}{escape(cell)}</td>" for opening, cell in zip(opens, cells, strict=True))
         return Markup(f'<tr class="nhsuk-table__row" role="row">{inner}</tr>')
 
     return row
@@ -92,9 +90,9 @@ def multiline(text: str) -> Markup:
 
 
 def search_button() -> Markup:
-    return Markup('<button class="nhsuk-button nhsuk-button--small nhsuk-u-margin-left-2" type="submit">{}</button>').format(
-        _("Search")
-    )
+    return Markup(
+        '<button class="nhsuk-button nhsuk-button--small nhsuk-u-margin-left-2" type="submit">{}</button>'
+    ).format(_("Search"))
 
 
 def init_app(app: Flask) -> None:

@@ -76,8 +76,12 @@ def test_a_clinician_sees_the_wording_note_and_keeps_the_words(page: Page, demo)
     page.locator("#next_review_on-year").fill("2031")
     page.get_by_role("button", name="Save the plan").click()
     note = page.locator("#edit-safer_surroundings-wording")
-    expect(note).to_contain_text("This reads as a risk level. NICE advises describing what the person needs and what helps instead.")
-    expect(page.locator("#edit-safer_surroundings")).to_have_attribute("aria-describedby", re.compile("edit-safer_surroundings-wording"))
+    expect(note).to_contain_text(
+        "This reads as a risk level. NICE advises describing what the person needs and what helps instead."
+    )
+    expect(page.locator("#edit-safer_surroundings")).to_have_attribute(
+        "aria-describedby", re.compile("edit-safer_surroundings-wording")
+    )
 
     assert_accessible(page)
     page.get_by_role("button", name="Save the plan").focus()

@@ -44,7 +44,9 @@ def test_the_person_says_they_disagree_and_takes_it_back_by_keyboard(page: Page,
     cards = page.locator(".app-disagreement")
     expect(cards.filter(has_text="We did not talk about my job")).to_be_visible()
     assert_accessible(page)
-    cards.filter(has_text="We did not talk about my job").get_by_role("button", name=re.compile("Take this back")).click()
+    cards.filter(has_text="We did not talk about my job").get_by_role(
+        "button", name=re.compile("Take this back")
+    ).click()
     expect(cards.filter(has_text="We did not talk about my job")).to_contain_text("took it back on")
 
 
@@ -82,7 +84,9 @@ def test_the_editor_parts_are_reached_from_the_top_by_keyboard(page: Page, demo)
     expect(page.locator("#conversation")).to_be_in_viewport()
     day = page.locator("#next_review_on-day")
     assert day.input_value() != ""  # a review date is filled in, to change
-    expect(page.locator("#next_review_on-hint")).to_contain_text("We have filled in")  # a date to change, and why this one
+    expect(page.locator("#next_review_on-hint")).to_contain_text(
+        "We have filled in"
+    )  # a date to change, and why this one
     expect(page.locator("#edit-safer_surroundings")).to_be_visible()
 
 

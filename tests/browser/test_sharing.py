@@ -25,7 +25,9 @@ def open_sharing_for_pat(person: Page) -> None:
     visit(person, path_of(person))
 
 
-def test_the_person_shares_two_sections_the_carer_sees_them_adds_help_and_the_person_accepts(browser: Browser, demo, base_url):
+def test_the_person_shares_two_sections_the_carer_sees_them_adds_help_and_the_person_accepts(
+    browser: Browser, demo, base_url
+):
     person = browser.new_context(base_url=base_url).new_page()
     sign_in(person, demo, "person@safetyplan.example")
     open_sharing_for_pat(person)
@@ -98,7 +100,9 @@ def test_a_carer_invited_by_email_makes_an_account_and_is_confirmed(browser: Bro
         from safetyplan.accounts.services import find_user_by_email
 
         alex = find_user_by_email("person@safetyplan.example")
-        jordan = next(i for i in services.involved_people(by=alex, person_id=alex.person_id) if i.name == "Jordan Demo-Friend")
+        jordan = next(
+            i for i in services.involved_people(by=alex, person_id=alex.person_id) if i.name == "Jordan Demo-Friend"
+        )
         link = services.invite(by=alex, person_id=alex.person_id, involved_id=jordan.id, base_url=base_url)
 
     visitor = browser.new_context(base_url=base_url).new_page()
@@ -178,13 +182,29 @@ def test_every_sharing_page_in_welsh_is_accessible_and_works_by_keyboard(browser
     clinician.get_by_role("link", name="Alex Demo (Alex)").click()
     clinician.get_by_role("button", name="Family, friends and carers").click()
     overview = path_of(clinician)
-    for path in (overview + "?lang=cy", overview.replace("/sharing", "/involvement-conversations/new"), overview.replace("/sharing", "/involved/new")):
+    for path in (
+        overview + "?lang=cy",
+        overview.replace("/sharing", "/involvement-conversations/new"),
+        overview.replace("/sharing", "/involved/new"),
+    ):
         visit(clinician, path)
     expect(clinician.locator("html")).to_have_attribute("lang", "cy")
     # Record a conversation by keyboard alone, in Welsh: day, month, year, what was agreed, own words, save.
     visit(clinician, overview.replace("/sharing", "/involvement-conversations/new"))
     clinician.locator("#held_on-day").focus()
-    for keys in ("1", "Tab", "1", "Tab", "2026", "Tab", "Mae Alex eisiau i Pat wybod yr arwyddion rhybudd.", "Tab", "Space", "Tab", "Enter"):
+    for keys in (
+        "1",
+        "Tab",
+        "1",
+        "Tab",
+        "2026",
+        "Tab",
+        "Mae Alex eisiau i Pat wybod yr arwyddion rhybudd.",
+        "Tab",
+        "Space",
+        "Tab",
+        "Enter",
+    ):
         clinician.keyboard.press(keys) if keys in ("Tab", "Space", "Enter") else clinician.keyboard.type(keys)
     expect(clinician.locator("main")).to_contain_text("Mae Alex eisiau i Pat wybod yr arwyddion rhybudd.")
     visit(clinician, path_of(clinician))

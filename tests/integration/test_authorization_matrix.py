@@ -85,7 +85,10 @@ for endpoint, person_may in [
     own = {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "clinician": 200}
     if person_may:
         own["person"] = 200
-    EXPECTED[f"{endpoint}:own"], EXPECTED[f"{endpoint}:other"] = own, {role: 404 if status == 200 else status for role, status in own.items()}
+    EXPECTED[f"{endpoint}:own"], EXPECTED[f"{endpoint}:other"] = (
+        own,
+        {role: 404 if status == 200 else status for role, status in own.items()},
+    )
 # The carer's view of a person who shares with them; another person's looks exactly like a missing page.
 for endpoint in ("sharing.shared_plan", "sharing.shared_print", "sharing.shared_suggest"):
     EXPECTED[f"{endpoint}:own"] = {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "carer": 200}
@@ -118,7 +121,10 @@ def world(app):
         own_team, other_team = create_team("Own Team"), create_team("Other Team")
         own_person = create_person(own_team, name="Own Person", nhs_number="9990000018")
         other_person = create_person(other_team, name=CANARY, nhs_number="9990000026")
-        own_clinician, other_clinician = create_account("clinician", team=own_team), create_account("clinician", team=other_team)
+        own_clinician, other_clinician = (
+            create_account("clinician", team=own_team),
+            create_account("clinician", team=other_team),
+        )
         write_plan(own_person, own_clinician, "Own words")
         write_plan(other_person, other_clinician, f"{CANARY} walks by the sea")
         accounts = {
@@ -129,7 +135,9 @@ def world(app):
             "admin": create_account("admin"),
         }
         # The carer sees the own person's plan; someone else (not this carer) is involved with the other person.
-        own_involved = link_carer(own_person, accounts["carer"], sections={"reasons", "people_to_ask"}, by=own_clinician)
+        own_involved = link_carer(
+            own_person, accounts["carer"], sections={"reasons", "people_to_ask"}, by=own_clinician
+        )
         other_involved = link_carer(other_person, create_account("carer"), sections={"reasons"}, by=other_clinician)
     clients = {"anonymous": PageClient(app.test_client())}
     for role, account in accounts.items():
@@ -143,7 +151,13 @@ def url_for_case(app, endpoint, variant, ids):
     from flask import url_for
 
     person_id, team_id, involved_id = ids[variant or "own"]
-    arguments = {"person_id": person_id, "team_id": team_id, "involved_id": involved_id, "number": 1, "contact_id": uuid.UUID(int=1)}
+    arguments = {
+        "person_id": person_id,
+        "team_id": team_id,
+        "involved_id": involved_id,
+        "number": 1,
+        "contact_id": uuid.UUID(int=1),
+    }
     rule = next(rule for rule in app.url_map.iter_rules() if rule.endpoint == endpoint)
     query = {"from": 1, "to": 1} if endpoint == "plans.compare_revisions" else {}
     with app.test_request_context():

@@ -10,7 +10,12 @@ from safetyplan.config import PROJECT_ROOT
 def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     safetyplan = os.path.join(os.path.dirname(sys.executable), "safetyplan")
     return subprocess.run(
-        [safetyplan, *args], env={"PATH": os.environ["PATH"], **env}, capture_output=True, text=True, timeout=60
+        [safetyplan, *args],
+        env={"PATH": os.environ["PATH"], **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 

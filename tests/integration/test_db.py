@@ -146,7 +146,9 @@ def test_a_connection_in_use_moments_ago_is_handed_out_without_a_check(database_
     engine = db.make_engine(database_url)
     checks = []
     real_ping = engine.dialect.do_ping
-    monkeypatch.setattr(engine.dialect, "do_ping", lambda connection: checks.append(connection) or real_ping(connection))
+    monkeypatch.setattr(
+        engine.dialect, "do_ping", lambda connection: checks.append(connection) or real_ping(connection)
+    )
     try:
         for _ in range(3):
             with engine.connect() as connection:

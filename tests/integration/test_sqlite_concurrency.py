@@ -25,8 +25,8 @@ import pytest
 from sqlalchemy import select
 
 from safetyplan import schema
-from safetyplan.plans.models import Plan, PlanRevision
 from safetyplan.db import session
+from safetyplan.plans.models import Plan, PlanRevision
 from tests.conftest import TEST_SECRET_KEY
 from tests.factories import create_account, create_person, create_team, write_plan
 
@@ -85,7 +85,9 @@ class Tally:
             self.statuses.append(status)
 
 
-def clinician_at_work(base: str, email: str, secret: str, password: str, person_id: str, tally: Tally, start: threading.Barrier) -> None:
+def clinician_at_work(
+    base: str, email: str, secret: str, password: str, person_id: str, tally: Tally, start: threading.Barrier
+) -> None:
     try:
         _work(base, email, secret, password, person_id, tally, start)
     except Exception as error:  # noqa: BLE001 (reported by the test, with what the server said)
@@ -93,7 +95,9 @@ def clinician_at_work(base: str, email: str, secret: str, password: str, person_
             tally.failures.append(repr(error))
 
 
-def _work(base: str, email: str, secret: str, password: str, person_id: str, tally: Tally, start: threading.Barrier) -> None:
+def _work(
+    base: str, email: str, secret: str, password: str, person_id: str, tally: Tally, start: threading.Barrier
+) -> None:
     visitor = Visitor(base)
     status, _ = visitor.request("/sign-in", {**visitor.form("/sign-in"), "email": email, "password": password})
     assert status == 302
@@ -126,7 +130,9 @@ def _work(base: str, email: str, secret: str, password: str, person_id: str, tal
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_eight_clinicians_saving_at_once_see_no_server_error_and_lose_no_save(database_url, make_app, settings, tmp_path):
+def test_eight_clinicians_saving_at_once_see_no_server_error_and_lose_no_save(
+    database_url, make_app, settings, tmp_path
+):
     app = make_app(database_url=f"sqlite:///{tmp_path / 'busy.db'}")
     with app.app_context():
         schema.upgrade()
@@ -150,9 +156,27 @@ def test_eight_clinicians_saving_at_once_see_no_server_error_and_lose_no_save(da
         "SAFETYPLAN_INSTANCE_PATH": str(tmp_path),
     }
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", "2", "-k", "gthread", "--threads", "4", "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning", "safetyplan:create_app()"],
-        cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-w",
+            "2",
+            "-k",
+            "gthread",
+            "--threads",
+            "4",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "safetyplan:create_app()",
+        ],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -187,7 +211,9 @@ def test_eight_clinicians_saving_at_once_see_no_server_error_and_lose_no_save(da
         for _clinician, person_id in workers:
             saved = list(
                 session.scalars(
-                    select(PlanRevision).join(Plan, Plan.id == PlanRevision.plan_id).where(Plan.person_id == uuid.UUID(person_id))
+                    select(PlanRevision)
+                    .join(Plan, Plan.id == PlanRevision.plan_id)
+                    .where(Plan.person_id == uuid.UUID(person_id))
                 )
             )
             lines = {item for revision in saved for item in revision.content.get("on_my_own", {}).get("items", [])}

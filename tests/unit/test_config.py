@@ -24,7 +24,13 @@ def test_production_settings_when_everything_is_set():
 
 @pytest.mark.parametrize(
     "variable",
-    ["SAFETYPLAN_DATABASE_URL", "SAFETYPLAN_SECRET_KEY", "SAFETYPLAN_KEYRING", "SAFETYPLAN_BASE_URL", "SAFETYPLAN_SMTP_URL"],
+    [
+        "SAFETYPLAN_DATABASE_URL",
+        "SAFETYPLAN_SECRET_KEY",
+        "SAFETYPLAN_KEYRING",
+        "SAFETYPLAN_BASE_URL",
+        "SAFETYPLAN_SMTP_URL",
+    ],
 )
 def test_production_refuses_to_start_when_a_setting_is_missing(variable):
     environ = {k: v for k, v in PRODUCTION.items() if k != variable}

@@ -4,7 +4,11 @@ from tests.pages import check_page, text_of
 
 
 def test_adding_an_account_needs_a_name_a_valid_email_and_a_role(admin_client, outbox):
-    page = check_page(admin_client.post_form("/admin/users/new", {"display_name": "", "email": "not-an-email", "team": "", "language": "en"}).data)
+    page = check_page(
+        admin_client.post_form(
+            "/admin/users/new", {"display_name": "", "email": "not-an-email", "team": "", "language": "en"}
+        ).data
+    )
     assert [a.get_text(strip=True) for a in page.select(".nhsuk-error-summary a")] == [
         "Enter the person's full name",
         "Enter an email address in the correct format, like name@example.com",
@@ -17,7 +21,14 @@ def test_adding_an_account_needs_a_name_a_valid_email_and_a_role(admin_client, o
 def test_a_clinician_needs_a_team(admin_client):
     page = check_page(
         admin_client.post_form(
-            "/admin/users/new", {"display_name": "Dr New", "email": "dr.new@example.com", "role": "clinician", "team": "", "language": "en"}
+            "/admin/users/new",
+            {
+                "display_name": "Dr New",
+                "email": "dr.new@example.com",
+                "role": "clinician",
+                "team": "",
+                "language": "en",
+            },
         ).data
     )
     assert "Select the clinician's team" in text_of(page, ".nhsuk-error-summary")
@@ -33,24 +44,32 @@ def test_an_email_address_can_only_be_used_once(admin_client, outbox):
 
 def test_the_set_password_message_is_in_the_new_users_language(admin_client, outbox):
     admin_client.post_form(
-        "/admin/users/new", {"display_name": "Elin", "email": "elin@example.com", "role": "carer", "team": "", "language": "cy"}, status=302
+        "/admin/users/new",
+        {"display_name": "Elin", "email": "elin@example.com", "role": "carer", "team": "", "language": "cy"},
+        status=302,
     )
     assert outbox.sent[0].subject == "Gosodwch eich cyfrinair Cynllun Diogelwch"
 
 
 def test_accounts_list_shows_names_and_roles(admin_client):
     admin_client.post_form(
-        "/admin/users/new", {"display_name": "Carys Carer", "email": "carys@example.com", "role": "carer", "team": "", "language": "en"}, status=302
+        "/admin/users/new",
+        {"display_name": "Carys Carer", "email": "carys@example.com", "role": "carer", "team": "", "language": "en"},
+        status=302,
     )
     page = admin_client.get_page("/admin/users")
-    assert "Account made. We have sent a link to set a password to carys@example.com." in text_of(page, ".nhsuk-notification-banner")
+    assert "Account made. We have sent a link to set a password to carys@example.com." in text_of(
+        page, ".nhsuk-notification-banner"
+    )
     row = next(tr for tr in page.select("tbody tr") if "Carys Carer" in tr.get_text())
     text = " ".join(row.get_text(" ", strip=True).split())
     assert "carys@example.com" in text and "Family member, friend or carer" in text and "Not set up" in text
 
 
 def test_teams_are_made_and_clinicians_join_them(app, admin_client):
-    response = admin_client.post_form("/admin/teams/new", {"name": "Harbour Team", "phone": "01632 960 200"}, status=302)
+    response = admin_client.post_form(
+        "/admin/teams/new", {"name": "Harbour Team", "phone": "01632 960 200"}, status=302
+    )
     team_url = response.headers["Location"]
     from tests.factories import create_account
 
@@ -70,13 +89,23 @@ def test_a_persons_own_account_is_linked_to_their_record_by_nhs_number(app, admi
 
     with app.app_context():
         create_person(create_team("Linked Team"), name="Linked Person", nhs_number="9990000077")
-    data = {"display_name": "Linked Person", "email": "linked@example.com", "role": "person", "team": "", "language": "en"}
+    data = {
+        "display_name": "Linked Person",
+        "email": "linked@example.com",
+        "role": "person",
+        "team": "",
+        "language": "en",
+    }
     missing = check_page(admin_client.post_form("/admin/users/new", data).data)
     assert "Enter the NHS number of the person's record" in text_of(missing, ".nhsuk-error-summary")
     unknown = check_page(admin_client.post_form("/admin/users/new", {**data, "person_nhs_number": "9990000085"}).data)
     assert "No one with this NHS number is recorded" in text_of(unknown, ".nhsuk-error-summary")
     admin_client.post_form("/admin/users/new", {**data, "person_nhs_number": "999 000 0077"}, status=302)
-    again = check_page(admin_client.post_form("/admin/users/new", {**data, "email": "other@example.com", "person_nhs_number": "9990000077"}).data)
+    again = check_page(
+        admin_client.post_form(
+            "/admin/users/new", {**data, "email": "other@example.com", "person_nhs_number": "9990000077"}
+        ).data
+    )
     assert "This person already has an account" in text_of(again, ".nhsuk-error-summary")
     from safetyplan.accounts.services import find_user_by_email
     from safetyplan.db import transaction

@@ -12,7 +12,18 @@ def invoke(app, *args, input=None):
 
 
 def test_users_add_prints_a_set_password_link(app, team):
-    code, output = invoke(app, "users", "add", "dr.cli@example.com", "--role", "clinician", "--team", "Riverside Test Team", "--name", "Dr Cli")
+    code, output = invoke(
+        app,
+        "users",
+        "add",
+        "dr.cli@example.com",
+        "--role",
+        "clinician",
+        "--team",
+        "Riverside Test Team",
+        "--name",
+        "Dr Cli",
+    )
     assert code == 0, output
     assert output.startswith("Added clinician dr.cli@example.com.\nSet-password link (works once, for 72 hours): ")
     assert re.search(r"http://127\.0\.0\.1:5000/set-password#[A-Za-z0-9_-]{40,}", output)
@@ -24,7 +35,16 @@ def test_users_add_prints_a_set_password_link(app, team):
 
 
 def test_users_add_can_read_a_password_from_standard_input(app):
-    code, output = invoke(app, "users", "add", "p@example.com", "--role", "carer", "--password-stdin", input="kettle orchard violet sunrise\n")
+    code, output = invoke(
+        app,
+        "users",
+        "add",
+        "p@example.com",
+        "--role",
+        "carer",
+        "--password-stdin",
+        input="kettle orchard violet sunrise\n",
+    )
     assert (code, output) == (0, "Added carer p@example.com.\n")
     code, output = invoke(app, "users", "add", "q@example.com", "--role", "carer", "--password-stdin", input="short\n")
     assert code == 1 and "the password was refused (too short)" in output
@@ -42,12 +62,17 @@ def test_a_persons_account_is_linked_to_their_record(app, team):
 
     with app.app_context(), transaction():
         assert find_user_by_email("linked@example.com").person_id == person.id
-    assert "this person already has an account" in invoke(app, "users", "add", "x@example.com", "--role", "person", "--person", "9990000115")[1]
+    assert (
+        "this person already has an account"
+        in invoke(app, "users", "add", "x@example.com", "--role", "person", "--person", "9990000115")[1]
+    )
 
 
 def test_users_add_refuses_a_duplicate_or_an_unknown_team(app):
     invoke(app, "users", "add", "same@example.com", "--role", "carer")
-    assert invoke(app, "users", "add", "Same@example.com", "--role", "carer")[1].endswith("an account with this email address already exists\n")
+    assert invoke(app, "users", "add", "Same@example.com", "--role", "carer")[1].endswith(
+        "an account with this email address already exists\n"
+    )
     code, output = invoke(app, "users", "add", "x@example.com", "--role", "clinician", "--team", "Nowhere")
     assert code == 1 and "there is no team called 'Nowhere'" in output
 

@@ -24,12 +24,18 @@ def test_staff_without_an_app_must_set_one_up_before_going_further(app, client):
     secret = text_of(page, ".app-secret-key").replace(" ", "")
     assert re.fullmatch(r"[A-Z2-7]{32}", secret)
 
-    wrong = check_page(client.post_form("/sign-in/set-up-app", {"secret": page.select_one("#secret")["value"], "code": "123456"}, status=200).data)
+    wrong = check_page(
+        client.post_form(
+            "/sign-in/set-up-app", {"secret": page.select_one("#secret")["value"], "code": "123456"}, status=200
+        ).data
+    )
     assert "The code is not correct" in text_of(wrong, ".nhsuk-error-summary")
 
     signed_secret = wrong.select_one("#secret")["value"]
     done = check_page(
-        client.post_form("/sign-in/set-up-app", {"secret": signed_secret, "code": pyotp.TOTP(secret).now()}, status=200).data
+        client.post_form(
+            "/sign-in/set-up-app", {"secret": signed_secret, "code": pyotp.TOTP(secret).now()}, status=200
+        ).data
     )
     assert text_of(done, "h1") == "Save your recovery codes"
     codes = [code.get_text() for code in done.select(".app-recovery-codes li")]
@@ -43,7 +49,9 @@ def test_a_tampered_secret_is_refused(app, client):
     client.post_form("/sign-in", {"email": account.email, "password": account.password}, status=302)
     secret = pyotp.random_base32()
     page = check_page(
-        client.post_form("/sign-in/set-up-app", {"secret": f'["{account.id}", "{secret}"]', "code": pyotp.TOTP(secret).now()}).data
+        client.post_form(
+            "/sign-in/set-up-app", {"secret": f'["{account.id}", "{secret}"]', "code": pyotp.TOTP(secret).now()}
+        ).data
     )
     assert "This page was open for too long" in text_of(page, ".nhsuk-error-summary")
 
@@ -58,7 +66,9 @@ def test_a_code_cannot_be_used_twice(app, make_app):
     for client in (first, second):
         client.post_form("/sign-in", {"email": account.email, "password": account.password}, status=302)
     assert first.post_form("/sign-in/code", {"code": code}, status=302).headers["Location"] == "/home"
-    assert "The code is not correct" in second.post_form("/sign-in/code", {"code": code}, status=200).get_data(as_text=True)
+    assert "The code is not correct" in second.post_form("/sign-in/code", {"code": code}, status=200).get_data(
+        as_text=True
+    )
 
 
 def test_recovery_codes_work_once_and_are_stored_hashed(app, client):
@@ -68,7 +78,9 @@ def test_recovery_codes_work_once_and_are_stored_hashed(app, client):
     page = client.get_page("/sign-in/set-up-app")
     secret = text_of(page, ".app-secret-key").replace(" ", "")
     done = check_page(
-        client.post_form("/sign-in/set-up-app", {"secret": page.select_one("#secret")["value"], "code": pyotp.TOTP(secret).now()}).data
+        client.post_form(
+            "/sign-in/set-up-app", {"secret": page.select_one("#secret")["value"], "code": pyotp.TOTP(secret).now()}
+        ).data
     )
     code = done.select_one(".app-recovery-codes li").get_text()
     client.post_form("/sign-out", {}, from_url="/account", status=302)
@@ -81,7 +93,9 @@ def test_recovery_codes_work_once_and_are_stored_hashed(app, client):
     assert client.post_form("/sign-in/code", {"code": code.upper()}, status=302).headers["Location"] == "/home"
     client.post_form("/sign-out", {}, from_url="/account", status=302)
     client.post_form("/sign-in", {"email": account.email, "password": account.password}, status=302)
-    assert "The code is not correct" in client.post_form("/sign-in/code", {"code": code}, status=200).get_data(as_text=True)
+    assert "The code is not correct" in client.post_form("/sign-in/code", {"code": code}, status=200).get_data(
+        as_text=True
+    )
 
 
 def test_people_are_offered_an_app_from_their_account_page(person_client):
@@ -93,7 +107,11 @@ def test_people_are_offered_an_app_from_their_account_page(person_client):
 def test_replacing_an_app_needs_the_current_password(auditor_client):
     page = auditor_client.get_page("/account/authenticator-app")
     secret = text_of(page, ".app-secret-key").replace(" ", "")
-    data = {"secret": page.select_one("#secret")["value"], "code": pyotp.TOTP(secret).now(), "current_password": "wrong one"}
+    data = {
+        "secret": page.select_one("#secret")["value"],
+        "code": pyotp.TOTP(secret).now(),
+        "current_password": "wrong one",
+    }
     refused = check_page(auditor_client.post_form("/account/authenticator-app", data).data)
     assert "Enter your current password to replace your authenticator app" in text_of(refused, ".nhsuk-error-summary")
     data["current_password"] = auditor_client.account.password

@@ -26,7 +26,9 @@ def add_account(admin_client, outbox, email="new.carer@example.com", role="carer
 
 def test_an_admin_adds_an_account_and_the_link_sets_its_password(admin_client, outbox, client):
     token = add_account(admin_client, outbox)
-    response = client.post_form("/set-password", {"token": token, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}, status=302)
+    response = client.post_form(
+        "/set-password", {"token": token, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}, status=302
+    )
     assert response.headers["Location"] == "/sign-in?password_set=1"
     signed_in = client.post_form("/sign-in", {"email": "new.carer@example.com", "password": NEW_PASSWORD}, status=302)
     assert signed_in.headers["Location"] == "/home"
@@ -35,7 +37,11 @@ def test_an_admin_adds_an_account_and_the_link_sets_its_password(admin_client, o
 def test_the_link_works_once(admin_client, outbox, client):
     token = add_account(admin_client, outbox)
     client.post_form("/set-password", {"token": token, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}, status=302)
-    again = check_page(client.post_form("/set-password", {"token": token, "password": "another long password", "confirm": "another long password"}).data)
+    again = check_page(
+        client.post_form(
+            "/set-password", {"token": token, "password": "another long password", "confirm": "another long password"}
+        ).data
+    )
     assert "This link has expired or has already been used" in text_of(again, ".nhsuk-error-summary")
 
 
@@ -43,7 +49,9 @@ def test_the_link_expires_after_72_hours(app, admin_client, outbox, client):
     token = add_account(admin_client, outbox)
     with app.app_context(), transaction():
         session.execute(update(SetPasswordToken).values(expires_at=utcnow() - timedelta(minutes=1)))
-    page = check_page(client.post_form("/set-password", {"token": token, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}).data)
+    page = check_page(
+        client.post_form("/set-password", {"token": token, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}).data
+    )
     assert "This link has expired" in text_of(page, ".nhsuk-error-summary")
 
 
@@ -62,13 +70,21 @@ def test_the_token_travels_after_the_hash_sign_so_no_server_log_sees_it(admin_cl
 
 def test_a_weak_password_is_refused_with_the_reason_and_the_code_kept(admin_client, outbox, client):
     token = add_account(admin_client, outbox)
-    page = check_page(client.post_form("/set-password", {"token": token, "password": "password1234", "confirm": "password1234"}).data)
+    page = check_page(
+        client.post_form("/set-password", {"token": token, "password": "password1234", "confirm": "password1234"}).data
+    )
     assert "Choose a password that is harder to guess" in text_of(page, ".nhsuk-error-summary")
     assert page.select_one("#token")["value"] == token
-    mismatch = check_page(client.post_form("/set-password", {"token": token, "password": NEW_PASSWORD, "confirm": "different words here"}).data)
+    mismatch = check_page(
+        client.post_form(
+            "/set-password", {"token": token, "password": NEW_PASSWORD, "confirm": "different words here"}
+        ).data
+    )
     assert "The passwords do not match" in text_of(mismatch, ".nhsuk-error-summary")
 
 
 def test_a_made_up_code_is_refused(client):
-    page = check_page(client.post_form("/set-password", {"token": "made-up", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}).data)
+    page = check_page(
+        client.post_form("/set-password", {"token": "made-up", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}).data
+    )
     assert "This link has expired or has already been used" in text_of(page, ".nhsuk-error-summary")

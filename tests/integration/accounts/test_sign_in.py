@@ -187,7 +187,10 @@ def test_after_sign_in_next_goes_only_to_this_site(app, client, next_url, lands_
     with app.app_context():
         account = create_account("person")
     response = client.post_form(
-        f"/sign-in?next={next_url}", {"email": account.email, "password": account.password}, from_url="/sign-in", status=302
+        f"/sign-in?next={next_url}",
+        {"email": account.email, "password": account.password},
+        from_url="/sign-in",
+        status=302,
     )
     assert response.headers["Location"] == lands_on
 
@@ -204,7 +207,10 @@ def test_a_next_address_with_a_line_break_is_ignored(app, client):
     with app.app_context():
         account = create_account("carer")
     response = client.post_form(
-        "/sign-in?next=/account%0d%0aX-Injected:%201", {"email": account.email, "password": account.password}, from_url="/sign-in", status=302
+        "/sign-in?next=/account%0d%0aX-Injected:%201",
+        {"email": account.email, "password": account.password},
+        from_url="/sign-in",
+        status=302,
     )
     assert response.headers["Location"] == "/home"
 
@@ -248,5 +254,7 @@ def test_switching_language_when_signed_in_is_saved_to_the_account(app, person_c
 
 
 def test_the_switch_goes_back_only_to_this_site(app, person_client):
-    response = person_client.post_form("/language", {"language": "cy", "next": "https://elsewhere.example/"}, from_url="/account", status=302)
+    response = person_client.post_form(
+        "/language", {"language": "cy", "next": "https://elsewhere.example/"}, from_url="/account", status=302
+    )
     assert response.headers["Location"] == "/home"

@@ -34,7 +34,7 @@ def check_schema(app) -> tuple[int, str]:
 
 
 def test_scan_text_prints_the_findings_as_a_json_array():
-    code, output = scan_text(input="Seen today. Risk: high. RAG rated red.\n".encode())
+    code, output = scan_text(input=b"Seen today. Risk: high. RAG rated red.\n")
     assert code == 0, output
     assert json.loads(output) == [
         {"category": "level-label", "start": 12, "end": 22, "matched": "Risk: high"},
@@ -71,8 +71,13 @@ def test_echo_assessed_as_high_risk_into_the_command_prints_a_finding(tmp_path):
     safetyplan = os.path.join(os.path.dirname(sys.executable), "safetyplan")
     env = {"PATH": os.environ["PATH"], "SAFETYPLAN_INSTANCE_PATH": str(tmp_path / "nothing-here")}
     result = subprocess.run(
-        [safetyplan, "assurance", "scan-text"], input=b"Assessed as high risk\n", env=env, cwd=tmp_path,
-        capture_output=True, timeout=60,
+        [safetyplan, "assurance", "scan-text"],
+        input=b"Assessed as high risk\n",
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == [{"category": "level-label", "start": 12, "end": 21, "matched": "high risk"}]
@@ -166,13 +171,17 @@ def test_check_names_a_form_field_and_choices_that_could_hold_a_risk_level(app):
     finally:
         del TestReviewForm  # so that no later check finds it among BaseForm's subclasses
         gc.collect()
-    assert Offender(
-        "form TestReviewForm.risk_band", "the name pairs 'risk' with 'band', so it could hold a risk level"
-    ) in offenders
-    assert Offender(
-        "form TestReviewForm.outcome choices",
-        "its values are an ordinal scale (high, low, medium), so it could hold a risk level",
-    ) in offenders
+    assert (
+        Offender("form TestReviewForm.risk_band", "the name pairs 'risk' with 'band', so it could hold a risk level")
+        in offenders
+    )
+    assert (
+        Offender(
+            "form TestReviewForm.outcome choices",
+            "its values are an ordinal scale (high, low, medium), so it could hold a risk level",
+        )
+        in offenders
+    )
 
 
 def test_check_names_a_plan_section_that_could_hold_a_risk_level(app, monkeypatch):
@@ -197,9 +206,24 @@ def test_check_names_a_plan_section_that_could_hold_a_risk_level(app, monkeypatc
 @pytest.mark.parametrize(
     "name",
     [
-        "risk_level", "risk", "risk_score", "rag_status", "rag_rating", "risk_band", "risk_category", "triage_category",
-        "suicide_risk", "lethality_score", "danger_tier", "RiskLevel", "RAGStatus", "overall_risk", "Risk level",
-        "stratification_level", "lefel_risg", "risks",
+        "risk_level",
+        "risk",
+        "risk_score",
+        "rag_status",
+        "rag_rating",
+        "risk_band",
+        "risk_category",
+        "triage_category",
+        "suicide_risk",
+        "lethality_score",
+        "danger_tier",
+        "RiskLevel",
+        "RAGStatus",
+        "overall_risk",
+        "Risk level",
+        "stratification_level",
+        "lefel_risg",
+        "risks",
     ],
 )
 def test_a_name_that_could_hold_a_risk_level_is_named(name):
@@ -209,9 +233,24 @@ def test_a_name_that_could_hold_a_risk_level_is_named(name):
 @pytest.mark.parametrize(
     "name",
     [
-        "stratification_findings", "category", "author_role", "section", "status", "level", "score", "revision_id",
-        "person_agrees", "next_review_on", "risk_notes", "risk_assessment", "storage", "drag_handle", "outcome",
-        "preferred_language", "safer_surroundings", "warning_signs",
+        "stratification_findings",
+        "category",
+        "author_role",
+        "section",
+        "status",
+        "level",
+        "score",
+        "revision_id",
+        "person_agrees",
+        "next_review_on",
+        "risk_notes",
+        "risk_assessment",
+        "storage",
+        "drag_handle",
+        "outcome",
+        "preferred_language",
+        "safer_surroundings",
+        "warning_signs",
     ],
 )
 def test_an_ordinary_name_is_not_named(name):

@@ -53,21 +53,33 @@ def carer(person, clinician, *, confirmed: str, shared: str, removed: str | None
             .where(InvolvedPerson.id == involved_id)
             .values(confirmed_at=at(confirmed) if confirmed_link else None, removed_at=at(removed) if removed else None)
         )
-        session.execute(update(SharingChoice).where(SharingChoice.involved_id == involved_id).values(recorded_at=at(shared)))
+        session.execute(
+            update(SharingChoice).where(SharingChoice.involved_id == involved_id).values(recorded_at=at(shared))
+        )
     return involved_id
 
 
 def withdraw(person, clinician, involved_id, *, recorded: str) -> None:
     with transaction():
         choice = sharing.choose_sections(
-            by=get_user(clinician), person_id=person.id, involved_id=involved_id, keys=set(), decided_on=date.fromisoformat(recorded[:10])
+            by=get_user(clinician),
+            person_id=person.id,
+            involved_id=involved_id,
+            keys=set(),
+            decided_on=date.fromisoformat(recorded[:10]),
         )
         session.execute(update(SharingChoice).where(SharingChoice.id == choice.id).values(recorded_at=at(recorded)))
 
 
 def conversation(person, clinician, *, held_on: date) -> None:
     with transaction():
-        sharing.record_conversation(by=get_user(clinician), person_id=person.id, held_on=held_on, agreed="Talked about who to involve", own_words=True)
+        sharing.record_conversation(
+            by=get_user(clinician),
+            person_id=person.id,
+            held_on=held_on,
+            agreed="Talked about who to involve",
+            own_words=True,
+        )
 
 
 @pytest.fixture
@@ -88,11 +100,24 @@ def world(app):
         clinician, other_clinician = create_account("clinician", team=team), create_account("clinician", team=other)
         a, b, c, d = (create_person(team, name=f"Person {letter}") for letter in "ABCD")
         e = create_person(other, name="Person E")
-        for person, moment in ((a, "2023-12-10T09:00"), (b, "2023-12-20T09:00"), (c, "2024-02-05T09:00"), (d, "2024-03-01T00:00"), (e, "2023-12-01T09:00")):
+        for person, moment in (
+            (a, "2023-12-10T09:00"),
+            (b, "2023-12-20T09:00"),
+            (c, "2024-02-05T09:00"),
+            (d, "2024-03-01T00:00"),
+            (e, "2023-12-01T09:00"),
+        ):
             joined(person, moment)
 
         revision(a, clinician, made="2024-01-05T10:00", review=date(2024, 2, 5))
-        revision(a, clinician, made="2024-02-03T10:00", review=date(2024, 3, 20), person_agrees=False, disagreement="Not the crisis line")
+        revision(
+            a,
+            clinician,
+            made="2024-02-03T10:00",
+            review=date(2024, 3, 20),
+            person_agrees=False,
+            disagreement="Not the crisis line",
+        )
         revision(a, clinician, made="2024-03-25T10:00", review=date(2024, 5, 1))
         conversation(a, clinician, held_on=date(2024, 2, 10))
         carer(a, clinician, confirmed="2024-03-05T10:00", shared="2024-03-06T10:00")
@@ -191,12 +216,24 @@ def test_series_use_a_few_queries_whatever_the_months_and_never_read_sealed_colu
             event.remove(engine, "before_cursor_execute", seen)
     selects = [statement for statement in statements if statement.lstrip().upper().startswith("SELECT")]
     assert len(selects) <= 6
-    for sealed in ("plan_revisions.content", "plan_revisions.participants", "plan_revisions.disagreement", "agreed", "people.name", "involved_people.name"):
+    for sealed in (
+        "plan_revisions.content",
+        "plan_revisions.participants",
+        "plan_revisions.disagreement",
+        "agreed",
+        "people.name",
+        "involved_people.name",
+    ):
         assert not any(sealed in statement for statement in selects), sealed
 
 
 def test_month_range_counts_back_across_the_new_year():
-    assert measures.month_range(date(2026, 2, 17), 4) == [date(2025, 11, 1), date(2025, 12, 1), date(2026, 1, 1), date(2026, 2, 1)]
+    assert measures.month_range(date(2026, 2, 17), 4) == [
+        date(2025, 11, 1),
+        date(2025, 12, 1),
+        date(2026, 1, 1),
+        date(2026, 2, 1),
+    ]
 
 
 def rows(text: str) -> list[list[str]]:
@@ -237,7 +274,13 @@ def test_a_restored_revision_or_an_accepted_suggestion_is_not_counted_as_a_revie
         person = create_person(team, name="Restore Counted-Once")
         clinician = create_account("clinician", team=team)
         write_plan(person, clinician, "First words", next_review_on=date.today() + timedelta(days=20))
-        write_plan(person, clinician, "Second words", reason="scheduled_review", next_review_on=date.today() + timedelta(days=40))
+        write_plan(
+            person,
+            clinician,
+            "Second words",
+            reason="scheduled_review",
+            next_review_on=date.today() + timedelta(days=40),
+        )
         with db_transaction():
             plan_services.restore(by=get_user(clinician), person_id=person.id, number=1, base_number=2)
         with db_transaction():

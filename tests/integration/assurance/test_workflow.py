@@ -38,7 +38,9 @@ def findings(app) -> list[StratificationFinding]:
 
 def test_a_clinician_is_told_gently_and_may_keep_the_wording(app, clinician_client, person):
     url = f"/people/{person.id}/plan/edit"
-    data = editor_data(clinician_client, person.id, warning_signs="Stops eating\nJudged to be high risk after the weekend")
+    data = editor_data(
+        clinician_client, person.id, warning_signs="Stops eating\nJudged to be high risk after the weekend"
+    )
     page = clinician_client.post_page(url, data)
     assert revisions(app) == 0
     note = page.select_one("#edit-warning_signs-wording")
@@ -64,13 +66,17 @@ def test_rewording_saves_without_a_finding(app, clinician_client, person):
     url = f"/people/{person.id}/plan/edit"
     data = editor_data(clinician_client, person.id, warning_signs="RAG rating: red")
     assert clinician_client.post_page(url, data).select_one("#edit-warning_signs-wording") is not None
-    clinician_client.post_form(url, {**data, "wording_checked": "1", "warning_signs": "Stops answering the phone"}, status=302)
+    clinician_client.post_form(
+        url, {**data, "wording_checked": "1", "warning_signs": "Stops answering the phone"}, status=302
+    )
     assert revisions(app) == 1 and findings(app) == []
 
 
 def test_the_persons_own_words_are_never_stopped_but_are_counted(app, clinician_client, person):
     url = f"/people/{person.id}/plan/edit"
-    data = editor_data(clinician_client, person.id, warning_signs="They told me I am high risk", warning_signs_own_words="y")
+    data = editor_data(
+        clinician_client, person.id, warning_signs="They told me I am high risk", warning_signs_own_words="y"
+    )
     clinician_client.post_form(url, data, status=302)
     [finding] = findings(app)
     assert (finding.section, finding.author_role) == ("warning_signs", "person")
@@ -78,7 +84,12 @@ def test_the_persons_own_words_are_never_stopped_but_are_counted(app, clinician_
 
 def test_ordinary_words_are_not_flagged(app, clinician_client, person):
     url = f"/people/{person.id}/plan/edit"
-    data = editor_data(clinician_client, person.id, warning_signs="I feel low on Sundays\nMy heart rate is high after a run", safer_surroundings="Lock the medicines away")
+    data = editor_data(
+        clinician_client,
+        person.id,
+        warning_signs="I feel low on Sundays\nMy heart rate is high after a run",
+        safer_surroundings="Lock the medicines away",
+    )
     clinician_client.post_form(url, data, status=302)
     assert findings(app) == []
 
@@ -96,7 +107,9 @@ def test_a_finding_is_counted_once_when_its_words_were_written(app, clinician_cl
 
 def test_fixing_a_typo_near_a_finding_does_not_count_it_again(app, clinician_client, person):
     url = f"/people/{person.id}/plan/edit"
-    clinician_client.post_form(url, editor_data(clinician_client, person.id, reasons="Assessed as low risk", wording_checked="1"), status=302)
+    clinician_client.post_form(
+        url, editor_data(clinician_client, person.id, reasons="Assessed as low risk", wording_checked="1"), status=302
+    )
     again = editor_data(clinician_client, person.id, reasons="Assessed as low risk.", reason="scheduled_review")
     clinician_client.post_form(url, again, status=302)
     assert revisions(app) == 2  # the second save happened, and found the same words again
@@ -105,7 +118,9 @@ def test_fixing_a_typo_near_a_finding_does_not_count_it_again(app, clinician_cli
 
 def test_the_typed_text_is_kept_as_a_draft_when_the_note_appears(app, clinician_client, person):
     url = f"/people/{person.id}/plan/edit"
-    clinician_client.post_page(url, editor_data(clinician_client, person.id, warning_signs="RAG rated red\nStops eating"))
+    clinician_client.post_page(
+        url, editor_data(clinician_client, person.id, warning_signs="RAG rated red\nStops eating")
+    )
     page = clinician_client.get_page(url)  # the tab closed, then opened again
     assert "Stops eating" in page.select_one("textarea#warning_signs").get_text()
     assert page.select_one("input[name=wording_checked]")["value"] == ""

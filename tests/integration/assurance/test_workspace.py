@@ -74,7 +74,9 @@ def search(client, **fields) -> object:
 def test_no_plan_text_reaches_any_auditor_page(app, world, auditor_client):
     bodies = auditor_pages(auditor_client, world)
     scanned = auditor_client.post_form(
-        "/assurance/scan", {"document": (io.BytesIO(f"{CANARY} judged to be high risk\n".encode()), "export.txt")}, content_type="multipart/form-data"
+        "/assurance/scan",
+        {"document": (io.BytesIO(f"{CANARY} judged to be high risk\n".encode()), "export.txt")},
+        content_type="multipart/form-data",
     )
     for body in [*bodies, scanned.data]:
         assert CANARY.encode() not in body
@@ -153,7 +155,9 @@ def test_a_date_far_in_the_future_is_not_an_error(app, auditor_client):
     ],
 )
 def test_a_bad_upload_gets_a_clear_message(app, auditor_client, data, name, message):
-    response = auditor_client.post_form("/assurance/scan", {"document": (io.BytesIO(data), name)}, status=400, content_type="multipart/form-data")
+    response = auditor_client.post_form(
+        "/assurance/scan", {"document": (io.BytesIO(data), name)}, status=400, content_type="multipart/form-data"
+    )
     assert message in " ".join(check_page(response.data).get_text(" ", strip=True).split())
 
 
@@ -163,7 +167,11 @@ def post_large(client, data: bytes, status: int):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ResourceWarning)
         token = client.csrf_token("/assurance/scan")
-        response = client.client.post("/assurance/scan", data={"csrf_token": token, "document": (io.BytesIO(data), "big.txt")}, content_type="multipart/form-data")
+        response = client.client.post(
+            "/assurance/scan",
+            data={"csrf_token": token, "document": (io.BytesIO(data), "big.txt")},
+            content_type="multipart/form-data",
+        )
         found_status, text = response.status_code, check_page(response.data).get_text(" ", strip=True)
         response.request.input_stream.close()
         del response
@@ -185,14 +193,19 @@ def test_no_file_is_asked_for(app, auditor_client):
     ("data", "name"),
     [
         (b"Name,Risk\nA,RAG rated red\nB,risk: low\n", "export.csv"),
-        (b"<html><body><script>var x='high risk'</script><p>RAG rated red</p><td>risk: low</td></body></html>", "export.html"),
+        (
+            b"<html><body><script>var x='high risk'</script><p>RAG rated red</p><td>risk: low</td></body></html>",
+            "export.html",
+        ),
         ("\ufeffRAG rated red\nrisk: low\n".encode("utf-16"), "export.txt"),
     ],
 )
 def test_csv_html_and_utf16_exports_are_scanned_and_nothing_is_kept(app, auditor_client, data, name):
     with app.app_context():
         events_before = session.scalar(select(func.count()).select_from(AuditEvent))
-    response = auditor_client.post_form("/assurance/scan", {"document": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+    response = auditor_client.post_form(
+        "/assurance/scan", {"document": (io.BytesIO(data), name)}, content_type="multipart/form-data"
+    )
     page = check_page(response.data)
     found = [" ".join(tr.get_text(" ", strip=True).split()) for tr in page.select("tbody tr")]
     assert len(found) == 2 and "RAG rated red" in found[0]
@@ -218,11 +231,15 @@ def test_a_far_too_large_upload_gets_a_clear_page(app, auditor_client):
 
 def test_the_scan_result_names_the_file_that_was_scanned(app, auditor_client):
     response = auditor_client.post_form(
-        "/assurance/scan", {"document": (io.BytesIO(b"RAG rated red\n"), "exports/ward-template.txt")}, content_type="multipart/form-data"
+        "/assurance/scan",
+        {"document": (io.BytesIO(b"RAG rated red\n"), "exports/ward-template.txt")},
+        content_type="multipart/form-data",
     )
     assert text_of(check_page(response.data), "main h2") == "What the scan found in ward-template.txt"
     clean = auditor_client.post_form(
-        "/assurance/scan", {"document": (io.BytesIO(b"Feeling low today\n"), "notes <b>.txt")}, content_type="multipart/form-data"
+        "/assurance/scan",
+        {"document": (io.BytesIO(b"Feeling low today\n"), "notes <b>.txt")},
+        content_type="multipart/form-data",
     )
     page = check_page(clean.data)
     assert "Nothing found in notes <b>.txt." in text_of(page, "main")  # shown as text, never as markup

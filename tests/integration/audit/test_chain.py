@@ -117,7 +117,10 @@ def test_appending_one_event_costs_two_statements_on_postgresql(app):
         assert len(sent) == len(one_event) + 3, sent  # several events: lock, insert them all, move the head
         events = stored_events()
         assert [(event.seq, event.action) for event in events] == [
-            (1, "person.viewed"), (2, "plan.viewed"), (3, "plan.printed"), (4, "plan.revised")
+            (1, "person.viewed"),
+            (2, "plan.viewed"),
+            (3, "plan.printed"),
+            (4, "plan.revised"),
         ]
         with transaction():
             head = session.get(AuditChainHead, 1)
@@ -301,7 +304,10 @@ def test_changing_or_deleting_events_is_refused_on_postgresql_and_detected_on_sq
     with app.app_context():
         record_events(2)
         if database().engine.dialect.name == "postgresql":
-            with pytest.raises(DBAPIError, match="audit events are append-only"), database().engine.begin() as connection:
+            with (
+                pytest.raises(DBAPIError, match="audit events are append-only"),
+                database().engine.begin() as connection,
+            ):
                 connection.execute(text(statement))
             assert len(stored_events()) == 2
             assert verified().ok
@@ -388,9 +394,8 @@ def test_audit_verify_prints_ok_and_exits_0(app):
 
 
 def test_audit_verify_on_an_empty_trail(app):
-    with app.app_context():
-        with database().engine.begin() as connection:
-            connection.execute(text("DELETE FROM audit_chain_head"))
+    with app.app_context(), database().engine.begin() as connection:
+        connection.execute(text("DELETE FROM audit_chain_head"))
     assert audit_cli(app, "verify") == (0, f"OK: 0 events, head 0 {GENESIS_HASH.hex()}\n")
 
 

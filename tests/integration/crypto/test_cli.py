@@ -25,8 +25,10 @@ def test_the_app_will_not_start_without_its_keyring(tmp_path):
     result = run_cli("db", "upgrade", env={"SAFETYPLAN_INSTANCE_PATH": str(tmp_path)})
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        f"safetyplan: SAFETYPLAN_KEYRING: there is no keyring at {tmp_path / 'keyring.json'}. "
-        "Create one with 'safetyplan keys init'."
+        (
+            f"safetyplan: SAFETYPLAN_KEYRING: there is no keyring at {tmp_path / 'keyring.json'}. "
+            "Create one with 'safetyplan keys init'."
+        )
     ]
 
 

@@ -9,7 +9,7 @@ from safetyplan.crypto.models import DataKey
 from safetyplan.crypto.services import rotate_owner_key, shred_owner
 from safetyplan.db import database, session, transaction
 from tests.conftest import make_settings
-from tests.integration.crypto.conftest import DiaryEntry, DiaryBase
+from tests.integration.crypto.conftest import DiaryBase, DiaryEntry
 
 CANARY = "CANARY-7f3a-lavender-fields"
 
@@ -29,7 +29,10 @@ def read_body(entry_id):
 
 def raw_column(entry_id, column="body"):
     with transaction():
-        return session.execute(text(f"SELECT {column} FROM test_diary_entries WHERE id = :id"), {"id": entry_id.hex if session.bind.dialect.name == "sqlite" else entry_id}).scalar_one()
+        return session.execute(
+            text(f"SELECT {column} FROM test_diary_entries WHERE id = :id"),
+            {"id": entry_id.hex if session.bind.dialect.name == "sqlite" else entry_id},
+        ).scalar_one()
 
 
 def test_values_round_trip_and_are_stored_sealed(app, diary):
@@ -90,7 +93,7 @@ def test_a_value_moved_to_another_field_fails_closed(app, diary):
         with transaction():
             session.expunge_all()
             with pytest.raises(DecryptionError):
-                session.get(DiaryEntry, entry_id).tags
+                _ = session.get(DiaryEntry, entry_id).tags
 
 
 def test_another_keyring_cannot_read(app, diary, settings, tmp_path):
@@ -122,7 +125,9 @@ def test_rotating_an_owners_key_re_encrypts_everything_and_destroys_the_old_key(
         assert sorted(states.values()) == ["active", "destroyed"]
         # An old copy (a backup taken before the rotation) no longer opens: its key is gone.
         with transaction():
-            session.execute(update(DiaryEntry).where(DiaryEntry.id == entries[0]).values(body_sealed=before[entries[0]]))
+            session.execute(
+                update(DiaryEntry).where(DiaryEntry.id == entries[0]).values(body_sealed=before[entries[0]])
+            )
         vault().forget_all()
         with pytest.raises(DecryptionError, match="destroyed"):
             read_body(entries[0])
@@ -176,7 +181,10 @@ def test_values_selected_as_bare_columns_open_only_for_their_own_record_and_fiel
         entry_id = write_entry(person, CANARY, tags=["walks", "tea"])
         other_id = write_entry(other, "someone else")
         with transaction():
-            rows = {row.id: row for row in session.execute(select(DiaryEntry.id, DiaryEntry.body_sealed, DiaryEntry.tags_sealed))}
+            rows = {
+                row.id: row
+                for row in session.execute(select(DiaryEntry.id, DiaryEntry.body_sealed, DiaryEntry.tags_sealed))
+            }
             mine = rows[entry_id]
 
             def opened(**where):

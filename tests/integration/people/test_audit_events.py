@@ -52,7 +52,12 @@ def test_a_refused_read_writes_one_denied_event(app, setting):
         with transaction(), pytest.raises(services.PersonNotFound):
             services.get_person(by=as_user(clinician), person_id=stranger.id)
         (event,) = events_after(before)
-        assert (event.action, event.outcome, event.grounds, event.person_id) == ("person.viewed", "denied", "none", stranger.id)
+        assert (event.action, event.outcome, event.grounds, event.person_id) == (
+            "person.viewed",
+            "denied",
+            "none",
+            stranger.id,
+        )
 
 
 def test_a_refused_read_through_the_web_is_audited(app, setting, client):
@@ -74,7 +79,9 @@ def test_adding_a_person_writes_one_event(app, setting):
         before = last_seq()
         with transaction():
             added = services.create_person(
-                by=as_user(clinician), team_id=team.id, details=services.PersonDetails(name="New One", date_of_birth=date(1990, 1, 1))
+                by=as_user(clinician),
+                team_id=team.id,
+                details=services.PersonDetails(name="New One", date_of_birth=date(1990, 1, 1)),
             )
         (event,) = events_after(before)
         assert (event.action, event.person_id, event.team_id) == ("person.created", added.id, team.id)
@@ -87,6 +94,20 @@ def test_events_hold_no_content(app, setting):
             services.get_person(by=as_user(clinician), person_id=person.id)
         columns = {column.name for column in AuditEvent.__table__.columns}
         assert columns == {
-            "seq", "occurred_at", "actor_id", "actor_role", "grounds", "action", "outcome", "person_id", "plan_id",
-            "revision_id", "section", "team_id", "subject_user_id", "request_id", "prev_hash", "hash",
+            "seq",
+            "occurred_at",
+            "actor_id",
+            "actor_role",
+            "grounds",
+            "action",
+            "outcome",
+            "person_id",
+            "plan_id",
+            "revision_id",
+            "section",
+            "team_id",
+            "subject_user_id",
+            "request_id",
+            "prev_hash",
+            "hash",
         }

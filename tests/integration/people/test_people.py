@@ -30,15 +30,23 @@ def test_a_clinician_adds_a_person_and_sees_their_record(clinician_client):
     summary = text_of(page, ".nhsuk-summary-list")
     assert "943 476 5919" in summary and "7 April 1991" in summary and "Riverside Test Team" in summary
     assert page.select_one('a[href="tel:07700900982"]').get_text() == "07700 900 982"
-    assert "1 Test Road" in str(page.select_one(".nhsuk-summary-list")) and "<br/>" in str(page.select_one(".nhsuk-summary-list"))
+    assert "1 Test Road" in str(page.select_one(".nhsuk-summary-list")) and "<br/>" in str(
+        page.select_one(".nhsuk-summary-list")
+    )
 
 
 @pytest.mark.parametrize(
     ("change", "message"),
     [
         ({"name": ""}, "Enter the person's full name"),
-        ({"date_of_birth[day]": "", "date_of_birth[month]": "", "date_of_birth[year]": ""}, "Enter the person's date of birth"),
-        ({"date_of_birth[day]": "31", "date_of_birth[month]": "2"}, "Date of birth must be a real date, like 27 3 1990"),
+        (
+            {"date_of_birth[day]": "", "date_of_birth[month]": "", "date_of_birth[year]": ""},
+            "Enter the person's date of birth",
+        ),
+        (
+            {"date_of_birth[day]": "31", "date_of_birth[month]": "2"},
+            "Date of birth must be a real date, like 27 3 1990",
+        ),
         ({"date_of_birth[year]": "2999"}, "Enter a date of birth in the past"),
         ({"nhs_number": "943 476 5918"}, "Enter a valid 10-digit NHS number"),
         ({"phone": "call my mum"}, "Enter a phone number, like 01632 960 001, 07700 900 982 or +44 808 157 0192"),
@@ -142,7 +150,7 @@ def test_the_caseload_can_be_ordered_by_next_review_date_and_nothing_else(app, c
 
 def test_names_typed_with_markup_are_shown_as_text_in_the_caseload(app, clinician_client, team):
     with app.app_context():
-        create_person(team, name='<script>alert(1)</script>', preferred_name='"><img src=x onerror=alert(1)>')
+        create_person(team, name="<script>alert(1)</script>", preferred_name='"><img src=x onerror=alert(1)>')
     body = clinician_client.get("/caseload").get_data(as_text=True)
     assert "<script>alert(1)" not in body and "<img src=x" not in body
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body

@@ -37,7 +37,14 @@ def test_the_defaults_are_the_national_services(admin_client):
 
 def test_an_admin_changes_a_contact_and_every_plan_shows_it(app, admin_client, clinician_client, team):
     url = f"/admin/crisis-contacts/{SAMARITANS}"
-    data = {"name_en": "Samaritans Cymru", "name_cy": "Samariaid Cymru", "number": "116 123", "channel": "call", "detail_en": "free", "detail_cy": "am ddim"}
+    data = {
+        "name_en": "Samaritans Cymru",
+        "name_cy": "Samariaid Cymru",
+        "number": "116 123",
+        "channel": "call",
+        "detail_en": "free",
+        "detail_cy": "am ddim",
+    }
     admin_client.post_form(url, data, status=302)
     with app.app_context():
         person = create_person(team, name="Contact Person")
@@ -50,7 +57,9 @@ def test_an_admin_changes_a_contact_and_every_plan_shows_it(app, admin_client, c
 
 def test_a_contact_needs_names_in_both_languages_and_a_real_number(admin_client):
     url = f"/admin/crisis-contacts/{SAMARITANS}"
-    page = check_page(admin_client.post_form(url, {"name_en": "", "name_cy": "", "number": "call us", "channel": "call"}).data)
+    page = check_page(
+        admin_client.post_form(url, {"name_en": "", "name_cy": "", "number": "call us", "channel": "call"}).data
+    )
     assert [a.get_text(strip=True) for a in page.select(".nhsuk-error-summary a")] == [
         "Enter the name in English",
         "Enter the name in Welsh",

@@ -45,7 +45,10 @@ def test_the_person_records_a_disagreement_and_their_clinician_sees_it_in_their_
     with app.app_context():
         stored = session.scalars(select(PlanDisagreement)).one()
         assert WORDS.encode() not in stored.words_sealed  # sealed with the person's key
-        assert session.scalars(select(AuditEvent).where(AuditEvent.action == "plan.disagreement_recorded")).one().section == "people_to_ask"
+        assert (
+            session.scalars(select(AuditEvent).where(AuditEvent.action == "plan.disagreement_recorded")).one().section
+            == "people_to_ask"
+        )
 
 
 def test_the_whole_plan_can_be_disagreed_with(person_client, plan_of):
@@ -93,7 +96,9 @@ def test_no_one_else_can_record_or_take_back_a_persons_disagreement(app, person_
         client.sign_in(account)
         token = client.csrf_token("/account/password")
         assert client.client.post(url, data={"csrf_token": token}).status_code in (403, 404)
-        assert client.client.post("/my-plan/disagree", data={"csrf_token": token, "part": "reasons", "words": "x"}).status_code in (403, 404)
+        assert client.client.post(
+            "/my-plan/disagree", data={"csrf_token": token, "part": "reasons", "words": "x"}
+        ).status_code in (403, 404)
     clinician = plan_of["clinician"]
     token = clinician.csrf_token(f"/people/{plan_of['person'].id}/plan/edit")
     assert clinician.client.post(url, data={"csrf_token": token}).status_code == 403
@@ -108,7 +113,9 @@ def test_the_part_disagreed_with_is_marked_in_the_plan_and_shown_in_the_editor(p
     disagree(person_client)
     person_id = plan_of["person"].id
     plan_page = plan_of["clinician"].get_page(f"/people/{person_id}/plan")
-    marked = [section["id"] for section in plan_page.select(".app-plan-section") if section.select_one(".app-disagreed")]
+    marked = [
+        section["id"] for section in plan_page.select(".app-plan-section") if section.select_one(".app-disagreed")
+    ]
     assert marked == ["section-people_to_ask"]
     editor = plan_of["clinician"].get_page(f"/people/{person_id}/plan/edit")
     assert WORDS in text_of(editor, ".app-editor-disagreements")

@@ -45,10 +45,15 @@ def person(app, team):
 
 def test_a_clinician_writes_the_first_plan_with_the_person(clinician_client, person):
     data = editor_data(
-        clinician_client, person.id,
+        clinician_client,
+        person.id,
         reasons="My dog Biscuit\nSeeing my niece grow up",
         reasons_own_words="y",
-        **{"people_to_ask-0-name": "Jo", "people_to_ask-0-relationship": "sister", "people_to_ask-0-phone": "07700 900 123"},
+        **{
+            "people_to_ask-0-name": "Jo",
+            "people_to_ask-0-relationship": "sister",
+            "people_to_ask-0-phone": "07700 900 123",
+        },
     )
     assert data["reason"] == "first_plan"
     response = clinician_client.post_form(f"/people/{person.id}/plan/edit", data, status=302)
@@ -68,7 +73,10 @@ def test_a_clinician_writes_the_first_plan_with_the_person(clinician_client, per
     ("changes", "message"),
     [
         ({"next_review_on[year]": str(date.today().year - 1)}, "Enter a review date in the future"),
-        ({"people_to_ask-0-name": "Jo", "people_to_ask-0-phone": "ring me"}, "Enter a phone number, like 01632 960 001"),
+        (
+            {"people_to_ask-0-name": "Jo", "people_to_ask-0-phone": "ring me"},
+            "Enter a phone number, like 01632 960 001",
+        ),
         ({"person_agrees": "no", "disagreement": ""}, "Write why the person does not agree, in their words"),
         ({"reasons": "x" * 4001}, "Must be 4000 characters or fewer"),
         ({"people_to_ask-0-phone": "07700 900 123"}, "Enter who this is"),
@@ -83,7 +91,9 @@ def test_bad_input_is_explained_and_nothing_typed_is_lost(clinician_client, pers
 
 
 def test_a_conflicting_save_shows_both_texts_and_loses_neither(app, clinician_client, person):
-    clinician_client.post_form(f"/people/{person.id}/plan/edit", editor_data(clinician_client, person.id, reasons="first words"), status=302)
+    clinician_client.post_form(
+        f"/people/{person.id}/plan/edit", editor_data(clinician_client, person.id, reasons="first words"), status=302
+    )
     mine = editor_data(clinician_client, person.id, reasons="first words\nmy addition")  # based on revision 1
     # Meanwhile someone else (here: the same team, another tab) saves revision 2.
     other_tab = editor_data(clinician_client, person.id, reasons="first words\ntheir addition")
@@ -99,7 +109,9 @@ def test_a_conflicting_save_shows_both_texts_and_loses_neither(app, clinician_cl
     merged = editor_data(clinician_client, person.id, reasons="first words\nmy addition\ntheir addition")
     assert (merged["base_number"], merged["merge_with"]) == ("1", "2")  # the reopened editor shows the conflict too
     clinician_client.post_form(f"/people/{person.id}/plan/edit", merged, status=302)
-    items = [li.get_text() for li in clinician_client.get_page(f"/people/{person.id}/plan").select("#section-reasons li")]
+    items = [
+        li.get_text() for li in clinician_client.get_page(f"/people/{person.id}/plan").select("#section-reasons li")
+    ]
     assert items == ["first words", "my addition", "their addition"]
 
 
@@ -107,7 +119,9 @@ def test_the_conflict_view_marks_the_words_that_differ_and_says_whose_is_whose(a
     with app.app_context():
         colleague = create_account("clinician", team=team, name="Sam Colleague")
     url = f"/people/{person.id}/plan/edit"
-    clinician_client.post_form(url, editor_data(clinician_client, person.id, reasons="My dog and my garden"), status=302)
+    clinician_client.post_form(
+        url, editor_data(clinician_client, person.id, reasons="My dog and my garden"), status=302
+    )
     mine = editor_data(clinician_client, person.id, reasons="My dog and my allotment")
     other = PageClient(app.test_client())
     other.sign_in(colleague)
@@ -150,7 +164,12 @@ def test_a_forged_base_number_is_refused(clinician_client, person):
 
 def test_drafts_come_back_after_signing_in_again(app, clinician_client, person):
     token = clinician_client.csrf_token(f"/people/{person.id}/plan/edit")
-    typed = {"csrf_token": token, "base_number": "0", "reasons": "Typed before the session ended", "reason": "first_plan"}
+    typed = {
+        "csrf_token": token,
+        "base_number": "0",
+        "reasons": "Typed before the session ended",
+        "reason": "first_plan",
+    }
     assert clinician_client.client.post(f"/people/{person.id}/plan/draft", data=typed).status_code == 204
     again = PageClient(app.test_client())  # a new browser session: the old one timed out
     again._totp_steps = clinician_client._totp_steps
@@ -160,7 +179,9 @@ def test_drafts_come_back_after_signing_in_again(app, clinician_client, person):
     assert "We kept what you typed" in text_of(page, ".nhsuk-inset-text")
     plan_page = again.get_page(f"/people/{person.id}/plan")
     assert "You have changes to this plan that are not saved yet." in text_of(plan_page, ".nhsuk-inset-text")
-    again.post_form(f"/people/{person.id}/plan/draft/discard", {}, from_url=f"/people/{person.id}/plan/edit", status=302)
+    again.post_form(
+        f"/people/{person.id}/plan/draft/discard", {}, from_url=f"/people/{person.id}/plan/edit", status=302
+    )
     assert again.get_page(f"/people/{person.id}/plan/edit").select_one("#reasons").get_text().strip() == ""
 
 
@@ -176,21 +197,27 @@ def test_an_expired_csrf_token_keeps_everything_typed_in_the_editor(clinician_cl
 
 def test_history_compare_and_restore(clinician_client, person):
     for words in ("walk by the river", "walk by the sea"):
-        clinician_client.post_form(f"/people/{person.id}/plan/edit", editor_data(clinician_client, person.id, reasons=words), status=302)
+        clinician_client.post_form(
+            f"/people/{person.id}/plan/edit", editor_data(clinician_client, person.id, reasons=words), status=302
+        )
     history = clinician_client.get_page(f"/people/{person.id}/plan/history")
     assert [a.get_text() for a in history.select("tbody a")] == ["Revision 2", "Revision 1"]
     compared = clinician_client.get_page(f"/people/{person.id}/plan/compare?from=1&to=2")
     assert [d.get_text() for d in compared.select("#compare-reasons ~ * del, del")][:1] == ["river"]
     assert [i.get_text() for i in compared.select("ins")] == ["sea"]
     revision_page = f"/people/{person.id}/plan/revisions/1"
-    clinician_client.post_form(f"/people/{person.id}/plan/revisions/1/restore", {"base_number": "2"}, from_url=revision_page, status=302)
+    clinician_client.post_form(
+        f"/people/{person.id}/plan/revisions/1/restore", {"base_number": "2"}, from_url=revision_page, status=302
+    )
     page = clinician_client.get_page(f"/people/{person.id}/plan")
     assert "Revision 1 restored as revision 3." in text_of(page, ".nhsuk-notification-banner")
     assert [li.get_text() for li in page.select("#section-reasons li")] == ["walk by the river"]
 
 
 def test_the_person_reads_their_plan_and_suggests_a_change_which_the_clinician_accepts(app, clinician_client, person):
-    clinician_client.post_form(f"/people/{person.id}/plan/edit", editor_data(clinician_client, person.id, reasons="My dog"), status=302)
+    clinician_client.post_form(
+        f"/people/{person.id}/plan/edit", editor_data(clinician_client, person.id, reasons="My dog"), status=302
+    )
     with app.app_context():
         own = create_account("person", person=person)
     person_client = PageClient(app.test_client())
@@ -204,7 +231,12 @@ def test_the_person_reads_their_plan_and_suggests_a_change_which_the_clinician_a
     card = plan_page.select_one(".app-suggestion")
     assert "Bake bread" in card.get_text()
     prefix = card.select_one("input[type=radio]")["name"].split("-")[0]
-    clinician_client.post_form(card.select_one("form")["action"], {f"{prefix}-decision": "accept", f"{prefix}-answer": ""}, from_url=f"/people/{person.id}/plan", status=302)
+    clinician_client.post_form(
+        card.select_one("form")["action"],
+        {f"{prefix}-decision": "accept", f"{prefix}-answer": ""},
+        from_url=f"/people/{person.id}/plan",
+        status=302,
+    )
     mine = person_client.get_page("/my-plan")
     assert [li.get_text() for li in mine.select("#section-on_my_own li")] == ["Bake bread"]
     assert "In my words" in mine.select_one("#section-on_my_own").get_text()
@@ -212,7 +244,9 @@ def test_the_person_reads_their_plan_and_suggests_a_change_which_the_clinician_a
 
 
 def test_declining_a_suggestion_needs_words_the_person_will_read(app, clinician_client, person):
-    clinician_client.post_form(f"/people/{person.id}/plan/edit", editor_data(clinician_client, person.id, reasons="x"), status=302)
+    clinician_client.post_form(
+        f"/people/{person.id}/plan/edit", editor_data(clinician_client, person.id, reasons="x"), status=302
+    )
     with app.app_context():
         own = create_account("person", person=person)
     person_client = PageClient(app.test_client())
@@ -221,15 +255,30 @@ def test_declining_a_suggestion_needs_words_the_person_will_read(app, clinician_
     card = clinician_client.get_page(f"/people/{person.id}/plan").select_one(".app-suggestion")
     prefix = card.select_one("input[type=radio]")["name"].split("-")[0]
     action = card.select_one("form")["action"]
-    refused = check_page(clinician_client.post_form(action, {f"{prefix}-decision": "decline", f"{prefix}-answer": ""}, from_url=f"/people/{person.id}/plan", status=400).data)
+    refused = check_page(
+        clinician_client.post_form(
+            action,
+            {f"{prefix}-decision": "decline", f"{prefix}-answer": ""},
+            from_url=f"/people/{person.id}/plan",
+            status=400,
+        ).data
+    )
     assert "Say why, in words the person will read" in text_of(refused, ".nhsuk-error-summary")
-    clinician_client.post_form(action, {f"{prefix}-decision": "decline", f"{prefix}-answer": "Let's talk at your review"}, from_url=f"/people/{person.id}/plan", status=302)
+    clinician_client.post_form(
+        action,
+        {f"{prefix}-decision": "decline", f"{prefix}-answer": "Let's talk at your review"},
+        from_url=f"/people/{person.id}/plan",
+        status=302,
+    )
     assert "Let's talk at your review" in text_of(person_client.get_page("/my-plan"), "main")
 
 
 def test_print_and_pocket_card_show_the_revision_and_the_numbers_in_the_persons_language(clinician_client, person):
     data = editor_data(
-        clinician_client, person.id, warning_signs="Not sleeping", on_my_own="Cold water on my face",
+        clinician_client,
+        person.id,
+        warning_signs="Not sleeping",
+        on_my_own="Cold water on my face",
         **{"people_to_ask-0-name": "Jo", "people_to_ask-0-phone": "07700 900 123"},
     )
     clinician_client.post_form(f"/people/{person.id}/plan/edit", data, status=302)
@@ -246,7 +295,11 @@ def test_the_pocket_card_says_how_many_more_are_in_the_full_plan(app, clinician_
     signs = [f"Sign {n}" for n in range(1, 6)]
     people = [{"name": f"Friend {n}", "relationship": "", "phone": f"07700 900 12{n}"} for n in range(1, 5)]
     with app.app_context():
-        write_plan(person, clinician_client.account, content={"warning_signs": {"items": signs}, "people_to_ask": {"contacts": people}})
+        write_plan(
+            person,
+            clinician_client.account,
+            content={"warning_signs": {"items": signs}, "people_to_ask": {"contacts": people}},
+        )
     card = clinician_client.get_page(f"/people/{person.id}/plan/card")
     text = text_of(card, ".app-card")
     assert "Sign 3" in text and "Sign 4" not in text
@@ -258,20 +311,49 @@ def test_the_pocket_card_says_how_many_more_are_in_the_full_plan(app, clinician_
 
 def test_a_plan_offered_and_declined_is_recorded(clinician_client, person):
     url = f"/people/{person.id}/plan/declined"
-    clinician_client.post_form(url, {"note": "Not today", "next_review_on[day]": str(NEXT.day), "next_review_on[month]": str(NEXT.month), "next_review_on[year]": str(NEXT.year)}, status=302)
+    clinician_client.post_form(
+        url,
+        {
+            "note": "Not today",
+            "next_review_on[day]": str(NEXT.day),
+            "next_review_on[month]": str(NEXT.month),
+            "next_review_on[year]": str(NEXT.year),
+        },
+        status=302,
+    )
     page = clinician_client.get_page(f"/people/{person.id}/plan")
     assert "The last offer of a plan was declined." in text_of(page, ".app-plan-meta")
     assert "offered and declined" in text_of(clinician_client.get_page(f"/people/{person.id}/plan/history"), "tbody")
 
 
 def test_script_typed_anywhere_is_shown_as_text_in_every_view(app, clinician_client, person):
-    fields = {key: XSS for key in ("reasons", "warning_signs", "on_my_own", "distraction", "safer_surroundings", "how_others_help", "how_others_help_not", "carers_will_do")}
+    fields = dict.fromkeys(
+        (
+            "reasons",
+            "warning_signs",
+            "on_my_own",
+            "distraction",
+            "safer_surroundings",
+            "how_others_help",
+            "how_others_help_not",
+            "carers_will_do",
+        ),
+        XSS,
+    )
     data = editor_data(
-        clinician_client, person.id, **fields, person_agrees="no", disagreement=XSS, carer_took_part="y", carer_names=XSS,
+        clinician_client,
+        person.id,
+        **fields,
+        person_agrees="no",
+        disagreement=XSS,
+        carer_took_part="y",
+        carer_names=XSS,
         **{"people_to_ask-0-name": XSS, "people_to_ask-0-relationship": XSS, "services-0-name": XSS},
     )
     clinician_client.post_form(f"/people/{person.id}/plan/edit", data, status=302)
-    clinician_client.post_form(f"/people/{person.id}/plan/edit", editor_data(clinician_client, person.id, reasons=XSS + " changed"), status=302)
+    clinician_client.post_form(
+        f"/people/{person.id}/plan/edit", editor_data(clinician_client, person.id, reasons=XSS + " changed"), status=302
+    )
     for url in ("plan", "plan/print", "plan/card", "plan/history", "plan/revisions/1", "plan/compare?from=1&to=2"):
         body = clinician_client.get(f"/people/{person.id}/{url}").get_data(as_text=True)
         assert "<script>alert" not in body and "<img src=x" not in body, url
@@ -314,6 +396,16 @@ def test_the_editor_suggests_a_review_date_the_clinician_can_change(app, clinici
     again = clinician_client.get_page(f"/people/{person.id}/plan/edit")
     assert "the date agreed last time" in text_of(again, "#next_review_on-hint")  # a small change keeps it
     assert again.select_one("#next_review_on-day")["value"] == str(agreed.day)
-    changed = editor_data(clinician_client, person.id, **{"next_review_on[day]": str(NEXT.day), "next_review_on[month]": str(NEXT.month), "next_review_on[year]": str(NEXT.year)})
+    changed = editor_data(
+        clinician_client,
+        person.id,
+        **{
+            "next_review_on[day]": str(NEXT.day),
+            "next_review_on[month]": str(NEXT.month),
+            "next_review_on[year]": str(NEXT.year),
+        },
+    )
     clinician_client.post_form(f"/people/{person.id}/plan/edit", changed, status=302)
-    assert NEXT.strftime("%-d %B %Y") in text_of(clinician_client.get_page(f"/people/{person.id}/plan"), ".app-plan-meta")
+    assert NEXT.strftime("%-d %B %Y") in text_of(
+        clinician_client.get_page(f"/people/{person.id}/plan"), ".app-plan-meta"
+    )

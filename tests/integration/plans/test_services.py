@@ -41,7 +41,9 @@ def revision_input(words, **changes):
 
 def save(clinician, person, base, words, **changes):
     with transaction():
-        return services.save_revision(by=get_user(clinician), person_id=person.id, base_number=base, revision=revision_input(words, **changes)).number
+        return services.save_revision(
+            by=get_user(clinician), person_id=person.id, base_number=base, revision=revision_input(words, **changes)
+        ).number
 
 
 def test_every_save_adds_a_revision_and_never_changes_an_earlier_one(app, setting):
@@ -65,9 +67,15 @@ def test_agreement_participants_and_disagreement_are_recorded(app, setting):
     person, clinician, _ = setting
     with app.app_context():
         save(
-            clinician, person, 0, "words",
-            carer_took_part=True, advocate_took_part=True, participants={"carers": "Jo (sister)", "advocate": "Sam"},
-            person_agrees=False, disagreement="I don't want my mum told",
+            clinician,
+            person,
+            0,
+            "words",
+            carer_took_part=True,
+            advocate_took_part=True,
+            participants={"carers": "Jo (sister)", "advocate": "Sam"},
+            person_agrees=False,
+            disagreement="I don't want my mum told",
         )
         with transaction():
             view = services.view_plan(by=get_user(clinician), person_id=person.id)
@@ -96,7 +104,9 @@ def test_two_saves_from_the_same_revision_never_silently_overwrite(app, setting)
             save(clinician, person, 1, "theirs")
         assert conflict.value.current.number == 2
         with transaction():
-            assert services.view_plan(by=get_user(clinician), person_id=person.id).current.content["reasons"]["items"] == ["mine"]
+            assert services.view_plan(by=get_user(clinician), person_id=person.id).current.content["reasons"][
+                "items"
+            ] == ["mine"]
 
 
 @pytest.mark.parametrize("writers", [6])
@@ -120,7 +130,9 @@ def test_many_concurrent_saves_lose_no_update(app, setting, writers):
                     try:
                         with transaction():
                             services.save_revision(
-                                by=session.get(User, clinician.id), person_id=person.id, base_number=base,
+                                by=session.get(User, clinician.id),
+                                person_id=person.id,
+                                base_number=base,
                                 revision=revision_input([*lines, f"writer {number}"]),
                             )
                         return
@@ -156,7 +168,15 @@ def test_restoring_makes_a_new_revision_from_an_old_one(app, setting):
 def test_accepting_a_suggestion_keeps_the_conversation_record_and_who_wrote_the_rest(app, setting):
     person, clinician, person_account = setting
     with app.app_context():
-        save(clinician, person, 0, "first", person_agrees=False, disagreement="Not the part about my mum", carer_took_part=True)
+        save(
+            clinician,
+            person,
+            0,
+            "first",
+            person_agrees=False,
+            disagreement="Not the part about my mum",
+            carer_took_part=True,
+        )
         with transaction():
             suggestion = services.suggest(by=get_user(person_account), section_key="reasons", text="My garden")
         with transaction():
@@ -164,7 +184,11 @@ def test_accepting_a_suggestion_keeps_the_conversation_record_and_who_wrote_the_
             part = revision.content["reasons"]
             assert part["items"] == ["first", "My garden"]
             assert (part["by"], part["own_words"], part["suggested_by"]) == ("clinician", False, ["person"])
-            assert (revision.person_agrees, revision.disagreement, revision.carer_took_part) == (False, "Not the part about my mum", True)
+            assert (revision.person_agrees, revision.disagreement, revision.carer_took_part) == (
+                False,
+                "Not the part about my mum",
+                True,
+            )
 
 
 def test_a_persons_suggestion_is_accepted_in_their_words(app, setting):
@@ -190,7 +214,9 @@ def test_a_declined_suggestion_keeps_the_plan_and_tells_the_person_why(app, sett
         with transaction():
             suggestion = services.suggest(by=get_user(person_account), section_key="reasons", text="My dog Biscuit")
         with transaction():
-            services.decline_suggestion(by=get_user(clinician), suggestion_id=suggestion.id, answer="Let's talk on Monday")
+            services.decline_suggestion(
+                by=get_user(clinician), suggestion_id=suggestion.id, answer="Let's talk on Monday"
+            )
         with transaction():
             (mine,) = services.suggestions(by=get_user(person_account), person_id=person.id)
             assert (mine.status, mine.answer) == ("declined", "Let's talk on Monday")
@@ -209,8 +235,12 @@ def test_attribution_keeps_the_persons_words_when_a_clinician_changes_another_se
         content["reasons"] = {"items": ["first", "added by the clinician"]}
         with transaction():
             later = services.save_revision(
-                by=get_user(clinician), person_id=person.id, base_number=accepted.number,
-                revision=services.RevisionInput(content=content, reason="scheduled_review", person_took_part=False, next_review_on=SOON),
+                by=get_user(clinician),
+                person_id=person.id,
+                base_number=accepted.number,
+                revision=services.RevisionInput(
+                    content=content, reason="scheduled_review", person_took_part=False, next_review_on=SOON
+                ),
             )
             assert later.content["on_my_own"]["by"] == "person" and later.content["on_my_own"]["own_words"] is True
             assert later.content["reasons"]["by"] == "clinician" and later.content["reasons"]["own_words"] is False
@@ -265,7 +295,11 @@ def test_reviews_due_are_ordered_by_date_with_overdue_first(app):
         from safetyplan.plans.models import Plan
 
         with transaction():  # a date that has passed since it was set
-            session.execute(update(Plan).where(Plan.person_id == people["Overdue"].id).values(next_review_on=date.today() - timedelta(days=2)))
+            session.execute(
+                update(Plan)
+                .where(Plan.person_id == people["Overdue"].id)
+                .values(next_review_on=date.today() - timedelta(days=2))
+            )
         with transaction():
             rows = services.reviews_due(by=get_user(clinician))
         assert [row.name for row in rows] == ["Overdue", "Sooner", "Later", "No Plan"]
@@ -273,7 +307,8 @@ def test_reviews_due_are_ordered_by_date_with_overdue_first(app):
 
 
 def test_an_old_revision_renders_with_the_sections_it_was_written_with(app, setting, monkeypatch):
-    from safetyplan.plans import plan_parts, sections as registry
+    from safetyplan.plans import plan_parts
+    from safetyplan.plans import sections as registry
 
     person, clinician, _ = setting
     with app.app_context():
@@ -290,7 +325,9 @@ def test_an_old_revision_renders_with_the_sections_it_was_written_with(app, sett
 def _revision(saved_on: date, review_on: date | None) -> PlanRevision:
     from datetime import UTC, datetime
 
-    return PlanRevision(created_at=datetime(saved_on.year, saved_on.month, saved_on.day, 10, tzinfo=UTC), next_review_on=review_on)
+    return PlanRevision(
+        created_at=datetime(saved_on.year, saved_on.month, saved_on.day, 10, tzinfo=UTC), next_review_on=review_on
+    )
 
 
 @pytest.mark.parametrize(
@@ -308,4 +345,6 @@ def _revision(saved_on: date, review_on: date | None) -> PlanRevision:
 def test_the_suggested_review_date_follows_the_last_gap_or_is_3_months(today, current, expected, weeks):
     suggested = services.suggested_review_date(current, today=today)
     assert (suggested.on, suggested.weeks_as_before) == (expected, weeks)
-    assert suggested.agreed_before == (current is not None and current.next_review_on is not None and current.next_review_on > today)
+    assert suggested.agreed_before == (
+        current is not None and current.next_review_on is not None and current.next_review_on > today
+    )

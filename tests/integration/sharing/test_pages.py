@@ -68,7 +68,11 @@ def share(app, world, keys) -> None:
         from safetyplan.sharing import services
 
         services.choose_sections(
-            by=get_user(world["clinician"]), person_id=world["person"].id, involved_id=world["involved_id"], keys=set(keys), decided_on=date.today()
+            by=get_user(world["clinician"]),
+            person_id=world["person"].id,
+            involved_id=world["involved_id"],
+            keys=set(keys),
+            decided_on=date.today(),
         )
 
 
@@ -91,7 +95,9 @@ def test_the_carer_sees_the_shared_sections_numbered_1_to_n_without_gaps(app, wo
         numbers = [number.get_text(strip=True) for number in page.select(".app-plan-section__number")]
         assert numbers == ["1.", "2.", "3."], url
     full = world["clients"]["person"].get_page("/my-plan")
-    assert [n.get_text(strip=True) for n in full.select(".app-plan-section__number")] == [f"{n}." for n in range(1, len(KEYS) + 1)]
+    assert [n.get_text(strip=True) for n in full.select(".app-plan-section__number")] == [
+        f"{n}." for n in range(1, len(KEYS) + 1)
+    ]
 
 
 def test_with_nothing_shared_the_carer_is_told_kindly_and_sees_no_plan_text(app, world):
@@ -107,8 +113,21 @@ def test_with_every_section_shared_the_carer_still_sees_no_history_drafts_or_sug
     clinician, person = world["clients"]["clinician"], world["clients"]["person"]
     # A newer revision the person does not agree with, a draft and a suggestion: none is for carers.
     with app.app_context():
-        write_plan(world["person"], world["clinician"], content={"reasons": {"items": ["Unagreed-Words-5521"]}}, person_agrees=False, disagreement="Disagree-5521")
-    clinician.client.post(f"/people/{person_id}/plan/draft", data={"csrf_token": clinician.csrf_token(f"/people/{person_id}/plan/edit"), "reasons": "Draft-Words-5521", "base_number": "2"})
+        write_plan(
+            world["person"],
+            world["clinician"],
+            content={"reasons": {"items": ["Unagreed-Words-5521"]}},
+            person_agrees=False,
+            disagreement="Disagree-5521",
+        )
+    clinician.client.post(
+        f"/people/{person_id}/plan/draft",
+        data={
+            "csrf_token": clinician.csrf_token(f"/people/{person_id}/plan/edit"),
+            "reasons": "Draft-Words-5521",
+            "base_number": "2",
+        },
+    )
     person.post_form("/my-plan/suggest", {"section": "reasons", "text": "Suggested-Words-5521"}, status=302)
     share(app, world, set(KEYS))
     body = carer_responses(world["clients"]["carer"], person_id)
@@ -118,7 +137,11 @@ def test_with_every_section_shared_the_carer_still_sees_no_history_drafts_or_sug
         assert secret not in body
     page = world["clients"]["carer"].get_page(f"/shared/{person_id}")
     assert "revision 1" in text_of(page, ".app-plan-meta")
-    for url in (f"/people/{person_id}/plan/history", f"/people/{person_id}/plan/revisions/1", f"/people/{person_id}/plan"):
+    for url in (
+        f"/people/{person_id}/plan/history",
+        f"/people/{person_id}/plan/revisions/1",
+        f"/people/{person_id}/plan",
+    ):
         assert world["clients"]["carer"].get(url).status_code == 403
 
 
@@ -128,7 +151,9 @@ def test_withdrawing_sharing_takes_effect_on_the_carers_next_request(app, world)
     assert canary("warning_signs").encode() in carer.get(f"/shared/{person_id}").data
     sections_url = f"/people/{person_id}/involved/{world['involved_id']}/sections"
     response = person.post_form(sections_url, {}, status=302)  # nothing ticked: stop sharing
-    assert "cannot see any of the plan now" in text_of(person.get_page(response.headers["Location"]), ".nhsuk-notification-banner")
+    assert "cannot see any of the plan now" in text_of(
+        person.get_page(response.headers["Location"]), ".nhsuk-notification-banner"
+    )
     assert canary("warning_signs").encode() not in carer_responses(carer, person_id)
     with app.app_context():
         actions = [e.action for e in session.scalars(select(AuditEvent).where(AuditEvent.person_id == person_id))]
@@ -147,7 +172,9 @@ def test_removing_a_carer_refuses_their_next_request_like_a_missing_page(app, wo
     assert b"Morgan" not in carer.get("/shared").data
     with app.app_context():
         denied = session.scalars(
-            select(AuditEvent).where(AuditEvent.person_id == person_id, AuditEvent.outcome == "denied", AuditEvent.actor_role == "carer")
+            select(AuditEvent).where(
+                AuditEvent.person_id == person_id, AuditEvent.outcome == "denied", AuditEvent.actor_role == "carer"
+            )
         ).all()
     assert denied
 
@@ -174,27 +201,63 @@ def test_a_clinician_records_the_persons_decision_with_its_date(app, world):
     person_id, clinician = world["person"].id, world["clients"]["clinician"]
     url = f"/people/{person_id}/involved/{world['involved_id']}/sections"
     future = date.today() + timedelta(days=3)
-    page = clinician.post_page(url, {"sections": ["reasons"], "decided_on[day]": future.day, "decided_on[month]": future.month, "decided_on[year]": future.year})
+    page = clinician.post_page(
+        url,
+        {
+            "sections": ["reasons"],
+            "decided_on[day]": future.day,
+            "decided_on[month]": future.month,
+            "decided_on[year]": future.year,
+        },
+    )
     assert "The date must be today or in the past" in text_of(page, ".nhsuk-error-summary")
-    page = clinician.post_page(url, {"sections": ["reasons", "not_a_section"], "decided_on[day]": 1, "decided_on[month]": 1, "decided_on[year]": 2026})
+    page = clinician.post_page(
+        url,
+        {
+            "sections": ["reasons", "not_a_section"],
+            "decided_on[day]": 1,
+            "decided_on[month]": 1,
+            "decided_on[year]": 2026,
+        },
+    )
     assert "Select parts of the plan from the list" in text_of(page, ".nhsuk-error-summary")
-    clinician.post_form(url, {"sections": ["reasons"], "decided_on[day]": 1, "decided_on[month]": 1, "decided_on[year]": 2026}, status=302)
+    clinician.post_form(
+        url,
+        {"sections": ["reasons"], "decided_on[day]": 1, "decided_on[month]": 1, "decided_on[year]": 2026},
+        status=302,
+    )
     page = clinician.get_page(url)
     assert "1 January 2026" in text_of(page, "main") and "recorded by you" in text_of(page, "main")
 
 
 def test_involving_someone_and_recording_the_conversation(app, world):
     person_id, clinician = world["person"].id, world["clients"]["clinician"]
-    page = clinician.post_page(f"/people/{person_id}/involved/new", {"name": "", "kind": "family", "phone": "12", "email": "nope"})
+    page = clinician.post_page(
+        f"/people/{person_id}/involved/new", {"name": "", "kind": "family", "phone": "12", "email": "nope"}
+    )
     errors = text_of(page, ".nhsuk-error-summary")
-    assert "Enter their name" in errors and "Enter a phone number" in errors and "Enter an email address in the correct format" in errors
-    clinician.post_form(f"/people/{person_id}/involved/new", {"name": "Robin Sibling", "kind": "family", "relationship": "brother", "phone": "07700 900 555"}, status=302)
+    assert (
+        "Enter their name" in errors
+        and "Enter a phone number" in errors
+        and "Enter an email address in the correct format" in errors
+    )
+    clinician.post_form(
+        f"/people/{person_id}/involved/new",
+        {"name": "Robin Sibling", "kind": "family", "relationship": "brother", "phone": "07700 900 555"},
+        status=302,
+    )
     page = clinician.post_page(f"/people/{person_id}/involvement-conversations/new", {"agreed": ""})
     assert "Enter the date of the conversation" in text_of(page, ".nhsuk-error-summary")
     today = date.today()
     clinician.post_form(
         f"/people/{person_id}/involvement-conversations/new",
-        {"held_on[day]": today.day, "held_on[month]": today.month, "held_on[year]": today.year, "agreed": "Robin can know my warning signs", "own_words": "y"},
+        {
+            "held_on[day]": today.day,
+            "held_on[month]": today.month,
+            "held_on[year]": today.year,
+            "agreed": "Robin can know my warning signs",
+            "own_words": "y",
+        },
         status=302,
     )
     page = world["clients"]["person"].get_page(f"/people/{person_id}/sharing")
@@ -229,7 +292,9 @@ def test_who_has_looked_is_one_row_per_person_per_day_with_the_times_on_request(
     clinician = world["clients"]["clinician"]
     with app.app_context(), transaction(), monkeypatch.context() as clock:
         clock.setattr(audit_services, "utcnow", lambda: utcnow() - timedelta(days=2))  # printed it two days ago
-        record("plan.printed", actor_id=world["clinician"].id, actor_role="clinician", grounds="team", person_id=person_id)
+        record(
+            "plan.printed", actor_id=world["clinician"].id, actor_role="clinician", grounds="team", person_id=person_id
+        )
     for _ in range(6):  # a few minutes of work today: the same pages, again and again
         clinician.get_page(f"/people/{person_id}/plan")
     clinician.get_page(f"/people/{person_id}/plan/history")
@@ -250,10 +315,18 @@ def test_who_has_looked_is_one_row_per_person_per_day_with_the_times_on_request(
 def invite(app, world, email="new.carer@example.com"):
     """Involve someone new and send them an invitation from the person's own pages; returns (token, involved)."""
     person_id, person = world["person"].id, world["clients"]["person"]
-    person.post_form(f"/people/{person_id}/involved/new", {"name": "Casey New", "kind": "friend", "email": email}, status=302)
+    person.post_form(
+        f"/people/{person_id}/involved/new", {"name": "Casey New", "kind": "friend", "email": email}, status=302
+    )
     with app.app_context():
-        involved = next(i for i in session.scalars(select(InvolvedPerson).where(InvolvedPerson.person_id == person_id)) if i.name == "Casey New")
-    person.post_form(f"/people/{person_id}/involved/{involved.id}/invite", {}, status=302, from_url=f"/people/{person_id}/sharing")
+        involved = next(
+            i
+            for i in session.scalars(select(InvolvedPerson).where(InvolvedPerson.person_id == person_id))
+            if i.name == "Casey New"
+        )
+    person.post_form(
+        f"/people/{person_id}/involved/{involved.id}/invite", {}, status=302, from_url=f"/people/{person_id}/sharing"
+    )
     message = app.extensions["safetyplan.outbox"].sent[-1]
     assert message.to == email
     token = re.search(r"/invitation#([\w-]+)", message.body).group(1)
@@ -261,7 +334,13 @@ def invite(app, world, email="new.carer@example.com"):
 
 
 def new_account(token, email="new.carer@example.com"):
-    return {"token": token, "name": "Casey New", "email": email, "password": "lantern meadow copper tide", "confirm": "lantern meadow copper tide"}
+    return {
+        "token": token,
+        "name": "Casey New",
+        "email": email,
+        "password": "lantern meadow copper tide",
+        "confirm": "lantern meadow copper tide",
+    }
 
 
 def test_an_invited_carer_makes_an_account_and_sees_the_plan_once_the_person_confirms(app, world, outbox):
@@ -277,7 +356,9 @@ def test_an_invited_carer_makes_an_account_and_sees_the_plan_once_the_person_con
     person = world["clients"]["person"]
     overview = person.get_page(f"/people/{person_id}/sharing")
     assert "new.carer@example.com" in overview.get_text()
-    person.post_form(f"/people/{person_id}/involved/{involved_id}/confirm", {}, status=302, from_url=f"/people/{person_id}/sharing")
+    person.post_form(
+        f"/people/{person_id}/involved/{involved_id}/confirm", {}, status=302, from_url=f"/people/{person_id}/sharing"
+    )
     person.post_form(f"/people/{person_id}/involved/{involved_id}/sections", {"sections": ["reasons"]}, status=302)
     body = visitor.get(f"/shared/{person_id}").data
     assert canary("reasons").encode() in body and canary("warning_signs").encode() not in body
@@ -298,7 +379,11 @@ def test_an_expired_or_tampered_invitation_gets_a_clear_page_with_no_hint_about_
     page = visitor.post_page("/invitation", new_account(tampered), status=410)
     assert "Ask the person who invited you, or their care team, to send you a new invitation." in page.get_text()
     with app.app_context(), transaction():
-        session.execute(update(CarerInvitation).where(CarerInvitation.involved_id == involved_id).values(expires_at=utcnow() - timedelta(minutes=1)))
+        session.execute(
+            update(CarerInvitation)
+            .where(CarerInvitation.involved_id == involved_id)
+            .values(expires_at=utcnow() - timedelta(minutes=1))
+        )
     page = visitor.post_page("/invitation", new_account(token), status=410)
     assert "Morgan" not in page.get_text() and "Casey" not in page.get_text()
     with app.app_context():
@@ -323,12 +408,16 @@ def test_an_invitation_cannot_be_used_by_another_persons_account(app, team, worl
     with app.app_context():
         csrf = session  # the token must be this client's own, so that only the role check can refuse it
     token_field = client.client.get("/account").get_data(as_text=True)
-    own_csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', token_field) or re.search(r'name="csrf_token" value="([^"]+)"', token_field)
+    own_csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', token_field) or re.search(
+        r'name="csrf_token" value="([^"]+)"', token_field
+    )
     response = client.client.post("/invitation", data={"csrf_token": own_csrf.group(1), "token": token})
     assert response.status_code == 403 and csrf is not None
     with app.app_context():
         assert session.get(InvolvedPerson, involved_id).user_id is None
-        refused = session.scalars(select(AuditEvent).where(AuditEvent.action == "invitation.refused", AuditEvent.actor_id == other.id)).all()
+        refused = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "invitation.refused", AuditEvent.actor_id == other.id)
+        ).all()
     assert refused
 
 
@@ -346,7 +435,7 @@ def test_a_signed_in_carer_adds_an_invitation_to_their_account(app, world, outbo
 
 
 def test_an_email_with_an_account_is_told_to_sign_in_and_the_invitation_still_works(app, world, outbox):
-    token, involved_id = invite(app, world, email="taken@example.com")
+    token, _ = invite(app, world, email="taken@example.com")
     with app.app_context():
         create_account("carer", email="taken@example.com")
     page = PageClient(app.test_client()).post_page("/invitation", new_account(token, "taken@example.com"))
@@ -363,16 +452,25 @@ def test_a_carer_adds_what_they_will_do_and_the_person_accepts_it_attributed_to_
     page = carer.get_page(f"/shared/{person_id}/suggest")
     assert {radio["value"] for radio in page.select("input[name=section]")} == {"warning_signs", "carers_will_do"}
     forged = carer.client.post(
-        f"/shared/{person_id}/suggest", data={"csrf_token": carer.csrf_token(f"/shared/{person_id}/suggest"), "section": "reasons", "text": "Forged-8813"}
+        f"/shared/{person_id}/suggest",
+        data={
+            "csrf_token": carer.csrf_token(f"/shared/{person_id}/suggest"),
+            "section": "reasons",
+            "text": "Forged-8813",
+        },
     )
-    assert forged.status_code == 200 and "Select the part of the plan" in forged.get_data(as_text=True)  # not a choice offered
+    assert forged.status_code == 200 and "Select the part of the plan" in forged.get_data(
+        as_text=True
+    )  # not a choice offered
     blank = carer.post_page(f"/shared/{person_id}/suggest", {"section": "carers_will_do", "text": "   "})
     assert "Write what you want to add" in text_of(blank, ".nhsuk-error-summary")
     with app.app_context():
         from safetyplan.plans.models import Suggestion
 
         assert session.scalars(select(Suggestion)).all() == []
-    carer.post_form(f"/shared/{person_id}/suggest", {"section": "carers_will_do", "text": "I will ring every Sunday"}, status=302)
+    carer.post_form(
+        f"/shared/{person_id}/suggest", {"section": "carers_will_do", "text": "I will ring every Sunday"}, status=302
+    )
     my_plan = person.get_page("/my-plan")
     card = my_plan.select_one(".app-suggestion").get_text(" ", strip=True)
     assert "I will ring every Sunday" in card and "Jamie Carer" in card
@@ -385,15 +483,27 @@ def test_a_carer_adds_what_they_will_do_and_the_person_accepts_it_attributed_to_
 
 
 def test_a_declined_contribution_is_not_shown_to_anyone_else(app, world):
-    person_id, carer, person, clinician = world["person"].id, world["clients"]["carer"], world["clients"]["person"], world["clients"]["clinician"]
+    person_id, carer, person, clinician = (
+        world["person"].id,
+        world["clients"]["carer"],
+        world["clients"]["person"],
+        world["clients"]["clinician"],
+    )
     with app.app_context():
         second = create_account("carer", name="Second Carer")
         link_carer(world["person"], second, sections={"carers_will_do"}, by=world["clinician"])
     share(app, world, {"carers_will_do"})
-    carer.post_form(f"/shared/{person_id}/suggest", {"section": "carers_will_do", "text": "Declined-Words-8812"}, status=302)
+    carer.post_form(
+        f"/shared/{person_id}/suggest", {"section": "carers_will_do", "text": "Declined-Words-8812"}, status=302
+    )
     form = person.get_page("/my-plan").select_one(".app-suggestion form")
     prefix = form.select_one("input[type=radio]")["name"]
-    person.post_form(form["action"], {prefix: "decline", prefix.replace("decision", "answer"): "Not now, thank you"}, status=302, from_url="/my-plan")
+    person.post_form(
+        form["action"],
+        {prefix: "decline", prefix.replace("decision", "answer"): "Not now, thank you"},
+        status=302,
+        from_url="/my-plan",
+    )
     other = PageClient(app.test_client())
     other.sign_in(second)
     assert b"Declined-Words-8812" not in other.get(f"/shared/{person_id}").data
@@ -417,7 +527,7 @@ def test_the_carer_reads_in_their_own_language(app, world):
 
 
 def test_a_weak_password_or_taken_email_at_sign_up_keeps_nothing_and_the_invitation_still_works(app, world, outbox):
-    token, involved_id = invite(app, world)
+    token, _ = invite(app, world)
     visitor = PageClient(app.test_client())
     page = visitor.post_page("/invitation", {**new_account(token), "password": "short", "confirm": "short"})
     assert text_of(page, ".nhsuk-error-summary")
@@ -450,7 +560,9 @@ def test_a_removed_carer_can_be_involved_again_and_a_wrong_account_unlinked(app,
 
 def test_a_person_cannot_decide_a_suggestion_on_someone_elses_plan(app, world, team):
     share(app, world, {"carers_will_do"})
-    world["clients"]["carer"].post_form(f"/shared/{world['person'].id}/suggest", {"section": "carers_will_do", "text": "Mine to decide"}, status=302)
+    world["clients"]["carer"].post_form(
+        f"/shared/{world['person'].id}/suggest", {"section": "carers_will_do", "text": "Mine to decide"}, status=302
+    )
     with app.app_context():
         from safetyplan.plans.models import Suggestion
 
@@ -460,7 +572,10 @@ def test_a_person_cannot_decide_a_suggestion_on_someone_elses_plan(app, world, t
     client.sign_in(stranger)
     account_page = client.client.get("/account/password").get_data(as_text=True)
     csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', account_page).group(1)
-    response = client.client.post(f"/suggestions/{suggestion.id}/decision", data={"csrf_token": csrf, f"s{suggestion.id.hex[:8]}-decision": "accept"})
+    response = client.client.post(
+        f"/suggestions/{suggestion.id}/decision",
+        data={"csrf_token": csrf, f"s{suggestion.id.hex[:8]}-decision": "accept"},
+    )
     assert response.status_code == 404
     with app.app_context():
         assert session.get(Suggestion, suggestion.id).status == "waiting"
@@ -471,7 +586,9 @@ def test_a_suggestion_after_sharing_is_withdrawn_is_refused(app, world):
     share(app, world, {"warning_signs"})
     token = carer.csrf_token(f"/shared/{person_id}/suggest")
     share(app, world, set())
-    response = carer.client.post(f"/shared/{person_id}/suggest", data={"csrf_token": token, "section": "warning_signs", "text": "Too late"})
+    response = carer.client.post(
+        f"/shared/{person_id}/suggest", data={"csrf_token": token, "section": "warning_signs", "text": "Too late"}
+    )
     assert response.status_code == 200 and "Select the part of the plan" in response.get_data(as_text=True)
     with app.app_context():
         from safetyplan.plans.models import Suggestion

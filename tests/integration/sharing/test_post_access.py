@@ -18,12 +18,18 @@ TODAY = date.today()
 #: (endpoint path after /people/<person>, form data); {involved} is filled in.
 MANAGING = [
     ("/involved/new", {"name": "Intruder", "kind": "friend"}),
-    ("/involved/{involved}/sections", {"sections": ["reasons"], "decided_on[day]": 1, "decided_on[month]": 1, "decided_on[year]": 2026}),
+    (
+        "/involved/{involved}/sections",
+        {"sections": ["reasons"], "decided_on[day]": 1, "decided_on[month]": 1, "decided_on[year]": 2026},
+    ),
     ("/involved/{involved}/invite", {}),
     ("/involved/{involved}/confirm", {}),
     ("/involved/{involved}/unlink", {}),
     ("/involved/{involved}/remove", {}),
-    ("/involvement-conversations/new", {"held_on[day]": TODAY.day, "held_on[month]": TODAY.month, "held_on[year]": TODAY.year, "agreed": "Intruder"}),
+    (
+        "/involvement-conversations/new",
+        {"held_on[day]": TODAY.day, "held_on[month]": TODAY.month, "held_on[year]": TODAY.year, "agreed": "Intruder"},
+    ),
 ]
 
 
@@ -32,7 +38,10 @@ def world(app):
     with app.app_context():
         own_team, other_team = create_team("Own Team"), create_team("Other Team")
         own, other = create_person(own_team, name="Own Person"), create_person(other_team, name="Other Person")
-        own_clinician, other_clinician = create_account("clinician", team=own_team), create_account("clinician", team=other_team)
+        own_clinician, other_clinician = (
+            create_account("clinician", team=own_team),
+            create_account("clinician", team=other_team),
+        )
         for person, clinician in ((own, own_clinician), (other, other_clinician)):
             write_plan(person, clinician)
         carer = create_account("carer")
@@ -54,10 +63,15 @@ def world(app):
 
 def counts(app) -> tuple[int, ...]:
     with app.app_context():
-        return tuple(
-            session.scalar(select(func.count()).select_from(model))
-            for model in (InvolvedPerson, SharingChoice, CarerInvitation, InvolvementConversation, Suggestion)
-        ) + (session.scalar(select(func.count()).select_from(InvolvedPerson).where(InvolvedPerson.removed_at.is_not(None))),)
+        return (
+            *(
+                session.scalar(select(func.count()).select_from(model))
+                for model in (InvolvedPerson, SharingChoice, CarerInvitation, InvolvementConversation, Suggestion)
+            ),
+            session.scalar(
+                select(func.count()).select_from(InvolvedPerson).where(InvolvedPerson.removed_at.is_not(None))
+            ),
+        )
 
 
 @pytest.mark.parametrize(("path", "data"), MANAGING)
@@ -79,12 +93,18 @@ def test_a_carer_cannot_add_to_a_plan_they_are_not_linked_to(app, world):
     before = counts(app)
     carer = clients["carer"]
     response = carer.client.post(
-        f"/shared/{other_id}/suggest", data={"csrf_token": carer.csrf_token("/account"), "section": "carers_will_do", "text": "Intruder"}
+        f"/shared/{other_id}/suggest",
+        data={"csrf_token": carer.csrf_token("/account"), "section": "carers_will_do", "text": "Intruder"},
     )
     assert response.status_code == 404
     for role in ("clinician", "person", "auditor", "admin"):
         client = clients[role]
-        assert client.client.post(f"/shared/{other_id}/suggest", data={"csrf_token": client.csrf_token("/account"), "text": "x"}).status_code == 403
+        assert (
+            client.client.post(
+                f"/shared/{other_id}/suggest", data={"csrf_token": client.csrf_token("/account"), "text": "x"}
+            ).status_code
+            == 403
+        )
     assert counts(app) == before
 
 

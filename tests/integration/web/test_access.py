@@ -11,9 +11,7 @@ def unguarded_page():
 
 
 def test_every_route_declares_an_access_policy(app):
-    missing = [
-        rule.endpoint for rule in app.url_map.iter_rules() if policy_of(rule.endpoint, app) is None
-    ]
+    missing = [rule.endpoint for rule in app.url_map.iter_rules() if policy_of(rule.endpoint, app) is None]
     assert missing == []
 
 

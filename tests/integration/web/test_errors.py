@@ -123,7 +123,6 @@ def test_a_csrf_token_from_another_session_is_refused(make_app):
     assert saved == []
 
 
-
 def test_a_refused_token_on_an_idle_session_signs_out_and_shows_the_words_back(app, make_app):
     saved.clear()
     import time
@@ -185,7 +184,8 @@ def test_a_server_error_from_a_form_shows_the_words_back(make_app):
     app.config["PROPAGATE_EXCEPTIONS"] = False
     app.config["WTF_CSRF_ENABLED"] = False
     response = app.test_client().post(
-        "/test/crashing-form", data={"story": "What keeps me going: my niece", "password": "hunter2hunter2", "person_took_part": "y"}
+        "/test/crashing-form",
+        data={"story": "What keeps me going: my niece", "password": "hunter2hunter2", "person_took_part": "y"},
     )
     assert response.status_code == 500
     page = check_page(response.data)

@@ -50,7 +50,10 @@ def forms(app, team, clinician_client):
     }
 
 
-@pytest.mark.parametrize("form_name", ["plan editor", "declined plan", "a person's details", "sections a carer sees", "involvement conversation"])
+@pytest.mark.parametrize(
+    "form_name",
+    ["plan editor", "declined plan", "a person's details", "sections a carer sees", "involvement conversation"],
+)
 def test_a_date_part_that_is_not_a_real_number_is_explained_next_to_the_field(clinician_client, forms, form_name):
     url, field, data, kept_box = forms[form_name]
     today = date.today()

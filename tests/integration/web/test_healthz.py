@@ -69,13 +69,20 @@ def test_a_failed_save_counts_against_health_until_a_write_works(make_app, tmp_p
 def _can_mount() -> bool:
     probe = Path("/tmp/safetyplan-mount-probe")
     probe.mkdir(exist_ok=True)
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(probe)], capture_output=True).returncode == 0
+    mounted = (
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(probe)], capture_output=True, check=False
+        ).returncode
+        == 0
+    )
     if mounted:
         subprocess.run(["umount", str(probe)], check=True)
     return mounted
 
 
-@pytest.mark.skipif(os.geteuid() != 0 or not _can_mount(), reason="a full disk is made with a small tmpfs, which needs root")
+@pytest.mark.skipif(
+    os.geteuid() != 0 or not _can_mount(), reason="a full disk is made with a small tmpfs, which needs root"
+)
 def test_unavailable_when_the_disk_is_full(make_app, tmp_path):
     """A real full disk: the database on a 2 MB file system, filled up beside it."""
     disk = tmp_path / "disk"

@@ -50,13 +50,17 @@ def kept_words(page) -> list[str]:
 
 
 @pytest.mark.parametrize("lapse", ["at 12 hours", "when idle"])
-def test_a_plan_saved_after_the_session_lapsed_is_kept_and_offered_back_after_signing_in(app, clinician_client, person, lapse):
+def test_a_plan_saved_after_the_session_lapsed_is_kept_and_offered_back_after_signing_in(
+    app, clinician_client, person, lapse
+):
     url = f"/people/{person.id}/plan/edit"
     data = editor_data(clinician_client, person.id, on_my_own=TYPED)
     token = clinician_client.csrf_token(url)
     lapse_at_12_hours(app) if lapse == "at 12 hours" else lapse_when_idle(clinician_client)
 
-    response = clinician_client.client.post(url, data={"csrf_token": token, **data})  # typed a second before: no autosave
+    response = clinician_client.client.post(
+        url, data={"csrf_token": token, **data}
+    )  # typed a second before: no autosave
     assert response.status_code == 401
     page = check_page(response.data)
     assert text_of(page, "h1") == "You have been signed out"

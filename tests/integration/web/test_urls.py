@@ -26,8 +26,20 @@ from tests.pages import PageClient
 FILE_ARGUMENTS = {("web.static", "filename"), ("web.assets", "filename"), ("web.vendor", "kind")}
 #: Every query parameter the app may read, none of them personal.
 QUERY_PARAMETERS = {
-    "lang", "next", "timed_out", "signed_out", "password_set", "welcome",  # signing in and language
-    "sort", "team", "older_than", "from", "to", "reason", "section", "v",  # orders, filters, pages, choices
+    "lang",
+    "next",
+    "timed_out",
+    "signed_out",
+    "password_set",
+    "welcome",  # signing in and language
+    "sort",
+    "team",
+    "older_than",
+    "from",
+    "to",
+    "reason",
+    "section",
+    "v",  # orders, filters, pages, choices
 }
 
 
@@ -71,9 +83,15 @@ def test_every_form_that_sends_by_get_sends_no_personal_field():
     for template in Path(PROJECT_ROOT / "templates").rglob("*.html"):
         parser = _Forms()
         parser.feed(template.read_text())
-        macro_fields = re.findall(r"\"name\":\s*\"([^\"]+)\"", template.read_text()) if "method=\"get\"" in template.read_text() else []
+        macro_fields = (
+            re.findall(r"\"name\":\s*\"([^\"]+)\"", template.read_text())
+            if 'method="get"' in template.read_text()
+            else []
+        )
         fields = set(parser.fields) | {name for name in macro_fields if "{{" not in name}
-        assert fields <= QUERY_PARAMETERS | {"csrf_token"}, f"{template.name} sends {fields - QUERY_PARAMETERS} in the address"
+        assert fields <= QUERY_PARAMETERS | {"csrf_token"}, (
+            f"{template.name} sends {fields - QUERY_PARAMETERS} in the address"
+        )
 
 
 # A crawl of the demo, as each role ------------------------------------------------------------------------------
@@ -137,7 +155,8 @@ def test_no_link_or_redirect_a_demo_role_meets_carries_a_personal_identifier(dat
             leaked = [value for value in identifiers if value in address]
             assert not leaked, f"{role}: {link!r} (from {url}) carries {leaked}"
             parts = urlsplit(link)
-            if link and not parts.netloc and parts.path.startswith("/") and "sign-out" not in parts.path:
-                if not parts.path.startswith(("/static/", "/assets/", "/vendor/")) and parts.path not in seen:
-                    queue.append(link.split("#")[0])
+            internal = link and not parts.netloc and parts.path.startswith("/") and "sign-out" not in parts.path
+            asset = parts.path.startswith(("/static/", "/assets/", "/vendor/"))
+            if internal and not asset and parts.path not in seen:
+                queue.append(link.split("#")[0])
     assert visited > 3  # the crawl went somewhere

@@ -149,9 +149,49 @@ def test_any_unicode_text_scans_without_error_and_spans_are_exact(text):
 
 #: Words and marks the rules are built from, so that generated texts reach deep into the patterns.
 _PIECES = [
-    *LEVELS, *LEVELS_CY, *COLOURS, *SCORE_WORDS, "risk", "risg", "Risk", "RISK", "level", "lefel", "RAG", "rated",
-    "of", "to", "suicide", "self-harm", "patient", "SAD PERSONS", "C-SSRS", "triage", "yn", "o", "i'w hun", "iawn",
-    "7", "7/10", "out of", "10", " ", " ", "  ", "\n", ":", "–", "-", "(", ")", ".", ",", "ſ", "İ", "\u0301", "\u00a0",
+    *LEVELS,
+    *LEVELS_CY,
+    *COLOURS,
+    *SCORE_WORDS,
+    "risk",
+    "risg",
+    "Risk",
+    "RISK",
+    "level",
+    "lefel",
+    "RAG",
+    "rated",
+    "of",
+    "to",
+    "suicide",
+    "self-harm",
+    "patient",
+    "SAD PERSONS",
+    "C-SSRS",
+    "triage",
+    "yn",
+    "o",
+    "i'w hun",
+    "iawn",
+    "7",
+    "7/10",
+    "out of",
+    "10",
+    " ",
+    " ",
+    "  ",
+    "\n",
+    ":",
+    "–",
+    "-",
+    "(",
+    ")",
+    ".",
+    ",",
+    "ſ",
+    "İ",
+    "\u0301",
+    "\u00a0",
 ]
 
 
@@ -187,4 +227,3 @@ def test_every_pattern_of_the_detector_matches_a_bounded_length_of_text():
 def test_the_bound_catches_an_unbounded_repetition():
     """The check above would fail on the kind of pattern it guards against."""
     assert re._parser.parse(r"risk\s+(?:\w+\s?)*level", re.IGNORECASE).getwidth()[1] > LONGEST_MATCH
-

@@ -27,7 +27,10 @@ class ChartPoint:
 
 
 def chart_points(values: list[float | None]) -> list[ChartPoint]:
-    return [ChartPoint(month, value) for month, value in zip(month_range(date(2026, 1, 1), len(values)), values, strict=True)]
+    return [
+        ChartPoint(month, value)
+        for month, value in zip(month_range(date(2026, 1, 1), len(values)), values, strict=True)
+    ]
 
 
 @pytest.fixture
@@ -154,7 +157,9 @@ def parse(markup) -> ET.Element:
 
 
 def test_svg_is_well_formed_and_labelled_for_assistive_technology(babel_context):
-    chart = svg(chart_points([0.2, 0.4, None, 0.5, 0.6]), title="Plans made with the person", value_label="People", percent=True)
+    chart = svg(
+        chart_points([0.2, 0.4, None, 0.5, 0.6]), title="Plans made with the person", value_label="People", percent=True
+    )
     root = parse(chart)
     assert root.tag == f"{SVG}svg"
     assert root.get("role") == "img"

@@ -21,7 +21,7 @@ def context(**changes):
 
 
 def test_round_trip(cipher):
-    sealed = cipher.seal("Call Jo".encode(), context())
+    sealed = cipher.seal(b"Call Jo", context())
     assert cipher.open(sealed, context()) == b"Call Jo"
     assert b"Call Jo" not in sealed
 

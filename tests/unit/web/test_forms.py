@@ -21,7 +21,11 @@ def typed(day: str, month: str, year: str) -> DateForm:
 
 @pytest.mark.parametrize(
     ("day", "month", "year", "expected"),
-    [("7", "4", "1991", date(1991, 4, 7)), ("07", "04", "2027", date(2027, 4, 7)), (" 1 ", "12", "2026", date(2026, 12, 1))],
+    [
+        ("7", "4", "1991", date(1991, 4, 7)),
+        ("07", "04", "2027", date(2027, 4, 7)),
+        (" 1 ", "12", "2026", date(2026, 12, 1)),
+    ],
 )
 def test_a_real_date_is_read(day, month, year, expected):
     form = typed(day, month, year)
@@ -54,7 +58,11 @@ def test_anything_else_is_refused_with_the_fields_message_and_kept_as_typed(day,
     form = typed(day, month, year)
     assert form.when.data is None
     assert form.errors == {"when": ["The date must be a real date"]}
-    assert (form.when.day_value, form.when.month_value, form.when.year_value) == (day.strip(), month.strip(), year.strip())
+    assert (form.when.day_value, form.when.month_value, form.when.year_value) == (
+        day.strip(),
+        month.strip(),
+        year.strip(),
+    )
 
 
 def test_nothing_typed_asks_for_the_date():
