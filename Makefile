@@ -23,10 +23,11 @@ run: setup
 test: lint setup $(VENV)/.test-installed
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-## lint: formatting and lint rules (ruff)
+## lint: formatting and lint rules (ruff), and the import contracts that keep the layers one-way (lint-imports)
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 ## format: rewrite the code in the project's format and apply ruff's safe fixes
 format: $(VENV)/.test-installed

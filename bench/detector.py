@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from safetyplan.assurance import scan
+from safetyplan.detector import scan
 
 PROSE = (
     "Alex and their sister Jo talked about what helps on bad days: a walk by the river, music, and calling Jo. "

@@ -8,7 +8,7 @@ import click
 from flask.cli import FlaskGroup, with_appcontext
 
 from safetyplan import create_app, schema
-from safetyplan.accounts.cli import teams, users
+from safetyplan.admin.cli import teams, users
 from safetyplan.assurance.cli import assurance
 from safetyplan.audit.cli import audit
 from safetyplan.config import ConfigError

@@ -9,12 +9,19 @@ from safetyplan.accounts.models import (
     User,
     UserSession,
 )
-from safetyplan.assurance.models import StratificationFinding
 from safetyplan.audit.models import AuditChainHead, AuditEvent
 from safetyplan.crypto.models import DataKey
 from safetyplan.health import WriteCheck
 from safetyplan.people.models import CaseloadEntry, Person
-from safetyplan.plans.models import CrisisContact, Plan, PlanDisagreement, PlanDraft, PlanRevision, Suggestion
+from safetyplan.plans.models import (
+    CrisisContact,
+    Plan,
+    PlanDisagreement,
+    PlanDraft,
+    PlanRevision,
+    StratificationFinding,
+    Suggestion,
+)
 from safetyplan.sharing.models import CarerInvitation, InvolvedPerson, InvolvementConversation, SharingChoice
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""Forms for signing in, setting passwords, the second factor, and managing accounts and teams.
+"""Forms for signing in, setting passwords, the second factor and the language; the admin's are in admin/.
 
 Forms check what can be checked without the database; the services enforce the rest, and routes map the
 services' errors to the messages here.
@@ -7,12 +7,10 @@ services' errors to the messages here.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, PasswordField, RadioField, SelectField, StringField
-from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+from wtforms import HiddenField, PasswordField, RadioField, StringField
+from wtforms.validators import InputRequired, Length, ValidationError
 
-from safetyplan.people.forms import NHS_NUMBER_INVALID
-from safetyplan.people.identifiers import normalise_nhs_number
-from safetyplan.web.forms import BaseForm, chosen_values, options
+from safetyplan.web.forms import BaseForm, options
 
 EMAIL_REQUIRED = _l("Enter your email address")
 EMAIL_FORMAT = _l("Enter an email address in the correct format, like name@example.com")
@@ -27,13 +25,13 @@ PASSWORD_PROBLEMS = {
 }
 
 
-def _strip(value: str | None) -> str | None:
+def strip_spaces(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
 class SignInForm(BaseForm):
     email = StringField(
-        filters=[_strip], validators=[InputRequired(EMAIL_REQUIRED), Length(max=254, message=EMAIL_FORMAT)]
+        filters=[strip_spaces], validators=[InputRequired(EMAIL_REQUIRED), Length(max=254, message=EMAIL_FORMAT)]
     )
     password = PasswordField(validators=[InputRequired(_l("Enter your password")), Length(max=1024)])
 
@@ -86,72 +84,6 @@ ROLE_HINTS = {
 }
 
 LANGUAGE_CHOICES = [("en", "English"), ("cy", "Cymraeg")]
-
-
-class AddUserForm(BaseForm):
-    display_name = StringField(
-        validators=[
-            InputRequired(_l("Enter the person's full name")),
-            Length(max=120, message=_l("Name must be 120 characters or fewer")),
-        ]
-    )
-    email = StringField(
-        filters=[_strip],
-        validators=[
-            InputRequired(_l("Enter an email address")),
-            Email(message=EMAIL_FORMAT, check_deliverability=False, allow_smtputf8=True),
-            Length(max=254, message=EMAIL_FORMAT),
-        ],
-    )
-    role = RadioField(choices=options(ROLE_CHOICES), validators=[InputRequired(_l("Select what this account is for"))])
-    # No Optional(): it would stop the chain before validate_team, which needs the chosen role.
-    team = SelectField(validate_choice=False)
-    #: For a person's own account: the NHS number of their record, which the account is linked to.
-    person_nhs_number = StringField(filters=[_strip], validators=[Length(max=20)])
-    language = RadioField(choices=options(LANGUAGE_CHOICES), default="en", validators=[InputRequired()])
-
-    def __init__(self, *args: object, team_choices: list[tuple[str, str]], **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        self.role.choice_hints = ROLE_HINTS
-        self.team.choices = options([("", _l("No team")), *team_choices])
-
-    def validate_person_nhs_number(self, field: StringField) -> None:
-        if self.role.data != "person":
-            return
-        if not field.data:
-            raise ValidationError(_l("Enter the NHS number of the person's record"))
-        if normalise_nhs_number(field.data) is None:
-            raise ValidationError(NHS_NUMBER_INVALID)
-
-    def validate_team(self, field: SelectField) -> None:
-        if self.role.data == "clinician" and not field.data:
-            raise ValidationError(_l("Select the clinician's team"))
-        if field.data and field.data not in chosen_values(field):
-            raise ValidationError(_l("Select a team from the list"))
-
-
-class AddTeamForm(BaseForm):
-    name = StringField(
-        validators=[
-            InputRequired(_l("Enter the team's name")),
-            Length(max=120, message=_l("Name must be 120 characters or fewer")),
-        ]
-    )
-    phone = StringField(validators=[Optional(), Length(max=32)])
-
-
-class AddToCaseloadForm(BaseForm):
-    nhs_number = StringField(
-        filters=[_strip], validators=[InputRequired(_l("Enter the person's NHS number")), Length(max=20)]
-    )
-
-    def validate_nhs_number(self, field: StringField) -> None:
-        if normalise_nhs_number(field.data or "") is None:
-            raise ValidationError(NHS_NUMBER_INVALID)
-
-
-class AddMemberForm(BaseForm):
-    clinician = SelectField(validators=[InputRequired(_l("Select a clinician"))], validate_choice=False)
 
 
 class LanguageForm(BaseForm):

@@ -1,4 +1,4 @@
-"""Signing in and out, setting a password, the second factor, the account page, and the admin pages."""
+"""Signing in and out, setting a password, the second factor, and the account page."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import segno
 from flask import (
     Blueprint,
     Response,
-    abort,
     current_app,
     flash,
     g,
@@ -21,9 +20,8 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from markupsafe import Markup
@@ -33,10 +31,6 @@ from safetyplan.accounts.forms import (
     CODE_REFUSED,
     PASSWORD_PROBLEMS,
     SIGN_IN_REFUSED,
-    AddMemberForm,
-    AddTeamForm,
-    AddToCaseloadForm,
-    AddUserForm,
     ChangePasswordForm,
     LanguageForm,
     SecondFactorForm,
@@ -46,23 +40,17 @@ from safetyplan.accounts.forms import (
 )
 from safetyplan.accounts.models import User
 from safetyplan.accounts.passwords import PasswordProblem, verify_password
+from safetyplan.accounts.sessions import PENDING, complete_sign_in
 from safetyplan.config import Settings
-from safetyplan.people import services as people
 from safetyplan.web.access import public, signed_in
-from safetyplan.web.forms import options, redisplays_on_refused_token
-from safetyplan.web.locale import remember_choice, remembered_choice
+from safetyplan.web.forms import redisplays_on_refused_token
+from safetyplan.web.locale import remember_choice
 from safetyplan.web.session import LAST_SEEN, safe_next
 
 bp = Blueprint("accounts", __name__)
-admin = Blueprint("admin", __name__, url_prefix="/admin")
 
-PENDING = "pending_sign_in"  # the first factor passed; waiting for the second
 PENDING_SECONDS = 5 * 60
 SET_UP_SECONDS = 15 * 60
-
-
-def _address() -> str | None:
-    return request.remote_addr
 
 
 def _throttled_message(minutes: int) -> str:
@@ -75,20 +63,6 @@ def _throttled_message(minutes: int) -> str:
 
 def _settings() -> Settings:
     return current_app.extensions["safetyplan.settings"]  # type: ignore[no-any-return]
-
-
-def complete_sign_in(user: User) -> None:
-    """Both factors passed: a fresh cookie (the old session id is dropped) tied to a new server-side session."""
-    next_url = session.get(PENDING, {}).get("next")
-    session.clear()
-    services.start_session(user, address=_address())
-    login_user(user)
-    session[LAST_SEEN] = int(time.time())
-    remembered = remembered_choice()
-    browser_choice = (remembered[0], datetime.fromtimestamp(remembered[1], UTC)) if remembered else None
-    language, chosen_at = services.settle_language(user, browser_choice)  # the later explicit choice wins
-    remember_choice(language, int(chosen_at.timestamp()) if chosen_at else 0)
-    g.after_sign_in = safe_next(next_url, url_for("accounts.home"))
 
 
 def _pending_user() -> User | None:
@@ -109,7 +83,7 @@ def sign_in() -> ResponseReturnValue:
     form = SignInForm()
     if form.validate_on_submit():
         try:
-            user = services.authenticate(form.email.data or "", form.password.data or "", address=_address())
+            user = services.authenticate(form.email.data or "", form.password.data or "", address=request.remote_addr)
         except services.Throttled as throttled:
             form.email.errors.append(_throttled_message(throttled.minutes))
         except services.SignInRefused:
@@ -144,7 +118,7 @@ def second_factor() -> ResponseReturnValue:
     form = SecondFactorForm()
     if form.validate_on_submit():
         try:
-            services.check_second_factor(user, form.code.data or "", address=_address())
+            services.check_second_factor(user, form.code.data or "", address=request.remote_addr)
         except services.Throttled as throttled:
             form.code.errors.append(_throttled_message(throttled.minutes))
         except services.SignInRefused:
@@ -262,7 +236,7 @@ def home() -> ResponseReturnValue:
     """Where each role starts after signing in."""
     user = current_user._get_current_object()
     if user.role == "clinician":
-        return redirect(url_for("people.caseload"))
+        return redirect(url_for("plans.caseload"))
     if user.role == "admin":
         return redirect(url_for("admin.users"))
     if user.role == "auditor":
@@ -297,7 +271,7 @@ def change_password() -> ResponseReturnValue:
         else:
             # Every session ended, this one too: start a new one so that this browser stays signed in.
             session.clear()
-            services.start_session(user, address=_address())
+            services.start_session(user, address=request.remote_addr)
             login_user(user)
             session[LAST_SEEN] = int(time.time())
             flash(_("Your password has been changed. You have been signed out everywhere else."))
@@ -339,167 +313,3 @@ def switch_language() -> ResponseReturnValue:
 def set_up_app() -> ResponseReturnValue:
     """Add (or replace) an authenticator app: required for staff, offered to people and carers."""
     return _set_up_app(current_user._get_current_object(), SetUpAppForm(), at_sign_in=False)
-
-
-# Admin -------------------------------------------------------------------------------------------------------------
-
-ACCOUNT_ERRORS = {
-    "email_taken": _l("An account with this email address already exists"),
-    "team_name_taken": _l("A team with this name already exists"),
-    "already_a_member": _l("This clinician is already in the team"),
-    "not_a_clinician": _l("Only clinicians can join a team"),
-    "person_has_account": _l("This person already has an account"),
-}
-NO_SUCH_PERSON = _l("No one with this NHS number is recorded. Add them to a caseload first")
-
-SET_PASSWORD_SUBJECT = _l("Set your SafetyPlan password")
-SET_PASSWORD_BODY = _l(
-    "Hello %(name)s,\n\nAn account has been made for you on SafetyPlan. Open this link to set your password. "
-    "It works once, for 72 hours:\n\n{link}\n\nIf you did not expect this message, you can ignore it."
-)
-
-
-@admin.get("/users")
-@signed_in("admin")
-def users() -> str:
-    """Every account, with its role."""
-    return render_template("admin/users.html", users=services.list_users(by=current_user._get_current_object()))
-
-
-@admin.route("/users/new", methods=["GET", "POST"])
-@signed_in("admin")
-@redisplays_on_refused_token
-def add_user() -> ResponseReturnValue:
-    """Make an account and send its set-password link."""
-    by = current_user._get_current_object()
-    teams = services.list_teams()
-    form = AddUserForm(team_choices=[(str(team.id), team.name) for team in teams])
-    if form.validate_on_submit():
-        person = None
-        if form.role.data == "person":
-            person = people.find_person_by_nhs_number(form.person_nhs_number.data or "")
-            if person is None:
-                form.person_nhs_number.errors.append(str(NO_SUCH_PERSON))
-        if not form.person_nhs_number.errors:
-            try:
-                user = services.create_user(
-                    by=by,
-                    email=form.email.data or "",
-                    display_name=form.display_name.data or "",
-                    role=form.role.data or "",
-                    team_id=uuid.UUID(form.team.data) if form.role.data == "clinician" and form.team.data else None,
-                    person_id=person.id if person else None,
-                    preferred_language=form.language.data or "en",
-                )
-            except services.AccountError as error:
-                field = form.person_nhs_number if error.code == "person_has_account" else form.email
-                field.errors.append(str(ACCOUNT_ERRORS[error.code]))
-            else:
-                link = services.issue_set_password_link(user, by=by, base_url=_settings().base_url)
-                with force_locale(user.preferred_language):  # the message is in the new user's language
-                    body = str(SET_PASSWORD_BODY) % {"name": user.display_name}
-                    services.send_set_password_link(user, link, str(SET_PASSWORD_SUBJECT), body)
-                flash(_("Account made. We have sent a link to set a password to %(email)s.", email=user.email))
-                return redirect(url_for("admin.users"))
-    return render_template("admin/add_user.html", form=form)
-
-
-@admin.get("/teams")
-@signed_in("admin")
-def teams() -> str:
-    """Every team, with how many clinicians and people it has."""
-    return render_template("admin/teams.html", teams=services.list_teams())
-
-
-@admin.route("/teams/new", methods=["GET", "POST"])
-@signed_in("admin")
-@redisplays_on_refused_token
-def add_team() -> ResponseReturnValue:
-    form = AddTeamForm()
-    if form.validate_on_submit():
-        try:
-            team = services.create_team(
-                by=current_user._get_current_object(), name=form.name.data or "", phone=form.phone.data or None
-            )
-        except services.AccountError as error:
-            form.name.errors.append(str(ACCOUNT_ERRORS[error.code]))
-        else:
-            flash(_("Team %(name)s made.", name=team.name))
-            return redirect(url_for("admin.team", team_id=team.id))
-    return render_template("admin/add_team.html", form=form)
-
-
-def _team_page(team_id: uuid.UUID, member_form: AddMemberForm, caseload_form: AddToCaseloadForm) -> str:
-    found = services.get_team(team_id)
-    if found is None:
-        abort(404)
-    summary = next(t for t in services.list_teams() if t.id == team_id)
-    return render_template(
-        "admin/team.html",
-        team=found,
-        summary=summary,
-        members=services.team_members(team_id),
-        form=member_form,
-        caseload_form=caseload_form,
-    )
-
-
-def _clinicians_to_add(by: User, team_id: uuid.UUID) -> list[User]:
-    members = {member.id for member in services.team_members(team_id)}
-    return [user for user in services.list_users(by=by) if user.role == "clinician" and user.id not in members]
-
-
-@admin.route("/teams/<uuid:team_id>", methods=["GET", "POST"])
-@signed_in("admin")
-@redisplays_on_refused_token
-def team(team_id: uuid.UUID) -> ResponseReturnValue:
-    """A team: its clinicians (add one here), and its caseload (add a person already recorded)."""
-    by = current_user._get_current_object()
-    if services.get_team(team_id) is None:
-        abort(404)
-    candidates = _clinicians_to_add(by, team_id)
-    form = AddMemberForm()
-    form.clinician.choices = options(
-        [("", _("Select a clinician"))] + [(str(u.id), str(u.display_name)) for u in candidates]
-    )
-    if form.validate_on_submit():
-        chosen = next((u for u in candidates if str(u.id) == form.clinician.data), None)
-        if chosen is None:
-            form.clinician.errors.append(_("Select a clinician from the list"))
-        else:
-            try:
-                services.add_team_member(by=by, team_id=team_id, user=chosen)
-            except services.AccountError as error:
-                form.clinician.errors.append(str(ACCOUNT_ERRORS[error.code]))
-            else:
-                flash(_("%(name)s added to the team.", name=chosen.display_name))
-                return redirect(url_for("admin.team", team_id=team_id))
-    return _team_page(team_id, form, AddToCaseloadForm(formdata=None))
-
-
-@admin.post("/teams/<uuid:team_id>/caseload")
-@signed_in("admin")
-@redisplays_on_refused_token
-def add_to_caseload(team_id: uuid.UUID) -> ResponseReturnValue:
-    """Put a person who is already recorded on this team's caseload too (for example on transfer)."""
-    by = current_user._get_current_object()
-    if services.get_team(team_id) is None:
-        abort(404)
-    form = AddToCaseloadForm()
-    if form.validate_on_submit():
-        person = people.find_person_by_nhs_number(form.nhs_number.data or "")
-        if person is None:
-            form.nhs_number.errors.append(str(NO_SUCH_PERSON))
-        else:
-            try:
-                people.add_to_caseload(by=by, person_id=person.id, team_id=team_id)
-            except people.PersonError:
-                form.nhs_number.errors.append(_("This person is already on this team's caseload"))
-            else:
-                flash(_("%(name)s added to the caseload.", name=person.name))
-                return redirect(url_for("admin.team", team_id=team_id))
-    member_form = AddMemberForm(formdata=None)
-    member_form.clinician.choices = options(
-        [("", _("Select a clinician"))] + [(str(u.id), str(u.display_name)) for u in _clinicians_to_add(by, team_id)]
-    )
-    return _team_page(team_id, member_form, form)

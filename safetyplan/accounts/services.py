@@ -10,7 +10,6 @@ import hashlib
 import hmac
 import secrets
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from math import ceil
 from typing import Any
@@ -484,15 +483,6 @@ def unused_recovery_codes(user: User) -> int:
 # Teams -----------------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class TeamSummary:
-    id: uuid.UUID
-    name: str
-    phone: str | None
-    members: int
-    people: int
-
-
 def create_team(*, by: User | None, name: str, phone: str | None = None) -> Team:
     if by is not None and by.role != "admin":
         raise NotAllowed()
@@ -514,20 +504,6 @@ def find_team(name: str) -> Team | None:
 
 def get_team(team_id: uuid.UUID) -> Team | None:
     return session.get(Team, team_id)
-
-
-def list_teams() -> list[TeamSummary]:
-    from safetyplan.people.models import CaseloadEntry
-
-    members = select(TeamMembership.team_id, func.count().label("n")).group_by(TeamMembership.team_id).subquery()
-    people = select(CaseloadEntry.team_id, func.count().label("n")).group_by(CaseloadEntry.team_id).subquery()
-    rows = session.execute(
-        select(Team, func.coalesce(members.c.n, 0), func.coalesce(people.c.n, 0))
-        .outerjoin(members, members.c.team_id == Team.id)
-        .outerjoin(people, people.c.team_id == Team.id)
-        .order_by(Team.name)
-    )
-    return [TeamSummary(team.id, team.name, team.phone, m, p) for team, m, p in rows]
 
 
 def add_team_member(*, by: User | None, team_id: uuid.UUID, user: User) -> None:

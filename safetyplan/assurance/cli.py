@@ -8,7 +8,9 @@ import sys
 import click
 from flask.cli import with_appcontext
 
-from safetyplan.assurance.detector import scan
+from safetyplan.assurance.schema_check import check
+from safetyplan.db import database
+from safetyplan.detector import scan
 
 
 @click.group()
@@ -43,9 +45,6 @@ def _lines(text: str) -> list[str]:
 def assurance_check_schema() -> None:
     """Check the database schema, the forms and the plan sections; exit 1 naming each place that could hold a risk
     level."""
-    from safetyplan.assurance.schema_check import check
-    from safetyplan.db import database
-
     offenders = check(database().engine)
     for offender in offenders:
         click.echo(str(offender))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from safetyplan.assurance.measures import DESCRIPTIONS
 from safetyplan.assurance.runchart import month_label
 
 CATEGORY_LABELS = {
@@ -32,8 +33,6 @@ def percent(value: float | None) -> str:
 
 
 def measure_description(key: str) -> str:
-    from safetyplan.assurance.measures import DESCRIPTIONS
-
     return str(DESCRIPTIONS.get(key, ""))
 
 

@@ -28,6 +28,7 @@ import pkgutil
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from flask import current_app, has_app_context
@@ -36,8 +37,13 @@ from wtforms import Form
 from wtforms.fields import FieldList, FormField
 from wtforms.fields.core import UnboundField
 
-import safetyplan
-from safetyplan.assurance.detector import scan
+from safetyplan.detector import scan
+from safetyplan.plans.forms import plan_form_class
+from safetyplan.plans.sections import REGISTRY
+from safetyplan.web.forms import BaseForm
+
+#: The app's package, whose domains' form modules the check imports to find every form.
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
 
 #: Words that make a name about risk.
 RISK_TERMS = frozenset(
@@ -303,10 +309,6 @@ def check_forms() -> list[Offender]:
 
 def form_classes() -> list[type[Form]]:
     """Each form class of the app once: the subclasses of BaseForm, and the plan editor of every registry version."""
-    from safetyplan.plans.forms import plan_form_class
-    from safetyplan.plans.sections import REGISTRY
-    from safetyplan.web.forms import BaseForm
-
     _import_form_modules()
     found: dict[str, type[Form]] = {}
     for form_class in [*_subclasses(BaseForm), *(plan_form_class(version) for version in REGISTRY)]:
@@ -317,7 +319,7 @@ def form_classes() -> list[type[Form]]:
 
 def _import_form_modules() -> None:
     """Import every ``safetyplan.<domain>.forms``, so that each form class exists to be found."""
-    for module in pkgutil.iter_modules(safetyplan.__path__):
+    for module in pkgutil.iter_modules([str(PACKAGE_DIR)]):
         name = f"safetyplan.{module.name}.forms"
         if module.ispkg and importlib.util.find_spec(name) is not None:
             importlib.import_module(name)
@@ -390,8 +392,6 @@ def _choice_pairs(choices: Any) -> list[tuple[str, str]]:
 
 def check_sections() -> list[Offender]:
     """The key, titles, prompt and guidance of every section in every version of the registry."""
-    from safetyplan.plans.sections import REGISTRY
-
     offenders: list[Offender] = []
     for version, parts in REGISTRY.items():
         for part in parts:

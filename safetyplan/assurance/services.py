@@ -20,15 +20,15 @@ from sqlalchemy import select
 
 from safetyplan.accounts.models import STAFF_ROLES, Team, User
 from safetyplan.accounts.services import find_user_by_email
-from safetyplan.assurance.detector import CATEGORIES, scan
 from safetyplan.assurance.measures import Point, month_range
-from safetyplan.assurance.models import StratificationFinding
 from safetyplan.assurance.pseudonyms import PREFIX, person_reference
 from safetyplan.assurance.schema_check import Offender, check
 from safetyplan.audit import record
 from safetyplan.audit.models import AuditEvent
 from safetyplan.db import session, utcnow
+from safetyplan.detector import CATEGORIES, scan
 from safetyplan.people.models import Person
+from safetyplan.plans.models import StratificationFinding
 
 
 class NotAllowed(Exception):

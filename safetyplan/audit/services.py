@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from flask import g, has_request_context
 from sqlalchemy import Row, event, func, insert, select, update
@@ -35,8 +35,17 @@ from safetyplan.audit.models import (
 from safetyplan.crypto.vault import vault
 from safetyplan.db import session, take_write_lock, utcnow
 
-if TYPE_CHECKING:
-    from safetyplan.accounts.models import User  # not at run time: accounts records through this module
+
+class Actor(Protocol):
+    """Whoever acts, as the trail needs them: an account (accounts' User) has both. Accounts sit above audit and
+    record through it, so audit names only what it reads."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+
+    @property
+    def role(self) -> str: ...
+
 
 _PENDING = "safetyplan.audit.pending"
 VERIFY_BATCH = 2000
@@ -351,7 +360,7 @@ def events_for_person(person_id: uuid.UUID, actions: Sequence[str] | None = None
     return list(session.scalars(query.order_by(AuditEvent.seq.desc()).limit(limit)))
 
 
-def recent_events(*, by: User, limit: int = 50) -> list[AuditEvent]:
+def recent_events(*, by: Actor, limit: int = 50) -> list[AuditEvent]:
     """The newest events of the whole trail, newest first, for an auditor; looking at the trail is audited too."""
     record("audit_trail.viewed", actor_id=by.id, actor_role=by.role, grounds=f"role:{by.role}")
     return list(session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(limit)))

@@ -45,8 +45,3 @@ def normalise_phone(typed: str) -> str | None:
         return tidy if len(digits) in (10, 11) else None
     # Short national services: 999, 111, 116 123, 85258 (Shout).
     return tidy if 3 <= len(digits) <= 6 else None
-
-
-def tel_href(phone: str) -> str:
-    """The tel: link for one-tap calling."""
-    return "tel:" + re.sub(r"[^0-9+]", "", phone)

@@ -1,10 +1,10 @@
-"""The caseload, adding a person, and a person's record."""
+"""Adding a person, and a person's record."""
 
 from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -25,23 +25,6 @@ PERSON_ERRORS = {
 }
 
 
-@bp.route("/caseload", methods=["GET", "POST"])
-@signed_in("clinician")
-def caseload() -> str:
-    """The people on the clinician's teams, by name; search by name or NHS number.
-
-    The search is sent as a form (POST): a name or an NHS number in the address would reach access logs and
-    browser history. The order alone (nothing personal) may be in the address.
-    """
-    sent = request.form if request.method == "POST" else request.args
-    search = request.form.get("q", "")[:100] if request.method == "POST" else ""
-    sort = sent.get("sort", "name")
-    if sort not in services.SORTS:
-        sort = "name"
-    rows = services.caseload(by=current_user._get_current_object(), search=search, sort=sort)
-    return render_template("people/caseload.html", rows=rows, search=search, sort=sort)
-
-
 @bp.route("/people/new", methods=["GET", "POST"])
 @signed_in("clinician", "admin")
 @redisplays_on_refused_token
@@ -49,7 +32,7 @@ def add_person() -> ResponseReturnValue:
     """Record a person on one of the clinician's teams' caseloads (an admin may choose any team)."""
     by = current_user._get_current_object()
     teams = (
-        accounts.teams_of(by) if by.role == "clinician" else [accounts.get_team(t.id) for t in accounts.list_teams()]
+        accounts.teams_of(by) if by.role == "clinician" else [accounts.get_team(t.id) for t in services.list_teams()]
     )
     form = PersonForm(team_choices=[(str(team.id), team.name) for team in teams if team is not None])
     if form.validate_on_submit():

@@ -2,14 +2,50 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask_babel import format_date
+from babel.dates import get_month_names
+from flask import url_for
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from safetyplan.plans.sections import section
+from safetyplan.accounts.models import User
+from safetyplan.db import session
+from safetyplan.plans.caseload import CaseloadRow
+from safetyplan.plans.content import is_empty, section_content
+from safetyplan.plans.sections import CURRENT_VERSION, section, sections
+from safetyplan.plans.services import has_content
+from safetyplan.web.presenters import link_to, table_row_maker
+
+
+@dataclass(frozen=True)
+class PlanPart:
+    """One section of a revision, ready for the template."""
+
+    section: Any
+    content: dict[str, Any]
+    empty: bool
+    #: Its place among the sections shown, 1 to n: a carer who sees three sections reads 1, 2, 3, never the gaps
+    #: that would tell them what is not shared with them.
+    number: int
+
+
+def plan_parts(revision: Any, only: Any = None) -> list[PlanPart]:
+    """A revision's sections with the registry version it was written with (only those in ``only``, if given)."""
+    version = revision.sections_version if revision is not None else CURRENT_VERSION
+    content = revision.content if revision is not None else {}
+    parts = []
+    for section_ in sections(version):
+        if only is not None and section_.key not in only:
+            continue
+        part = section_content(content, section_)
+        parts.append(PlanPart(section_, part, is_empty(part), len(parts) + 1))
+    return parts
 
 
 def draft_notice(edit_url: str) -> Markup:
@@ -58,9 +94,6 @@ def suggestion_status_html(suggestion: Any) -> Markup:
 
 def suggester_name(suggestion: Any) -> str:
     """The display name of whoever wrote a suggestion (a carer's suggestions name them to the person)."""
-    from safetyplan.accounts.models import User
-    from safetyplan.db import session
-
     author = session.get(User, suggestion.author_id)
     return str(author.display_name) if author is not None else ""
 
@@ -74,7 +107,44 @@ def review_date_html(row: Any) -> Markup:
     return Markup("{}").format(when)
 
 
+# The caseload table's rows, built in Python: a team's caseload can be hundreds of people, and building each
+# cell in the template costs far more than building it here.
+
+
+def date_formatter() -> Callable[[date | None], str]:
+    """Dates as "7 April 1991" in the page's language, with the month names looked up once."""
+    months = dict(get_month_names("wide", locale=get_locale()))  # a plain dict: Babel's own mapping is slow to read
+    return lambda day: f"{day.day} {months[day.month]} {day.year}" if day else ""
+
+
+def caseload_rows(rows: list[CaseloadRow], headings: list[str]) -> list[Markup]:
+    formatted = date_formatter()
+    not_recorded, not_set = _("Not recorded"), _("Not set")
+    row = table_row_maker(headings, [None, "app-nowrap", None, "app-nowrap", None])
+    # Every row links to the same route: build its address once and put each person's id into it.
+    placeholder = uuid.UUID(int=0)
+    person_url = url_for("people.person", person_id=placeholder).replace(str(placeholder), "{}")
+    return [
+        row(
+            [
+                link_to(
+                    person_url.format(entry.person_id),
+                    f"{entry.name} ({entry.preferred_name})" if entry.preferred_name else entry.name,
+                ),
+                entry.nhs_number or not_recorded,
+                formatted(entry.date_of_birth),
+                formatted(entry.next_review_on) if entry.next_review_on else not_set,
+                ", ".join(entry.teams),
+            ]
+        )
+        for entry in rows
+    ]
+
+
 GLOBALS = {
+    "caseload_rows": caseload_rows,
+    "plan_parts": plan_parts,
+    "has_plan_content": has_content,
     "draft_notice": draft_notice,
     "disagreement_html": disagreement_html,
     "section_heading": section_heading,

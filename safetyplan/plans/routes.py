@@ -15,8 +15,8 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from safetyplan.accounts.models import User
-from safetyplan.assurance.detector import Finding
-from safetyplan.assurance.findings import flags_for_editor
+from safetyplan.detector import Finding
+from safetyplan.plans import caseload as caseload_of
 from safetyplan.plans import disagreements, services
 from safetyplan.plans.content import compare, compare_section, lines_of, section_content
 from safetyplan.plans.forms import (
@@ -33,6 +33,7 @@ from safetyplan.plans.forms import (
     plan_form_class,
 )
 from safetyplan.plans.sections import CURRENT_VERSION, REASONS, sections
+from safetyplan.plans.wording import flags_for_editor
 from safetyplan.web.access import signed_in
 from safetyplan.web.forms import keeps_words_when_signed_out, redisplays_on_refused_token
 from safetyplan.web.locale import current_language
@@ -66,6 +67,23 @@ def _plan_context(view: services.PlanView) -> dict[str, object]:
         "team_phones": services.team_phones(view.person.id),
         "disagreements": disagreements.disagreements_on(view),
     }
+
+
+@bp.route("/caseload", methods=["GET", "POST"])
+@signed_in("clinician")
+def caseload() -> str:
+    """The people on the clinician's teams, by name; search by name or NHS number.
+
+    The search is sent as a form (POST): a name or an NHS number in the address would reach access logs and
+    browser history. The order alone (nothing personal) may be in the address.
+    """
+    sent = request.form if request.method == "POST" else request.args
+    search = request.form.get("q", "")[:100] if request.method == "POST" else ""
+    sort = sent.get("sort", "name")
+    if sort not in caseload_of.SORTS:
+        sort = "name"
+    rows = caseload_of.caseload(by=current_user._get_current_object(), search=search, sort=sort)
+    return render_template("plans/caseload.html", rows=rows, search=search, sort=sort)
 
 
 @bp.get("/people/<uuid:person_id>/plan")

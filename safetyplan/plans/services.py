@@ -16,7 +16,6 @@ from typing import Any, NoReturn
 from sqlalchemy import and_, delete, select, update
 
 from safetyplan.accounts.models import Team, TeamMembership, User
-from safetyplan.assurance.findings import record_findings
 from safetyplan.audit import record
 from safetyplan.db import session, utcnow
 from safetyplan.people.models import CaseloadEntry, Person
@@ -24,6 +23,7 @@ from safetyplan.people.services import grounds_for
 from safetyplan.plans.content import Content, is_empty, same, section_content
 from safetyplan.plans.models import CrisisContact, Plan, PlanDraft, PlanRevision, Suggestion
 from safetyplan.plans.sections import CURRENT_VERSION, REASONS, section, sections
+from safetyplan.plans.wording import record_findings
 
 
 class PlanNotFound(Exception):

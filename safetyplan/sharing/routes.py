@@ -15,8 +15,8 @@ from flask_login import current_user
 from safetyplan.accounts.forms import PASSWORD_PROBLEMS
 from safetyplan.accounts.models import User
 from safetyplan.accounts.passwords import PasswordProblem
-from safetyplan.accounts.routes import complete_sign_in
 from safetyplan.accounts.services import AccountError
+from safetyplan.accounts.sessions import complete_sign_in
 from safetyplan.people.models import Person
 from safetyplan.plans import services as plans
 from safetyplan.plans.sections import CURRENT_VERSION, sections

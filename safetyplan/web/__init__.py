@@ -7,12 +7,12 @@ import uuid
 from flask import Flask, g
 
 from safetyplan.config import Settings
-from safetyplan.web import access, errors, header, locale, presenters, security
+from safetyplan.web import access, errors, header, locale, navigation, presenters, security
 from safetyplan.web import session as session_lifetime
 from safetyplan.web.busy import RetryWhenBusy
 
 
-def init_app(app: Flask, settings: Settings) -> None:
+def init_app(app: Flask, settings: Settings, session_rules: session_lifetime.SessionRules) -> None:
     @app.before_request
     def assign_request_id() -> None:
         # Ties the log lines and audit events of one request together; it carries nothing about the user.
@@ -20,14 +20,11 @@ def init_app(app: Flask, settings: Settings) -> None:
 
     security.init_app(app, settings)
     locale.init_app(app, settings)
-    session_lifetime.init_app(app)  # before access: an idle session counts as signed out
+    session_lifetime.init_app(app, session_rules)  # before access: an idle session counts as signed out
     access.init_app(app)
     errors.init_app(app)
     presenters.init_app(app)
     header.init_app(app)
-
-    from safetyplan.web.routes import bp
-
-    app.register_blueprint(bp)
+    navigation.init_app(app)
     # A request the database refused as busy runs again from the start; the user sees the answer of the last run.
     app.wsgi_app = RetryWhenBusy(app.wsgi_app, max_body=app.config["MAX_CONTENT_LENGTH"])  # type: ignore[method-assign]

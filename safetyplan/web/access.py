@@ -14,6 +14,8 @@ from flask import Flask, abort, current_app, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from safetyplan.audit import record
+
 View = TypeVar("View", bound=Callable[..., Any])
 
 
@@ -56,8 +58,6 @@ def signed_in(*roles: str) -> Callable[[View], View]:
         if not current_user.is_authenticated:
             return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
         if allowed and current_user.role not in allowed:
-            from safetyplan.audit import record
-
             record(
                 "access.denied",
                 actor_id=current_user.id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -11,7 +12,15 @@ from markupsafe import Markup, escape
 from wtforms import Form
 from wtforms.fields.choices import SelectChoice
 
-from safetyplan.people.identifiers import tel_href
+
+def tel_href(phone: str) -> str:
+    """The tel: link for one-tap calling."""
+    return "tel:" + re.sub(r"[^0-9+]", "", phone)
+
+
+def sms_href(phone: str) -> str:
+    """The sms: link that opens a text message to the number."""
+    return "sms:" + tel_href(phone).removeprefix("tel:")
 
 
 def error_items(form: Form) -> list[dict[str, str]]:
@@ -102,6 +111,8 @@ def init_app(app: Flask) -> None:
         select_items=select_items,
         link_to=link_to,
         phone_link=phone_link,
+        tel_href=tel_href,
+        sms_href=sms_href,
         multiline=multiline,
         search_button=search_button,
     )

@@ -7,12 +7,17 @@ bare 401: it says what happened, shows back what was typed so that it can be cop
 the form's view can keep its words for the account (``keeps_words_when_signed_out``; the plan editor keeps them as
 the clinician's draft), and the session lapsed rather than being ended on purpose, they are kept and offered back
 once the same account signs in again (docs/adr/0010-words-kept-after-sign-out.md).
+
+What a session is (its limits, how it ends, whose a lapsed one was) belongs to accounts, a layer above this one;
+the app factory hands those rules in as ``SessionRules``, so that this module never imports accounts.
 """
 
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, g, make_response, redirect, render_template, request, session, url_for
@@ -23,10 +28,24 @@ from safetyplan.extensions import login_manager
 from safetyplan.web.forms import typed_words
 from safetyplan.web.security import CACHEABLE_ENDPOINTS
 
-if TYPE_CHECKING:
-    from safetyplan.accounts.models import User
-
 LAST_SEEN = "seen"
+_RULES = "safetyplan.session_rules"
+
+
+@dataclass(frozen=True)
+class SessionRules:
+    """What accounts decides about a signed-in session, for the checks made here at every request."""
+
+    #: How long the user may leave the app alone, in minutes.
+    idle_limit_minutes: Callable[[Any], int]
+    #: End the user's server-side session, giving the reason (for example "idle").
+    end_session: Callable[..., None]
+    #: The account whose session, named by the cookie's token, lapsed recently rather than being ended on purpose.
+    lapsed_session_user: Callable[[str], Any | None]
+
+
+def _rules() -> SessionRules:
+    return current_app.extensions[_RULES]  # type: ignore[no-any-return]
 
 
 def safe_next(target: str | None, default: str) -> str:
@@ -47,15 +66,14 @@ def end_idle_session() -> ResponseReturnValue | None:
         return None  # files and health checks neither need nor extend a session
     if not current_user.is_authenticated:
         return None
-    from safetyplan.accounts.services import end_session, idle_limit_minutes
-
+    rules = _rules()
     now = int(time.time())
     seen = session.get(LAST_SEEN)
-    limit = idle_limit_minutes(current_user) * 60
+    limit = rules.idle_limit_minutes(current_user) * 60
     if seen is not None and now - int(seen) > limit:
         owner = current_user._get_current_object()
         kept = _keep_words(owner) if not _is_read() else False
-        end_session(owner, reason="idle")
+        rules.end_session(owner, reason="idle")
         logout_user()
         session.clear()
         if _is_read():
@@ -73,14 +91,12 @@ def ask_to_sign_in() -> ResponseReturnValue:
     """Flask-Login's answer to a request that needs a session and has none (never one, or it ended)."""
     if _is_read():
         return redirect(url_for("accounts.sign_in", next=request.full_path.rstrip("?")))
-    from safetyplan.accounts.services import lapsed_session_user
-
     token = session.get("_user_id")
-    owner = lapsed_session_user(token) if isinstance(token, str) and not g.get("csrf_token_refused") else None
+    owner = _rules().lapsed_session_user(token) if isinstance(token, str) and not g.get("csrf_token_refused") else None
     return signed_out_page(_keep_words(owner) if owner is not None else False)
 
 
-def _keep_words(owner: User) -> bool:
+def _keep_words(owner: Any) -> bool:
     """Let the form's view keep what was typed for the account whose session this was; whether it kept them."""
     view = current_app.view_functions.get(request.endpoint or "")
     keeper = getattr(view, "keeps_words_when_signed_out", None)
@@ -110,6 +126,7 @@ def _accepts_get() -> bool:
     return rule is not None and rule.methods is not None and "GET" in rule.methods
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, rules: SessionRules) -> None:
+    app.extensions[_RULES] = rules
     app.before_request(end_idle_session)
     login_manager.unauthorized_handler(ask_to_sign_in)

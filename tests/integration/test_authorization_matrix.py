@@ -38,7 +38,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "admin.add_team": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "admin": 200},
     "admin.team:own": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "admin": 200},
     "admin.team:other": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "admin": 200},
-    "people.caseload": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "clinician": 200},
+    "plans.caseload": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "clinician": 200},
     "people.add_person": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "clinician": 200, "admin": 200},
     "people.person:own": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "clinician": 200, "admin": 200},
     "people.person:other": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "clinician": 404, "admin": 200},

@@ -12,10 +12,10 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import CheckConstraint, Column, DateTime, Enum, Integer, MetaData, String, Table, create_engine
 
-from safetyplan.assurance import CATEGORIES
 from safetyplan.assurance.schema_check import Offender, check, name_reason, values_reason
 from safetyplan.cli import cli
 from safetyplan.db import database
+from safetyplan.detector import CATEGORIES
 from safetyplan.plans.sections import REGISTRY, Section
 
 

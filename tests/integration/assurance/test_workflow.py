@@ -6,9 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from safetyplan.assurance.models import StratificationFinding
 from safetyplan.db import session
-from safetyplan.plans.models import PlanRevision
+from safetyplan.plans.models import PlanRevision, StratificationFinding
 from tests.factories import create_person
 from tests.integration.plans.test_pages import editor_data
 from tests.pages import text_of

@@ -307,8 +307,8 @@ def test_reviews_due_are_ordered_by_date_with_overdue_first(app):
 
 
 def test_an_old_revision_renders_with_the_sections_it_was_written_with(app, setting, monkeypatch):
-    from safetyplan.plans import plan_parts
     from safetyplan.plans import sections as registry
+    from safetyplan.plans.presenters import plan_parts
 
     person, clinician, _ = setting
     with app.app_context():

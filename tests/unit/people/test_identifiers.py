@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from safetyplan.people.identifiers import format_nhs_number, normalise_nhs_number, normalise_phone, tel_href
+from safetyplan.people.identifiers import format_nhs_number, normalise_nhs_number, normalise_phone
 
 
 @pytest.mark.parametrize("typed", ["9434765919", "943 476 5919", "943-476-5919", " 9434765919 "])
@@ -39,7 +39,3 @@ def test_phone_numbers_people_use(typed):
 @pytest.mark.parametrize("typed", ["call me", "0123", "+1", "07700 900 982 ext 5", "12", "0770090098212345"])
 def test_phone_numbers_that_cannot_be_called(typed):
     assert normalise_phone(typed) is None
-
-
-def test_tel_links_keep_only_digits_and_plus():
-    assert tel_href("+44 (0)808 157-0192") == "tel:+4408081570192"

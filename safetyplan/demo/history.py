@@ -136,14 +136,18 @@ def _content(rng: random.Random) -> dict[str, Any]:
 
 
 def seed_history(
-    team_ids: dict[str, uuid.UUID], *, clinician_by_team: dict[str, User], months: int = 12, seed: int = 2024
+    team_ids: dict[str, uuid.UUID],
+    *,
+    clinician_by_team: dict[str, User],
+    months: int = 12,
+    seed: int = 2024,
+    domain: str = "safetyplan.example",
 ) -> None:
     """Add ``months`` months of fictional history (in the current transaction) to each team in ``team_ids``
     ({team name: id}), written by the team's clinician in ``clinician_by_team`` ({team name: user}).
 
-    The same ``seed`` gives the same people and stories (their dates move with today's date)."""
-    from safetyplan.demo import DOMAIN  # the demo imports this module
-
+    The same ``seed`` gives the same people and stories (their dates move with today's date); their email addresses
+    are at ``domain``."""
     rng = random.Random(seed)
     today = utcnow().date()
     start = month_range(today, months)[0]
@@ -169,7 +173,7 @@ def seed_history(
                     story.carer_withdrawn, withdrawn = ends, True
             counters["person"] += 1
             _write(
-                story, rng, clinician=clinician, team_id=team_id, counters=counters, base_url=base_url, domain=DOMAIN
+                story, rng, clinician=clinician, team_id=team_id, counters=counters, base_url=base_url, domain=domain
             )
     session.flush()
 

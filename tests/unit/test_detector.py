@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from safetyplan.assurance import CATEGORIES, Finding, detector, scan
-from safetyplan.assurance.detector import COLOURS, LEVELS, LEVELS_CY, SCORE_WORDS
-from tests.unit.assurance.labelled_set import ALL, ENGLISH, WELSH, Example
+from safetyplan import detector
+from safetyplan.detector import CATEGORIES, COLOURS, LEVELS, LEVELS_CY, SCORE_WORDS, Finding, scan
+from tests.unit.detector_labelled_set import ALL, ENGLISH, WELSH, Example
 
 
 def _measure(examples: Iterable[Example]) -> tuple[float, float, int, int, int]:

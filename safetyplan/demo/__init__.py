@@ -14,12 +14,17 @@ import click
 import pyotp
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from safetyplan.accounts import services as accounts
 from safetyplan.accounts.models import User
 from safetyplan.db import session, transaction, utcnow
+from safetyplan.demo.history import seed_history
 from safetyplan.people import services as people
+from safetyplan.plans import disagreements
+from safetyplan.plans import services as plans
+from safetyplan.plans.models import Plan
+from safetyplan.sharing import services as sharing
 
 #: Every demo account uses this password (development only: demo refuses to run in production).
 DEMO_PASSWORD = "river stones and tea"
@@ -158,12 +163,6 @@ ALEX_FIRST = {
 
 def seed_plans(person_ids: dict[str, uuid.UUID]) -> None:
     """Plans with several revisions, a suggestion waiting, reviews soon and overdue, and an offer declined."""
-    from datetime import timedelta
-
-    from sqlalchemy import update
-
-    from safetyplan.plans import services as plans
-    from safetyplan.plans.models import Plan
 
     today = date.today()
     kai, elin, alex_account = _user(f"clinician@{DOMAIN}"), _user(f"clinician.cy@{DOMAIN}"), _user(f"person@{DOMAIN}")
@@ -274,9 +273,6 @@ def seed_plans(person_ids: dict[str, uuid.UUID]) -> None:
 def seed_sharing(person_ids: dict[str, uuid.UUID]) -> None:
     """Alex involves Pat (linked, confirmed, seeing two sections, with a suggestion waiting for Alex) and Dee
     (invited, not yet accepted), after a conversation with their clinician about involvement."""
-    from datetime import timedelta
-
-    from safetyplan.sharing import services as sharing
 
     alex_id = person_ids["Alex Demo"]
     kai, alex, pat = _user(f"clinician@{DOMAIN}"), _user(f"person@{DOMAIN}"), _user(f"carer@{DOMAIN}")
@@ -320,7 +316,6 @@ def seed_sharing(person_ids: dict[str, uuid.UUID]) -> None:
     )
     sharing.invite(by=kai, person_id=alex_id, involved_id=dee.id, base_url=base_url)
     # Alex, in their own account, says a part of the plan is not right for them: Kai sees it on the plan page.
-    from safetyplan.plans import disagreements
 
     disagreements.record_disagreement(
         by=alex,
@@ -332,11 +327,9 @@ def seed_sharing(person_ids: dict[str, uuid.UUID]) -> None:
 def seed_assurance(person_ids: dict[str, uuid.UUID], team_ids: dict[str, uuid.UUID]) -> None:
     """A year of fictional history for the quality measures' run charts, and a few reviews in which clinicians
     wrote wording that reads as stratification (kept as they chose to), for the auditors' assurance report."""
-    from safetyplan.assurance.demo_history import seed_history
-    from safetyplan.plans import services as plans
 
     kai, elin = _user(f"clinician@{DOMAIN}"), _user(f"clinician.cy@{DOMAIN}")
-    seed_history(team_ids, clinician_by_team={RIVERSIDE: kai, HAFAN: elin})
+    seed_history(team_ids, clinician_by_team={RIVERSIDE: kai, HAFAN: elin}, domain=DOMAIN)
 
     def review(by: User, name: str, section: str, line: str) -> None:
         person_id = person_ids[name]
@@ -361,9 +354,6 @@ def seed_assurance(person_ids: dict[str, uuid.UUID], team_ids: dict[str, uuid.UU
     review(kai, "Samira Example", "safer_surroundings", "RAG rated amber by the crisis team")
     review(elin, "Ffion Enghraifft", "warning_signs", "Risg: isel yn ôl yr asesiad")
     # Samira's review stays overdue (the reviews-due list shows one), as seed_plans left it.
-    from sqlalchemy import update
-
-    from safetyplan.plans.models import Plan
 
     session.execute(
         update(Plan)
@@ -427,9 +417,6 @@ def demo_code(email: str) -> None:
 def seed_load(people: int, revisions_each: int, team_size: int = 300) -> list[tuple[str, str]]:
     """Many fictional people in teams of ``team_size``, each with ``revisions_each`` plan revisions, for load
     tests. Returns each team's clinician (email, authenticator secret). Commits as it goes."""
-    from datetime import timedelta
-
-    from safetyplan.plans import services as plans
 
     today = date.today()
     clinicians: list[tuple[str, str]] = []

@@ -14,11 +14,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from safetyplan.assurance.detector import Finding, scan
-from safetyplan.assurance.models import StratificationFinding
 from safetyplan.db import session, utcnow
+from safetyplan.detector import Finding, scan
 from safetyplan.people.models import CaseloadEntry
 from safetyplan.plans.content import lines_of, section_content
+from safetyplan.plans.models import StratificationFinding
 from safetyplan.plans.sections import section, sections
 
 MATCHED_LIMIT = 120

@@ -8,10 +8,10 @@ import time
 from sqlalchemy import select
 
 from safetyplan.assurance import measures
-from safetyplan.assurance.demo_history import seed_history
-from safetyplan.assurance.detector import scan
 from safetyplan.assurance.runchart import median, shifts, trends
 from safetyplan.db import session, transaction, utcnow
+from safetyplan.demo.history import seed_history
+from safetyplan.detector import scan
 from safetyplan.people.models import Person
 from safetyplan.plans.models import PlanRevision
 from safetyplan.sharing.models import InvolvementConversation

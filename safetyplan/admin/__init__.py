@@ -1,0 +1,1 @@
+"""The admin pages: accounts, teams, and who is on each team's caseload."""

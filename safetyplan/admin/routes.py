@@ -1,0 +1,188 @@
+"""The admin pages: every account and team, making them, and putting people on a team's caseload."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from safetyplan.accounts import services
+from safetyplan.accounts.models import User
+from safetyplan.admin.forms import AddMemberForm, AddTeamForm, AddToCaseloadForm, AddUserForm
+from safetyplan.config import Settings
+from safetyplan.people import services as people
+from safetyplan.web.access import signed_in
+from safetyplan.web.forms import options, redisplays_on_refused_token
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _settings() -> Settings:
+    return current_app.extensions["safetyplan.settings"]  # type: ignore[no-any-return]
+
+
+ACCOUNT_ERRORS = {
+    "email_taken": _l("An account with this email address already exists"),
+    "team_name_taken": _l("A team with this name already exists"),
+    "already_a_member": _l("This clinician is already in the team"),
+    "not_a_clinician": _l("Only clinicians can join a team"),
+    "person_has_account": _l("This person already has an account"),
+}
+NO_SUCH_PERSON = _l("No one with this NHS number is recorded. Add them to a caseload first")
+
+SET_PASSWORD_SUBJECT = _l("Set your SafetyPlan password")
+SET_PASSWORD_BODY = _l(
+    "Hello %(name)s,\n\nAn account has been made for you on SafetyPlan. Open this link to set your password. "
+    "It works once, for 72 hours:\n\n{link}\n\nIf you did not expect this message, you can ignore it."
+)
+
+
+@bp.get("/users")
+@signed_in("admin")
+def users() -> str:
+    """Every account, with its role."""
+    return render_template("admin/users.html", users=services.list_users(by=current_user._get_current_object()))
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@signed_in("admin")
+@redisplays_on_refused_token
+def add_user() -> ResponseReturnValue:
+    """Make an account and send its set-password link."""
+    by = current_user._get_current_object()
+    teams = people.list_teams()
+    form = AddUserForm(team_choices=[(str(team.id), team.name) for team in teams])
+    if form.validate_on_submit():
+        person = None
+        if form.role.data == "person":
+            person = people.find_person_by_nhs_number(form.person_nhs_number.data or "")
+            if person is None:
+                form.person_nhs_number.errors.append(str(NO_SUCH_PERSON))
+        if not form.person_nhs_number.errors:
+            try:
+                user = services.create_user(
+                    by=by,
+                    email=form.email.data or "",
+                    display_name=form.display_name.data or "",
+                    role=form.role.data or "",
+                    team_id=uuid.UUID(form.team.data) if form.role.data == "clinician" and form.team.data else None,
+                    person_id=person.id if person else None,
+                    preferred_language=form.language.data or "en",
+                )
+            except services.AccountError as error:
+                field = form.person_nhs_number if error.code == "person_has_account" else form.email
+                field.errors.append(str(ACCOUNT_ERRORS[error.code]))
+            else:
+                link = services.issue_set_password_link(user, by=by, base_url=_settings().base_url)
+                with force_locale(user.preferred_language):  # the message is in the new user's language
+                    body = str(SET_PASSWORD_BODY) % {"name": user.display_name}
+                    services.send_set_password_link(user, link, str(SET_PASSWORD_SUBJECT), body)
+                flash(_("Account made. We have sent a link to set a password to %(email)s.", email=user.email))
+                return redirect(url_for("admin.users"))
+    return render_template("admin/add_user.html", form=form)
+
+
+@bp.get("/teams")
+@signed_in("admin")
+def teams() -> str:
+    """Every team, with how many clinicians and people it has."""
+    return render_template("admin/teams.html", teams=people.list_teams())
+
+
+@bp.route("/teams/new", methods=["GET", "POST"])
+@signed_in("admin")
+@redisplays_on_refused_token
+def add_team() -> ResponseReturnValue:
+    form = AddTeamForm()
+    if form.validate_on_submit():
+        try:
+            team = services.create_team(
+                by=current_user._get_current_object(), name=form.name.data or "", phone=form.phone.data or None
+            )
+        except services.AccountError as error:
+            form.name.errors.append(str(ACCOUNT_ERRORS[error.code]))
+        else:
+            flash(_("Team %(name)s made.", name=team.name))
+            return redirect(url_for("admin.team", team_id=team.id))
+    return render_template("admin/add_team.html", form=form)
+
+
+def _team_page(team_id: uuid.UUID, member_form: AddMemberForm, caseload_form: AddToCaseloadForm) -> str:
+    found = services.get_team(team_id)
+    if found is None:
+        abort(404)
+    summary = next(t for t in people.list_teams() if t.id == team_id)
+    return render_template(
+        "admin/team.html",
+        team=found,
+        summary=summary,
+        members=services.team_members(team_id),
+        form=member_form,
+        caseload_form=caseload_form,
+    )
+
+
+def _clinicians_to_add(by: User, team_id: uuid.UUID) -> list[User]:
+    members = {member.id for member in services.team_members(team_id)}
+    return [user for user in services.list_users(by=by) if user.role == "clinician" and user.id not in members]
+
+
+@bp.route("/teams/<uuid:team_id>", methods=["GET", "POST"])
+@signed_in("admin")
+@redisplays_on_refused_token
+def team(team_id: uuid.UUID) -> ResponseReturnValue:
+    """A team: its clinicians (add one here), and its caseload (add a person already recorded)."""
+    by = current_user._get_current_object()
+    if services.get_team(team_id) is None:
+        abort(404)
+    candidates = _clinicians_to_add(by, team_id)
+    form = AddMemberForm()
+    form.clinician.choices = options(
+        [("", _("Select a clinician"))] + [(str(u.id), str(u.display_name)) for u in candidates]
+    )
+    if form.validate_on_submit():
+        chosen = next((u for u in candidates if str(u.id) == form.clinician.data), None)
+        if chosen is None:
+            form.clinician.errors.append(_("Select a clinician from the list"))
+        else:
+            try:
+                services.add_team_member(by=by, team_id=team_id, user=chosen)
+            except services.AccountError as error:
+                form.clinician.errors.append(str(ACCOUNT_ERRORS[error.code]))
+            else:
+                flash(_("%(name)s added to the team.", name=chosen.display_name))
+                return redirect(url_for("admin.team", team_id=team_id))
+    return _team_page(team_id, form, AddToCaseloadForm(formdata=None))
+
+
+@bp.post("/teams/<uuid:team_id>/caseload")
+@signed_in("admin")
+@redisplays_on_refused_token
+def add_to_caseload(team_id: uuid.UUID) -> ResponseReturnValue:
+    """Put a person who is already recorded on this team's caseload too (for example on transfer)."""
+    by = current_user._get_current_object()
+    if services.get_team(team_id) is None:
+        abort(404)
+    form = AddToCaseloadForm()
+    if form.validate_on_submit():
+        person = people.find_person_by_nhs_number(form.nhs_number.data or "")
+        if person is None:
+            form.nhs_number.errors.append(str(NO_SUCH_PERSON))
+        else:
+            try:
+                people.add_to_caseload(by=by, person_id=person.id, team_id=team_id)
+            except people.PersonError:
+                form.nhs_number.errors.append(_("This person is already on this team's caseload"))
+            else:
+                flash(_("%(name)s added to the caseload.", name=person.name))
+                return redirect(url_for("admin.team", team_id=team_id))
+    member_form = AddMemberForm(formdata=None)
+    member_form.clinician.choices = options(
+        [("", _("Select a clinician"))] + [(str(u.id), str(u.display_name)) for u in _clinicians_to_add(by, team_id)]
+    )
+    return _team_page(team_id, member_form, form)

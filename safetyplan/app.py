@@ -1,0 +1,82 @@
+"""The app factory: settings, extensions, the database, then each layer's hooks and blueprints, in a commented order.
+
+It sits at the top of the layers (pyproject.toml, [tool.importlinter]): the one place that knows every domain.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from safetyplan import crypto, db, extensions, outbox, web
+from safetyplan.accounts import presenters as account_presenters
+from safetyplan.accounts import routes as account_routes
+from safetyplan.accounts import sessions
+from safetyplan.admin import routes as admin_routes
+from safetyplan.assurance import presenters as assurance_presenters
+from safetyplan.assurance import routes as assurance_routes
+from safetyplan.config import PROJECT_ROOT, Settings
+from safetyplan.people import routes as people_routes
+from safetyplan.plans import presenters as plan_presenters
+from safetyplan.plans import routes as plan_routes
+from safetyplan.sharing import presenters as sharing_presenters
+from safetyplan.sharing import routes as sharing_routes
+from safetyplan.web import routes as web_routes
+from safetyplan.web import templating
+
+BLUEPRINTS = (
+    web_routes.bp,
+    account_routes.bp,
+    admin_routes.bp,
+    people_routes.bp,
+    plan_routes.bp,
+    sharing_routes.bp,
+    assurance_routes.bp,
+    assurance_routes.trail,
+)
+#: What each domain's templates call, besides the NHS.UK macros (web's own are added by web.init_app).
+TEMPLATE_GLOBALS = (
+    account_presenters.GLOBALS,
+    plan_presenters.GLOBALS,
+    sharing_presenters.GLOBALS,
+    assurance_presenters.GLOBALS,
+)
+
+
+def build_app(config: Settings | None = None) -> Flask:
+    """Build the app from ``config``, or from the environment when none is given."""
+    settings = config or Settings.from_env()
+
+    # Templates, static files and translations live at the top of the checkout, beside the package.
+    app = Flask("safetyplan", static_folder=None, template_folder=str(PROJECT_ROOT / "templates"))
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        TESTING=settings.env == "test",
+        SESSION_COOKIE_NAME="safetyplan_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.is_production,
+        MAX_CONTENT_LENGTH=4 * 1024 * 1024,  # a scanned document may be 2 MB; more is refused with a clear page
+        # Any one field up to the whole limit: a box with too much in it then gets the form's own message beside
+        # it, with its text kept, rather than a 413 page that cannot show the words back.
+        MAX_FORM_MEMORY_SIZE=4 * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=4 * 60 * 60,
+        WTF_CSRF_SSL_STRICT=settings.is_production,
+    )
+    app.extensions["safetyplan.settings"] = settings
+
+    templating.init_app(app)  # first: extensions add globals to the Jinja environment it configures
+    extensions.csrf.init_app(app)
+    crypto.init_app(app, settings)  # before the database: a missing keyring must stop start-up first
+    db.init_app(app, settings.database_url)
+    outbox.init_app(app, settings)
+    sessions.init_app(app, settings)  # the login manager, before web's hooks ask who is signed in
+    web.init_app(app, settings, sessions.RULES)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    for template_globals in TEMPLATE_GLOBALS:
+        app.jinja_env.globals.update(template_globals)
+    if settings.trusted_proxies:
+        # Behind TLS-terminating proxies: take the client's address (for sign-in throttling) from them.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)  # type: ignore[method-assign]
+    return app
