@@ -8,7 +8,7 @@ PORT ?= 5000
 CATALOGUES := $(wildcard translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGUES:.po=.mo)
 
-.PHONY: run test lint format setup translations clean
+.PHONY: run test test-fast lint typecheck format setup translations clean
 
 ## run: set up everything that is missing, then serve the app on http://$(HOST):$(PORT)
 run: setup
@@ -19,15 +19,24 @@ run: setup
 	@echo "SafetyPlan is running at http://$(HOST):$(PORT)/ (press Ctrl+C to stop)."
 	@SAFETYPLAN_BASE_URL=http://$(HOST):$(PORT) $(BIN)/safetyplan run --host $(HOST) --port $(PORT) --no-reload --no-debugger
 
-## test: lint, then the whole suite (unit, integration, browser); PYTEST_ARGS="-k name" runs some of it
+## test: lint, then the whole suite (unit, integration, browser) with coverage; PYTEST_ARGS="-k name" runs some of it
 test: lint setup $(VENV)/.test-installed
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest --cov --cov-report=term $(PYTEST_ARGS)
+
+## test-fast: the inner loop: unit and integration tests on SQLite only, no browser, no coverage
+test-fast: setup $(VENV)/.test-installed
+	SAFETYPLAN_TEST_DATABASE_URL= SAFETYPLAN_REQUIRE_POSTGRES= $(BIN)/pytest -q -m "not browser" \
+		tests/unit tests/integration $(PYTEST_ARGS)
 
 ## lint: formatting and lint rules (ruff), and the import contracts that keep the layers one-way (lint-imports)
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
+
+## typecheck: mypy, strict, over safetyplan/ (not yet part of make test: see TESTING.md)
+typecheck: $(VENV)/.test-installed
+	$(BIN)/mypy
 
 ## format: rewrite the code in the project's format and apply ruff's safe fixes
 format: $(VENV)/.test-installed
