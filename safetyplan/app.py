@@ -15,7 +15,7 @@ from safetyplan.accounts import sessions
 from safetyplan.admin import routes as admin_routes
 from safetyplan.assurance import presenters as assurance_presenters
 from safetyplan.assurance import routes as assurance_routes
-from safetyplan.config import PROJECT_ROOT, Settings
+from safetyplan.config import PROJECT_ROOT, SETTINGS_KEY, Settings
 from safetyplan.people import routes as people_routes
 from safetyplan.plans import presenters as plan_presenters
 from safetyplan.plans import routes as plan_routes
@@ -63,7 +63,7 @@ def build_app(config: Settings | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=4 * 60 * 60,
         WTF_CSRF_SSL_STRICT=settings.is_production,
     )
-    app.extensions["safetyplan.settings"] = settings
+    app.extensions[SETTINGS_KEY] = settings
 
     templating.init_app(app)  # first: extensions add globals to the Jinja environment it configures
     extensions.csrf.init_app(app)

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, cast
 
+from flask import current_app
+
 Environment = Literal["development", "test", "production"]
 ENVIRONMENTS: tuple[Environment, ...] = ("development", "test", "production")
 
@@ -135,3 +137,12 @@ def _development_secret_key(instance_path: Path) -> str:
             with os.fdopen(fd, "w") as f:
                 f.write(secrets.token_urlsafe(48))
     return key_file.read_text().strip()
+
+
+#: Where the app factory keeps the settings it was built with.
+SETTINGS_KEY = "safetyplan.settings"
+
+
+def current_settings() -> Settings:
+    """The settings of the app handling this request or command."""
+    return cast(Settings, current_app.extensions[SETTINGS_KEY])

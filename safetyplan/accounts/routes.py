@@ -41,7 +41,6 @@ from safetyplan.accounts.forms import (
 from safetyplan.accounts.models import User
 from safetyplan.accounts.passwords import PasswordProblem, verify_password
 from safetyplan.accounts.sessions import PENDING, complete_sign_in
-from safetyplan.config import Settings
 from safetyplan.web.access import public, signed_in
 from safetyplan.web.forms import redisplays_on_refused_token
 from safetyplan.web.locale import remember_choice
@@ -59,10 +58,6 @@ def _throttled_message(minutes: int) -> str:
         "You have tried to sign in too many times. Try again in %(num)d minutes.",
         minutes,
     )
-
-
-def _settings() -> Settings:
-    return current_app.extensions["safetyplan.settings"]  # type: ignore[no-any-return]
 
 
 def _pending_user() -> User | None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
 from safetyplan.accounts import services
 from safetyplan.accounts.models import ROLES
 from safetyplan.accounts.passwords import PasswordProblem
+from safetyplan.config import current_settings
 from safetyplan.db import transaction
 from safetyplan.people.services import find_person_by_nhs_number
 
@@ -68,9 +68,7 @@ def users_add(
                 services.set_password_directly(user, sys.stdin.readline().rstrip("\n"))
                 link = None
             else:
-                link = services.issue_set_password_link(
-                    user, by=None, base_url=current_app.extensions["safetyplan.settings"].base_url
-                )
+                link = services.issue_set_password_link(user, by=None, base_url=current_settings().base_url)
         except services.AccountError as error:
             messages = {
                 "email_taken": "an account with this email address already exists",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -14,16 +14,12 @@ from flask_login import current_user
 from safetyplan.accounts import services
 from safetyplan.accounts.models import User
 from safetyplan.admin.forms import AddMemberForm, AddTeamForm, AddToCaseloadForm, AddUserForm
-from safetyplan.config import Settings
+from safetyplan.config import current_settings
 from safetyplan.people import services as people
 from safetyplan.web.access import signed_in
 from safetyplan.web.forms import options, redisplays_on_refused_token
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-
-def _settings() -> Settings:
-    return current_app.extensions["safetyplan.settings"]  # type: ignore[no-any-return]
 
 
 ACCOUNT_ERRORS = {
@@ -78,7 +74,7 @@ def add_user() -> ResponseReturnValue:
                 field = form.person_nhs_number if error.code == "person_has_account" else form.email
                 field.errors.append(str(ACCOUNT_ERRORS[error.code]))
             else:
-                link = services.issue_set_password_link(user, by=by, base_url=_settings().base_url)
+                link = services.issue_set_password_link(user, by=by, base_url=current_settings().base_url)
                 with force_locale(user.preferred_language):  # the message is in the new user's language
                     body = str(SET_PASSWORD_BODY) % {"name": user.display_name}
                     services.send_set_password_link(user, link, str(SET_PASSWORD_SUBJECT), body)

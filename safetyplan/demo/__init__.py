@@ -12,12 +12,12 @@ from datetime import date, timedelta
 
 import click
 import pyotp
-from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select, update
 
 from safetyplan.accounts import services as accounts
 from safetyplan.accounts.models import User
+from safetyplan.config import current_settings
 from safetyplan.db import session, transaction, utcnow
 from safetyplan.demo.history import seed_history
 from safetyplan.people import services as people
@@ -276,7 +276,7 @@ def seed_sharing(person_ids: dict[str, uuid.UUID]) -> None:
 
     alex_id = person_ids["Alex Demo"]
     kai, alex, pat = _user(f"clinician@{DOMAIN}"), _user(f"person@{DOMAIN}"), _user(f"carer@{DOMAIN}")
-    base_url = current_app.extensions["safetyplan.settings"].base_url
+    base_url = current_settings().base_url
     sharing.record_conversation(
         by=kai,
         person_id=alex_id,
@@ -374,7 +374,7 @@ def demo_sign_ins() -> str:
 
 
 def _refuse_in_production() -> None:
-    if current_app.extensions["safetyplan.settings"].is_production:
+    if current_settings().is_production:
         raise click.ClickException("the demo data is for development only; SAFETYPLAN_ENV is production")
 
 

@@ -7,7 +7,7 @@ audit trail stays a true record of what happened.
 
 The story: part-way through the period each team changes how it works (plans made with the person more often,
 more conversations about involving others, reviews more often on time), so that the charts show a shift or a
-trend. Nothing here grades anyone: no risk level, score or category is written anywhere.
+trend. The charts describe how each team works; nothing here describes or grades a person.
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import update
 
 from safetyplan.accounts import services as accounts
 from safetyplan.accounts.models import User
 from safetyplan.assurance.measures import month_range
+from safetyplan.config import current_settings
 from safetyplan.db import session, utcnow
 from safetyplan.people import services as people
 from safetyplan.people.models import CaseloadEntry, Person
@@ -153,7 +153,7 @@ def seed_history(
     start = month_range(today, months)[0]
     span = (today - start).days
     improved_from = start + timedelta(days=span * 5 // 12)
-    base_url = current_app.extensions["safetyplan.settings"].base_url
+    base_url = current_settings().base_url
     counters = {"person": 0, "carer": 0}
     for team_name, team_id in team_ids.items():
         clinician = clinician_by_team[team_name]

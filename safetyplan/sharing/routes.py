@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -17,6 +17,7 @@ from safetyplan.accounts.models import User
 from safetyplan.accounts.passwords import PasswordProblem
 from safetyplan.accounts.services import AccountError
 from safetyplan.accounts.sessions import complete_sign_in
+from safetyplan.config import current_settings
 from safetyplan.people.models import Person
 from safetyplan.plans import services as plans
 from safetyplan.plans.sections import CURRENT_VERSION, sections
@@ -166,7 +167,7 @@ def invite(person_id: uuid.UUID, involved_id: uuid.UUID) -> ResponseReturnValue:
             by=_me(),
             person_id=person_id,
             involved_id=involved_id,
-            base_url=current_app.extensions["safetyplan.settings"].base_url,
+            base_url=current_settings().base_url,
         )
     except services.SharingError as error:
         flash(str(SHARING_ERRORS.get(error.code, error.code)))
