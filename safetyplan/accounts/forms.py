@@ -14,15 +14,6 @@ from safetyplan.web.forms import BaseForm, options
 
 EMAIL_REQUIRED = _l("Enter your email address")
 EMAIL_FORMAT = _l("Enter an email address in the correct format, like name@example.com")
-SIGN_IN_REFUSED = _l("The email address or password is not correct")
-CODE_REFUSED = _l("The code is not correct. Check your authenticator app or recovery code and try again")
-
-PASSWORD_PROBLEMS = {
-    "too_short": _l("Your password must be at least 12 characters"),
-    "too_long": _l("Your password must be 256 characters or fewer"),
-    "common": _l("Choose a password that is harder to guess. Try 3 or more random words"),
-    "personal": _l("Your password must not contain your name or email address"),
-}
 
 
 def strip_spaces(value: str | None) -> str | None:

@@ -14,19 +14,22 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, current_app
 
+from safetyplan.accounts.messages import MESSAGES
 from safetyplan.config import Settings
+from safetyplan.errors import DomainError
 
 MINIMUM_LENGTH = 12
 MAXIMUM_LENGTH = 256
 COMMON_PASSWORDS_FILE = Path(__file__).with_name("common_passwords.txt")
 
 
-class PasswordProblem(Exception):
+class PasswordProblem(DomainError):
     """Why a new password is refused; ``code`` names the message the form shows."""
 
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
+    messages = MESSAGES
+
+    def __init__(self, code: str, *, field: str | None = "password") -> None:
+        super().__init__(code, field=field)
 
 
 @lru_cache(maxsize=1)

@@ -21,16 +21,12 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from markupsafe import Markup
 
 from safetyplan.accounts import services
 from safetyplan.accounts.forms import (
-    CODE_REFUSED,
-    PASSWORD_PROBLEMS,
-    SIGN_IN_REFUSED,
     ChangePasswordForm,
     LanguageForm,
     SecondFactorForm,
@@ -42,7 +38,7 @@ from safetyplan.accounts.models import User
 from safetyplan.accounts.passwords import PasswordProblem, verify_password
 from safetyplan.accounts.sessions import PENDING, complete_sign_in
 from safetyplan.web.access import public, signed_in
-from safetyplan.web.forms import redisplays_on_refused_token
+from safetyplan.web.forms import add_error, redisplays_on_refused_token, show_error
 from safetyplan.web.locale import remember_choice
 from safetyplan.web.session import LAST_SEEN, safe_next
 
@@ -50,14 +46,6 @@ bp = Blueprint("accounts", __name__)
 
 PENDING_SECONDS = 5 * 60
 SET_UP_SECONDS = 15 * 60
-
-
-def _throttled_message(minutes: int) -> str:
-    return ngettext(
-        "You have tried to sign in too many times. Try again in %(num)d minute.",
-        "You have tried to sign in too many times. Try again in %(num)d minutes.",
-        minutes,
-    )
 
 
 def _pending_user() -> User | None:
@@ -80,9 +68,9 @@ def sign_in() -> ResponseReturnValue:
         try:
             user = services.authenticate(form.email.data or "", form.password.data or "", address=request.remote_addr)
         except services.Throttled as throttled:
-            form.email.errors.append(_throttled_message(throttled.minutes))
-        except services.SignInRefused:
-            form.email.errors.append(str(SIGN_IN_REFUSED))
+            add_error(form, throttled.message, field="email")
+        except services.SignInRefused as refused:
+            show_error(form, refused)
         else:
             next_url = request.args.get("next")
             session.clear()
@@ -115,9 +103,9 @@ def second_factor() -> ResponseReturnValue:
         try:
             services.check_second_factor(user, form.code.data or "", address=request.remote_addr)
         except services.Throttled as throttled:
-            form.code.errors.append(_throttled_message(throttled.minutes))
-        except services.SignInRefused:
-            form.code.errors.append(str(CODE_REFUSED))
+            add_error(form, throttled.message, field="code")
+        except services.SignInRefused as refused:
+            show_error(form, refused)
         else:
             complete_sign_in(user)
             return redirect(g.after_sign_in)
@@ -145,14 +133,17 @@ def _set_up_app(user: User, form: SetUpAppForm, *, at_sign_in: bool) -> Response
     replacing = user.has_second_factor and not at_sign_in
     if form.validate_on_submit():
         if replacing and not verify_password(user.password_hash, form.current_password.data or ""):
-            form.current_password.errors.append(_("Enter your current password to replace your authenticator app"))
+            add_error(
+                form, _("Enter your current password to replace your authenticator app"), field="current_password"
+            )
         elif secret is None:
-            form.code.errors.append(_("This page was open for too long. Scan the new QR code and enter a new code"))
+            message = _("This page was open for too long. Scan the new QR code and enter a new code")
+            add_error(form, message, field="code")
         else:
             try:
                 codes = services.enable_totp(user, secret, form.code.data or "")
-            except services.AccountError:
-                form.code.errors.append(str(CODE_REFUSED))
+            except services.AccountError as error:
+                show_error(form, error)
             else:
                 if at_sign_in:
                     complete_sign_in(user)
@@ -214,12 +205,8 @@ def set_password() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             services.set_password_with_token(form.token.data or "", form.password.data or "")
-        except services.AccountError:
-            form.token.errors.append(
-                _("This link has expired or has already been used. Ask your care team or admin for a new one")
-            )
-        except PasswordProblem as problem:
-            form.password.errors.append(str(PASSWORD_PROBLEMS[problem.code]))
+        except (services.AccountError, PasswordProblem) as error:
+            show_error(form, error)
         else:
             return redirect(url_for("accounts.sign_in", password_set=1))
     return render_template("accounts/set_password.html", form=form)
@@ -259,10 +246,8 @@ def change_password() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             services.change_password(user, current=form.current.data or "", new=form.password.data or "")
-        except services.AccountError:
-            form.current.errors.append(_("Your current password is not correct"))
-        except PasswordProblem as problem:
-            form.password.errors.append(str(PASSWORD_PROBLEMS[problem.code]))
+        except (services.AccountError, PasswordProblem) as error:
+            show_error(form, error)
         else:
             # Every session ended, this one too: start a new one so that this browser stays signed in.
             session.clear()

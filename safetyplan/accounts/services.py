@@ -17,6 +17,7 @@ from typing import Any
 import pyotp
 from sqlalchemy import delete, func, select, update
 
+from safetyplan.accounts.messages import MESSAGES, throttled_message
 from safetyplan.accounts.models import (
     ROLES,
     RecoveryCode,
@@ -31,6 +32,7 @@ from safetyplan.accounts.passwords import check_new_password, hash_password, ver
 from safetyplan.audit import record
 from safetyplan.crypto import vault
 from safetyplan.db import session, take_write_lock, utcnow
+from safetyplan.errors import DomainError
 from safetyplan.outbox import Message, outbox
 
 SESSION_ABSOLUTE_LIMIT = timedelta(hours=12)
@@ -44,23 +46,27 @@ RECOVERY_CODES = 10
 TOTP_ISSUER = "SafetyPlan"
 
 
-class AccountError(Exception):
+class AccountError(DomainError):
     """A rule about accounts was not met; ``code`` names the message to show."""
 
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
+    messages = MESSAGES
 
 
 class SignInRefused(AccountError):
-    def __init__(self) -> None:
-        super().__init__("refused")
+    """The email address and password (``field`` "email"), or the code (``field`` "code"), were not right."""
+
+    def __init__(self, code: str = "refused", *, field: str = "email") -> None:
+        super().__init__(code, field=field)
 
 
 class Throttled(AccountError):
     def __init__(self, minutes: int) -> None:
         super().__init__("throttled")
         self.minutes = minutes
+
+    @property
+    def message(self) -> str:
+        return throttled_message(self.minutes)
 
 
 class NotAllowed(AccountError):
@@ -126,9 +132,9 @@ def create_user(
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}")
     if find_user_by_email(email) is not None:
-        raise AccountError("email_taken")
+        raise AccountError("email_taken", field="email")
     if person_id is not None and session.scalars(select(User.id).where(User.person_id == person_id)).first():
-        raise AccountError("person_has_account")
+        raise AccountError("person_has_account", field="person_id")
     user = User(
         role=role,
         email_index=email_index(email),
@@ -199,7 +205,7 @@ def set_password_with_token(token: str, password: str) -> User:
     PasswordProblem."""
     user = user_for_set_password_token(token)
     if user is None:
-        raise AccountError("link_invalid")
+        raise AccountError("link_invalid", field="token")
     check_new_password(password, email=str(user.email), name=str(user.display_name))
     session.execute(
         update(SetPasswordToken).where(SetPasswordToken.token_hash == token_hash(token)).values(used_at=utcnow())
@@ -212,7 +218,7 @@ def set_password_with_token(token: str, password: str) -> User:
 def change_password(user: User, *, current: str, new: str) -> None:
     """Change a signed-in user's password; every session of theirs ends (the caller starts a new one)."""
     if not verify_password(user.password_hash, current):
-        raise AccountError("current_password_wrong")
+        raise AccountError("current_password_wrong", field="current")
     check_new_password(new, email=str(user.email), name=str(user.display_name))
     _store_password(user, new)
     record("account.password_changed", actor_id=user.id, actor_role=user.role, grounds="self", subject_user_id=user.id)
@@ -314,7 +320,7 @@ def check_second_factor(user: User, code: str, *, address: str | None) -> None:
         return
     _record_failure(email, address)
     record("sign_in.second_factor_failed", actor_id=user.id, actor_role=user.role, grounds="self", outcome="failed")
-    raise SignInRefused()
+    raise SignInRefused("code_wrong", field="code")
 
 
 def _accept_totp(user: User, code: str) -> bool:
@@ -454,7 +460,7 @@ def enable_totp(user: User, secret: str, code: str) -> list[str]:
     """Turn on the authenticator app once it shows the right code; returns new recovery codes (shown once)."""
     digits = "".join(code.split())
     if not pyotp.TOTP(secret).verify(digits, valid_window=1):
-        raise AccountError("code_wrong")
+        raise AccountError("code_wrong", field="code")
     user.totp_secret = secret
     user.totp_enabled_at = utcnow()
     user.totp_last_step = pyotp.TOTP(secret).timecode(utcnow())
@@ -487,7 +493,7 @@ def create_team(*, by: User | None, name: str, phone: str | None = None) -> Team
     if by is not None and by.role != "admin":
         raise NotAllowed()
     if session.scalars(select(Team).where(func.lower(Team.name) == name.strip().lower())).first() is not None:
-        raise AccountError("team_name_taken")
+        raise AccountError("team_name_taken", field="name")
     team = Team(id=uuid.uuid4(), name=name.strip(), phone=phone, created_at=utcnow())
     session.add(team)
     record(
@@ -511,12 +517,12 @@ def add_team_member(*, by: User | None, team_id: uuid.UUID, user: User) -> None:
     if by is not None and by.role != "admin":
         raise NotAllowed()
     if user.role != "clinician":
-        raise AccountError("not_a_clinician")
+        raise AccountError("not_a_clinician", field="user")
     exists = session.scalars(
         select(TeamMembership).where(TeamMembership.team_id == team_id, TeamMembership.user_id == user.id)
     ).first()
     if exists is not None:
-        raise AccountError("already_a_member")
+        raise AccountError("already_a_member", field="user")
     session.add(TeamMembership(team_id=team_id, user_id=user.id, added_at=utcnow()))
     record(
         "team.member_added",

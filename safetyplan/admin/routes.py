@@ -16,20 +16,12 @@ from safetyplan.accounts.models import User
 from safetyplan.admin.forms import AddMemberForm, AddTeamForm, AddToCaseloadForm, AddUserForm
 from safetyplan.config import current_settings
 from safetyplan.people import services as people
+from safetyplan.people.messages import NO_SUCH_PERSON
 from safetyplan.web.access import signed_in
-from safetyplan.web.forms import options, redisplays_on_refused_token
+from safetyplan.web.forms import add_error, options, redisplays_on_refused_token, show_error
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-
-ACCOUNT_ERRORS = {
-    "email_taken": _l("An account with this email address already exists"),
-    "team_name_taken": _l("A team with this name already exists"),
-    "already_a_member": _l("This clinician is already in the team"),
-    "not_a_clinician": _l("Only clinicians can join a team"),
-    "person_has_account": _l("This person already has an account"),
-}
-NO_SUCH_PERSON = _l("No one with this NHS number is recorded. Add them to a caseload first")
 
 SET_PASSWORD_SUBJECT = _l("Set your SafetyPlan password")
 SET_PASSWORD_BODY = _l(
@@ -58,7 +50,7 @@ def add_user() -> ResponseReturnValue:
         if form.role.data == "person":
             person = people.find_person_by_nhs_number(form.person_nhs_number.data or "")
             if person is None:
-                form.person_nhs_number.errors.append(str(NO_SUCH_PERSON))
+                add_error(form, str(NO_SUCH_PERSON), field="person_nhs_number")
         if not form.person_nhs_number.errors:
             try:
                 user = services.create_user(
@@ -71,8 +63,7 @@ def add_user() -> ResponseReturnValue:
                     preferred_language=form.language.data or "en",
                 )
             except services.AccountError as error:
-                field = form.person_nhs_number if error.code == "person_has_account" else form.email
-                field.errors.append(str(ACCOUNT_ERRORS[error.code]))
+                show_error(form, error, fields={"person_id": "person_nhs_number"})
             else:
                 link = services.issue_set_password_link(user, by=by, base_url=current_settings().base_url)
                 with force_locale(user.preferred_language):  # the message is in the new user's language
@@ -101,7 +92,7 @@ def add_team() -> ResponseReturnValue:
                 by=current_user._get_current_object(), name=form.name.data or "", phone=form.phone.data or None
             )
         except services.AccountError as error:
-            form.name.errors.append(str(ACCOUNT_ERRORS[error.code]))
+            show_error(form, error)
         else:
             flash(_("Team %(name)s made.", name=team.name))
             return redirect(url_for("admin.team", team_id=team.id))
@@ -144,12 +135,12 @@ def team(team_id: uuid.UUID) -> ResponseReturnValue:
     if form.validate_on_submit():
         chosen = next((u for u in candidates if str(u.id) == form.clinician.data), None)
         if chosen is None:
-            form.clinician.errors.append(_("Select a clinician from the list"))
+            add_error(form, _("Select a clinician from the list"), field="clinician")
         else:
             try:
                 services.add_team_member(by=by, team_id=team_id, user=chosen)
             except services.AccountError as error:
-                form.clinician.errors.append(str(ACCOUNT_ERRORS[error.code]))
+                show_error(form, error, fields={"user": "clinician"})
             else:
                 flash(_("%(name)s added to the team.", name=chosen.display_name))
                 return redirect(url_for("admin.team", team_id=team_id))
@@ -168,12 +159,12 @@ def add_to_caseload(team_id: uuid.UUID) -> ResponseReturnValue:
     if form.validate_on_submit():
         person = people.find_person_by_nhs_number(form.nhs_number.data or "")
         if person is None:
-            form.nhs_number.errors.append(str(NO_SUCH_PERSON))
+            add_error(form, str(NO_SUCH_PERSON), field="nhs_number")
         else:
             try:
                 people.add_to_caseload(by=by, person_id=person.id, team_id=team_id)
-            except people.PersonError:
-                form.nhs_number.errors.append(_("This person is already on this team's caseload"))
+            except people.PersonError as error:
+                show_error(form, error, fields={"person_id": "nhs_number"})
             else:
                 flash(_("%(name)s added to the caseload.", name=person.name))
                 return redirect(url_for("admin.team", team_id=team_id))

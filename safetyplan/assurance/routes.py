@@ -20,18 +20,10 @@ from safetyplan.assurance.runchart import describe, svg
 from safetyplan.audit.actions import action_label
 from safetyplan.people.services import list_teams
 from safetyplan.web.access import signed_in
-from safetyplan.web.forms import BaseForm
+from safetyplan.web.forms import BaseForm, show_error
 
 bp = Blueprint("assurance", __name__, url_prefix="/assurance")
 
-DOCUMENT_PROBLEMS = {
-    "empty": _l("The selected file is empty"),
-    "too_large": _l("The selected file must be smaller than 2 MB"),
-    "binary": _l("The selected file is not text. Upload a text, CSV or HTML export"),
-    "encoding": _l("The selected file could not be read. Save it as UTF-8 text, then upload it again"),
-    "csv": _l("The selected file is not a readable CSV file"),
-    "kind": _l("The selected file must be a text (.txt), CSV (.csv) or HTML (.html) file"),
-}
 MONTHS = 12
 
 
@@ -141,7 +133,7 @@ def scan() -> ResponseReturnValue:
                 raise services.DocumentProblem("kind")
             results = services.scan_document(by=_me(), data=data, kind=kind)
         except services.DocumentProblem as problem:
-            form.document.errors = [str(DOCUMENT_PROBLEMS[problem.code])]
+            show_error(form, problem)
             status = 400
     elif request.method == "POST":
         status = 400

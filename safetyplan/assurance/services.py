@@ -21,12 +21,14 @@ from sqlalchemy import select
 from safetyplan.accounts.models import STAFF_ROLES, Team, User
 from safetyplan.accounts.services import find_user_by_email
 from safetyplan.assurance.measures import Point, month_range
+from safetyplan.assurance.messages import MESSAGES
 from safetyplan.assurance.pseudonyms import PREFIX, person_reference
 from safetyplan.assurance.schema_check import Offender, check
 from safetyplan.audit import record
 from safetyplan.audit.models import AuditEvent
 from safetyplan.db import session, utcnow
 from safetyplan.detector import CATEGORIES, scan
+from safetyplan.errors import DomainError
 from safetyplan.people.models import Person
 from safetyplan.plans.models import StratificationFinding
 
@@ -142,12 +144,13 @@ MAX_DOCUMENT_FINDINGS = 500
 KINDS = ("text", "csv", "html")
 
 
-class DocumentProblem(Exception):
-    """Why an upload cannot be scanned; ``code`` names the message to show."""
+class DocumentProblem(DomainError):
+    """Why an upload cannot be scanned; ``code`` names the message to show. It is always about the document."""
 
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
+    messages = MESSAGES
+
+    def __init__(self, code: str, *, field: str | None = "document") -> None:
+        super().__init__(code, field=field)
 
 
 @dataclass(frozen=True)

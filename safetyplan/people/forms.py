@@ -10,9 +10,9 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional, ValidationError
 
 from safetyplan.people.identifiers import normalise_nhs_number, normalise_phone
+from safetyplan.people.messages import NHS_NUMBER_INVALID
 from safetyplan.web.forms import BaseForm, DateParts, DateRequired, chosen_values, limit, options
 
-NHS_NUMBER_INVALID = _l("Enter a valid 10-digit NHS number")
 PHONE_INVALID = _l("Enter a phone number, like 01632 960 001, 07700 900 982 or +44 808 157 0192")
 
 

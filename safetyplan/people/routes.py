@@ -7,22 +7,16 @@ import uuid
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from safetyplan.accounts import services as accounts
 from safetyplan.people import services
-from safetyplan.people.forms import NHS_NUMBER_INVALID, PersonForm
+from safetyplan.people.forms import PersonForm
 from safetyplan.people.identifiers import format_nhs_number, normalise_phone
 from safetyplan.web.access import signed_in
-from safetyplan.web.forms import redisplays_on_refused_token
+from safetyplan.web.forms import redisplays_on_refused_token, show_error
 
 bp = Blueprint("people", __name__)
-
-PERSON_ERRORS = {
-    "nhs_number_invalid": NHS_NUMBER_INVALID,
-    "nhs_number_taken": _l("A person with this NHS number is already recorded. Search for them on your caseload"),
-}
 
 
 @bp.route("/people/new", methods=["GET", "POST"])
@@ -50,7 +44,7 @@ def add_person() -> ResponseReturnValue:
         except services.PersonError as error:
             if error.code == "not_allowed":
                 abort(403)
-            form.nhs_number.errors.append(str(PERSON_ERRORS[error.code]))
+            show_error(form, error)
         else:
             flash(_("%(name)s added to the caseload.", name=person.name))
             return redirect(url_for("people.person", person_id=person.id))

@@ -19,7 +19,9 @@ from safetyplan.accounts.services import acted_by
 from safetyplan.audit import record
 from safetyplan.crypto import vault
 from safetyplan.db import session, utcnow
+from safetyplan.errors import DomainError
 from safetyplan.people.identifiers import normalise_nhs_number
+from safetyplan.people.messages import MESSAGES
 from safetyplan.people.models import CaseloadEntry, Person
 
 
@@ -27,10 +29,8 @@ class PersonNotFound(Exception):
     """No such person, or none this user may reach: the two look the same from outside."""
 
 
-class PersonError(Exception):
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
+class PersonError(DomainError):
+    messages = MESSAGES
 
 
 def nhs_number_index(digits: str) -> bytes:
@@ -101,9 +101,9 @@ def create_person(*, by: User | None, team_id: uuid.UUID, details: PersonDetails
     if details.nhs_number:
         digits = normalise_nhs_number(details.nhs_number)
         if digits is None:
-            raise PersonError("nhs_number_invalid")
+            raise PersonError("nhs_number_invalid", field="nhs_number")
         if session.scalars(select(Person.id).where(Person.nhs_number_index == nhs_number_index(digits))).first():
-            raise PersonError("nhs_number_taken")
+            raise PersonError("nhs_number_taken", field="nhs_number")
     person = Person(
         name=details.name.strip(),
         preferred_name=(details.preferred_name or "").strip() or None,
@@ -136,7 +136,7 @@ def add_to_caseload(*, by: User | None, person_id: uuid.UUID, team_id: uuid.UUID
     if session.scalars(
         select(CaseloadEntry.id).where(CaseloadEntry.team_id == team_id, CaseloadEntry.person_id == person_id)
     ).first():
-        raise PersonError("already_on_caseload")
+        raise PersonError("already_on_caseload", field="person_id")
     session.add(CaseloadEntry(team_id=team_id, person_id=person_id, added_at=utcnow()))
     record("caseload.person_added", **acted_by(by), person_id=person_id, team_id=team_id)
 

@@ -48,7 +48,7 @@ def caseload(*, by: User, search: str = "", sort: str = "name") -> list[Caseload
     if by.role != "clinician":
         raise PersonError("not_allowed")
     if sort not in SORTS:
-        raise PersonError("sort")
+        raise PersonError("sort", field="sort")
     memberships = select(TeamMembership.team_id).where(TeamMembership.user_id == by.id)
     # Bare columns rather than Person records: a caseload is hundreds of people, and building a record for each
     # costs more than opening its four sealed values.

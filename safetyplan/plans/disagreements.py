@@ -35,10 +35,10 @@ def record_disagreement(*, by: User, section_key: str | None, words: str) -> Pla
     if plan is None or plan.current_number == 0:
         raise PlanError("no_plan")
     if section_key is not None and section_key not in {part.key for part in sections()}:
-        raise PlanError("section")
+        raise PlanError("section", field="section_key")
     words = words.strip()
     if not words or len(words) > MOST_WORDS:
-        raise PlanError("words")
+        raise PlanError("words", field="words")
     disagreement = PlanDisagreement(
         id=uuid.uuid4(),
         plan_id=plan.id,

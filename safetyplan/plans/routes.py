@@ -10,7 +10,6 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask.typing import ResponseReturnValue
 from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
@@ -35,15 +34,10 @@ from safetyplan.plans.forms import (
 from safetyplan.plans.sections import CURRENT_VERSION, REASONS, sections
 from safetyplan.plans.wording import flags_for_editor
 from safetyplan.web.access import signed_in
-from safetyplan.web.forms import keeps_words_when_signed_out, redisplays_on_refused_token
+from safetyplan.web.forms import add_error, keeps_words_when_signed_out, redisplays_on_refused_token, show_error
 from safetyplan.web.locale import current_language
 
 bp = Blueprint("plans", __name__)
-
-PLAN_ERRORS = {
-    "review_date_past": _l("Enter a review date in the future"),
-    "reason": _l("Select why the plan is being written or reviewed"),
-}
 
 
 def _me() -> User:
@@ -241,7 +235,7 @@ def edit(person_id: uuid.UUID) -> ResponseReturnValue:
     except services.PlanError as error:
         if error.code == "base":
             abort(400)
-        form.next_review_on.errors.append(str(PLAN_ERRORS.get(error.code, error.code)))
+        show_error(form, error)
         return _editor(view, form)
     flash(_("Plan saved."))
     return redirect(url_for("plans.plan", person_id=person_id))
@@ -356,10 +350,10 @@ def declined(person_id: uuid.UUID) -> ResponseReturnValue:
                 ),
             )
         except services.Conflict:
-            form.form_errors.append(_("Someone else saved this plan a moment ago. Check it, then record this again."))
+            add_error(form, _("Someone else saved this plan a moment ago. Check it, then record this again."))
             form.base_number.data = str(_view(person_id).number)
         except services.PlanError as error:
-            form.next_review_on.errors.append(str(PLAN_ERRORS.get(error.code, error.code)))
+            show_error(form, error)
         else:
             flash(_("Recorded that a plan was offered and declined."))
             return redirect(url_for("plans.plan", person_id=person_id))

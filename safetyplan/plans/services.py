@@ -18,9 +18,11 @@ from sqlalchemy import and_, delete, select, update
 from safetyplan.accounts.models import Team, TeamMembership, User
 from safetyplan.audit import record
 from safetyplan.db import session, utcnow
+from safetyplan.errors import DomainError
 from safetyplan.people.models import CaseloadEntry, Person
 from safetyplan.people.services import grounds_for
 from safetyplan.plans.content import Content, is_empty, same, section_content
+from safetyplan.plans.messages import MESSAGES
 from safetyplan.plans.models import CrisisContact, Plan, PlanDraft, PlanRevision, Suggestion
 from safetyplan.plans.sections import CURRENT_VERSION, REASONS, section, sections
 from safetyplan.plans.wording import record_findings
@@ -30,10 +32,8 @@ class PlanNotFound(Exception):
     """No such plan or person, or none this user may reach."""
 
 
-class PlanError(Exception):
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
+class PlanError(DomainError):
+    messages = MESSAGES
 
 
 class Conflict(Exception):
@@ -295,9 +295,9 @@ def save_revision(*, by: User, person_id: uuid.UUID, base_number: int, revision:
         raise PlanError("not_allowed")
     grounds, _person = _reach(by, person_id, "plan.revised")
     if revision.reason not in REASONS or revision.reason in ("suggestion_accepted", "restored"):
-        raise PlanError("reason")
+        raise PlanError("reason", field="reason")
     if revision.next_review_on is not None and revision.next_review_on <= date.today():
-        raise PlanError("review_date_past")
+        raise PlanError("review_date_past", field="next_review_on")
     plan = _locked_plan_made_if_missing(person_id)
     if base_number > plan.current_number:
         raise PlanError("base")  # not a revision anyone saw: a forged or mangled form

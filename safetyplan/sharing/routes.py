@@ -12,10 +12,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from safetyplan.accounts.forms import PASSWORD_PROBLEMS
 from safetyplan.accounts.models import User
 from safetyplan.accounts.passwords import PasswordProblem
-from safetyplan.accounts.services import AccountError
 from safetyplan.accounts.sessions import complete_sign_in
 from safetyplan.config import current_settings
 from safetyplan.people.models import Person
@@ -34,7 +32,7 @@ from safetyplan.sharing.forms import (
 )
 from safetyplan.sharing.services import InvolvedDetails, InvolvedPerson
 from safetyplan.web.access import public, signed_in
-from safetyplan.web.forms import redisplays_on_refused_token
+from safetyplan.web.forms import redisplays_on_refused_token, show_error
 from safetyplan.web.locale import current_language
 
 bp = Blueprint("sharing", __name__)
@@ -46,11 +44,6 @@ INVITATION_BODY = _l(
     "To accept, open this link within 7 days and create your account:\n\n{link}\n\n"
     "If you were not expecting this, you can ignore this email."
 )
-SHARING_ERRORS = {
-    "no_email": _l("Add their email address first, so that the invitation can be sent"),
-    "already_linked": _l("They have already accepted an invitation"),
-    "nothing_to_confirm": _l("There is nothing to confirm"),
-}
 
 
 def _me() -> User:
@@ -170,7 +163,7 @@ def invite(person_id: uuid.UUID, involved_id: uuid.UUID) -> ResponseReturnValue:
             base_url=current_settings().base_url,
         )
     except services.SharingError as error:
-        flash(str(SHARING_ERRORS.get(error.code, error.code)))
+        flash(error.message)
         return _overview(person_id)
     with force_locale(current_language()):
         services.send_invitation(
@@ -190,7 +183,7 @@ def confirm(person_id: uuid.UUID, involved_id: uuid.UUID) -> ResponseReturnValue
     try:
         services.confirm_link(by=_me(), person_id=person_id, involved_id=involved_id)
     except services.SharingError as error:
-        flash(str(SHARING_ERRORS.get(error.code, error.code)))
+        flash(error.message)
         return _overview(person_id)
     flash(_("Confirmed. %(name)s can now see the parts of the plan chosen for them.", name=involved.name))
     return _overview(person_id)
@@ -206,7 +199,7 @@ def unlink(person_id: uuid.UUID, involved_id: uuid.UUID) -> ResponseReturnValue:
     try:
         services.unlink(by=_me(), person_id=person_id, involved_id=involved_id)
     except services.SharingError as error:
-        flash(str(SHARING_ERRORS.get(error.code, error.code)))
+        flash(error.message)
         return _overview(person_id)
     flash(_("Done. That account cannot see anything. You can send %(name)s a new invitation.", name=involved.name))
     return _overview(person_id)
@@ -261,13 +254,6 @@ def who_has_looked() -> str:
 # Invitations -----------------------------------------------------------------------------------------------------
 
 
-INVITATION_ERRORS = {
-    "email_taken": _l(
-        "There is already an account with this email address. Sign in to it, then open the link in your email again."
-    ),
-}
-
-
 @bp.route("/invitation", methods=["GET", "POST"])
 @public
 @redisplays_on_refused_token
@@ -299,11 +285,11 @@ def invitation() -> ResponseReturnValue:
             if error.code == "already_linked":
                 flash(_("You are already linked to this person."))
                 return redirect(url_for("sharing.shared_home"))
-            return render_template("sharing/invitation_wrong_account.html"), 403
-        except AccountError as error:
-            form.email.errors.append(str(INVITATION_ERRORS.get(error.code, error.code)))  # type: ignore[attr-defined]
+            if error.code == "wrong_account":
+                return render_template("sharing/invitation_wrong_account.html"), 403
+            show_error(form, error)
         except PasswordProblem as problem:
-            form.password.errors.append(str(PASSWORD_PROBLEMS[problem.code]))  # type: ignore[attr-defined]
+            show_error(form, problem)
         else:
             flash(_("Invitation accepted. You will see what is shared with you once the link is confirmed."))
             return redirect(url_for("sharing.shared_home", welcome=1))
@@ -381,7 +367,7 @@ def shared_suggest(person_id: uuid.UUID) -> ResponseReturnValue:
         except services.SharingError as error:
             if error.code != "no_plan":
                 abort(400)
-            form.form_errors.append(_("There is no plan to add to yet. You can add to it once it is written."))
+            show_error(form, error)
         else:
             flash(_("Thank you. %(name)s will see what you wrote and decide whether to add it.", name=view.name))
             return redirect(url_for("sharing.shared_plan", person_id=person_id))

@@ -22,7 +22,6 @@ from sqlalchemy import select, update
 from safetyplan.accounts.models import User
 from safetyplan.accounts.passwords import check_new_password
 from safetyplan.accounts.services import (
-    AccountError,
     create_user,
     find_user_by_email,
     normalise_email,
@@ -32,11 +31,13 @@ from safetyplan.accounts.services import (
 from safetyplan.audit import record
 from safetyplan.audit.models import AuditEvent
 from safetyplan.db import session, take_write_lock, utcnow
+from safetyplan.errors import DomainError
 from safetyplan.outbox import Message, outbox
 from safetyplan.people.models import Person
 from safetyplan.people.services import grounds_for, teams_holding
 from safetyplan.plans.models import Plan, PlanRevision, Suggestion
 from safetyplan.plans.sections import CURRENT_VERSION, section, sections
+from safetyplan.sharing.messages import MESSAGES
 from safetyplan.sharing.models import KINDS, CarerInvitation, InvolvedPerson, InvolvementConversation, SharingChoice
 
 INVITATION_LIFETIME = timedelta(days=7)
@@ -48,12 +49,10 @@ class NotFound(Exception):
     """No such person, involved person or link, or none this user may reach."""
 
 
-class SharingError(Exception):
+class SharingError(DomainError):
     """A rule about sharing was not met; ``code`` names the message to show."""
 
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
+    messages = MESSAGES
 
 
 def _manager_grounds(by: User, person_id: uuid.UUID, action: str) -> str:
@@ -122,7 +121,7 @@ def get_involved(*, by: User, person_id: uuid.UUID, involved_id: uuid.UUID) -> I
 def add_involved(*, by: User, person_id: uuid.UUID, details: InvolvedDetails) -> InvolvedPerson:
     """Record someone the person wants involved. Nothing is shared with them until the person says so."""
     if details.kind not in KINDS:
-        raise SharingError("kind")
+        raise SharingError("kind", field="kind")
     grounds = _manager_grounds(by, person_id, "involvement.person_added")
     involved = InvolvedPerson(
         person_id=person_id,
@@ -166,7 +165,7 @@ def record_conversation(
     if by.role != "clinician":
         raise SharingError("not_allowed")
     if held_on > date.today():
-        raise SharingError("future_date")
+        raise SharingError("future_date", field="held_on")
     grounds = _manager_grounds(by, person_id, "involvement.conversation_recorded")
     conversation = InvolvementConversation(
         person_id=person_id,
@@ -249,11 +248,11 @@ def choose_sections(
     grounds, involved = _reach_involved(by, person_id, involved_id, "sharing.changed")
     known = {part.key for part in sections(CURRENT_VERSION)}
     if not set(keys) <= known:
-        raise SharingError("section")
+        raise SharingError("section", field="keys")
     if by.role == "person" or decided_on is None:
         decided_on = date.today()
     if decided_on > date.today():
-        raise SharingError("future_date")
+        raise SharingError("future_date", field="decided_on")
     choice = _add_choice(by, involved, frozenset(keys), decided_on)
     record(
         "sharing.changed" if keys else "sharing.withdrawn",
@@ -407,13 +406,13 @@ def accept_invitation(*, token: str, user: User) -> InvolvedPerson:
 
 def create_carer_account(*, token: str, email: str, name: str, password: str, language: str) -> User:
     """Make a carer account through an invitation and link it. Raises SharingError("invitation_invalid"),
-    AccountError("email_taken") or PasswordProblem, and then keeps nothing: every check is made before the
+    SharingError("email_taken") or PasswordProblem, and then keeps nothing: every check is made before the
     account is written, and the writing happens in a savepoint that a late refusal (a second tab using the same
     invitation a moment earlier) rolls back."""
     check_invitation(token)
     check_new_password(password, email=normalise_email(email), name=name.strip())
     if find_user_by_email(email) is not None:
-        raise AccountError("email_taken")
+        raise SharingError("email_taken", field="email")
     with session.begin_nested():
         user = create_user(
             by=None, email=email, display_name=name, role="carer", preferred_language=language, grounds="invitation"
@@ -578,7 +577,7 @@ def carer_suggest(*, by: User, person_id: uuid.UUID, section_key: str, text: str
     """A carer adds what they will do, or suggests a change to a shared section; the person decides."""
     involved = _carer_link(by, person_id, "plan.suggestion_made")
     if section_key not in carer_may_suggest_in(involved):
-        raise SharingError("section")
+        raise SharingError("section", field="keys")
     section(section_key)
     plan = session.scalars(select(Plan).where(Plan.person_id == person_id)).one_or_none()
     if plan is None or plan.current_number == 0:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any, ClassVar, TypeVar
 
@@ -13,6 +13,8 @@ from wtforms import Field
 from wtforms.fields.choices import SelectChoice
 from wtforms.utils import unset_value
 from wtforms.validators import Length, StopValidation
+
+from safetyplan.errors import DomainError
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -35,6 +37,22 @@ def chosen_values(field: Any) -> set[str]:
     return {SelectChoice.from_input(choice).value for choice in field.choices}
 
 
+def add_error(form: Any, message: str, *, field: str | None = None) -> None:
+    """Put one message onto the field it is about, or onto the form as a whole (the error summary shows both)."""
+    if field is not None and field in form:
+        form[field].errors = [*form[field].errors, message]
+    else:
+        form.form_errors = [*form.form_errors, message]
+
+
+def show_error(form: Any, error: DomainError, *, fields: Mapping[str, str] | None = None) -> None:
+    """Put a domain error's message from its package's catalogue onto the form field it names.
+
+    ``fields`` maps a service's parameter name to the form's field name where the two differ."""
+    field = (fields or {}).get(error.field, error.field) if error.field else None
+    add_error(form, error.message, field=field)
+
+
 class BaseForm(FlaskForm):
     """A form checked by CSRFProtect before any view runs (so the form itself carries no second check)."""
 
@@ -49,7 +67,7 @@ class BaseForm(FlaskForm):
         """Validate a submission; never accept one whose CSRF token was refused, but keep and show its text."""
         if g.get("csrf_token_refused"):
             self.validate(extra_validators)
-            self.form_errors.append(str(STALE_PAGE_MESSAGE))
+            add_error(self, str(STALE_PAGE_MESSAGE))
             return False
         return bool(super().validate_on_submit(extra_validators))
 

@@ -1,0 +1,27 @@
+"""What each rule about involvement, sharing and invitations says when it is not met: the one catalogue of
+SharingError's messages."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from safetyplan.errors import SHARED_MESSAGES
+
+MESSAGES: Mapping[str, Any] = {
+    **SHARED_MESSAGES,
+    "kind": _l("Select how they are involved"),
+    "future_date": _l("The date must be today or in the past"),
+    "section": _l("Select parts of the plan from the list"),
+    "no_email": _l("Add their email address first, so that the invitation can be sent"),
+    "already_linked": _l("They have already accepted an invitation"),
+    "nothing_to_confirm": _l("There is nothing to confirm"),
+    "no_plan": _l("There is no plan to add to yet. You can add to it once it is written."),
+    "invitation_invalid": _l("This invitation link does not work"),
+    "wrong_account": _l("You cannot accept this invitation with this account"),
+    "email_taken": _l(
+        "There is already an account with this email address. Sign in to it, then open the link in your email again."
+    ),
+}
