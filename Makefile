@@ -19,10 +19,10 @@ run: setup
 	@echo "SafetyPlan is running at http://$(HOST):$(PORT)/ (press Ctrl+C to stop)."
 	@SAFETYPLAN_BASE_URL=http://$(HOST):$(PORT) $(BIN)/safetyplan run --host $(HOST) --port $(PORT) --no-reload --no-debugger
 
-## test: lint, then the whole suite (unit, integration, browser) with coverage; PYTEST_ARGS="-k name" runs some of it
+## test: lint and type check, then the whole suite (unit, integration, browser) with coverage; PYTEST_ARGS="-k name" runs some of it
 ## (without coverage: a part of the suite covers less, and that is not a failure)
 COVERAGE_FLOOR := 94
-test: lint setup $(VENV)/.test-installed
+test: lint typecheck setup $(VENV)/.test-installed
 	$(BIN)/pytest $(if $(PYTEST_ARGS),,--cov --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR)) $(PYTEST_ARGS)
 
 ## test-fast: the inner loop: unit and integration tests on SQLite only, no browser, no coverage
@@ -36,7 +36,7 @@ lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
 
-## typecheck: mypy, strict, over safetyplan/ (not yet part of make test: see TESTING.md)
+## typecheck: mypy, strict, over safetyplan/
 typecheck: $(VENV)/.test-installed
 	$(BIN)/mypy
 

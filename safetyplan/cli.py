@@ -13,6 +13,7 @@ from safetyplan.assurance.cli import assurance
 from safetyplan.audit.cli import audit
 from safetyplan.config import ConfigError
 from safetyplan.crypto.cli import keys
+from safetyplan.db import database
 from safetyplan.demo import demo
 
 
@@ -58,7 +59,7 @@ def db_revision(message: str, rev_id: str | None) -> None:
 def db_current() -> None:
     """Print the database's revision and whether it is the newest."""
     state = "up to date" if schema.is_at_head() else f"behind; the newest is {schema.head_revision()}"
-    with schema.database().engine.connect() as connection:
+    with database().engine.connect() as connection:
         click.echo(f"{schema.current_revision(connection) or 'empty'} ({state})")
 
 

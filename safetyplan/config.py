@@ -105,7 +105,7 @@ class Settings:
 def _environment(value: str) -> Environment:
     if value not in ENVIRONMENTS:
         raise ConfigError(f"SAFETYPLAN_ENV must be one of {', '.join(ENVIRONMENTS)} (it is {value!r}).")
-    return cast(Environment, value)
+    return value
 
 
 def _required(environ: Mapping[str, str], name: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy import (
     BigInteger,
@@ -66,7 +66,11 @@ class User(EncryptedRecord, Base):
 
     # Flask-Login: the id it keeps in the session cookie is the server-side session's token (set at sign-in and
     # when a session is loaded), so that ending the session on the server ends every copy of the cookie.
-    session_token = None  # str | None: not a column (a plain attribute SQLAlchemy leaves alone)
+    # Not a column: a plain attribute SQLAlchemy leaves alone (it would read an annotation as a column: mypy only).
+    if TYPE_CHECKING:
+        session_token: str | None
+    else:
+        session_token = None
     is_anonymous = False
 
     @property

@@ -10,9 +10,9 @@ from wtforms import RadioField, SelectField, StringField
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
 from safetyplan.accounts.forms import EMAIL_FORMAT, LANGUAGE_CHOICES, ROLE_CHOICES, ROLE_HINTS, strip_spaces
-from safetyplan.people.forms import NHS_NUMBER_INVALID
 from safetyplan.people.identifiers import normalise_nhs_number
-from safetyplan.web.forms import BaseForm, chosen_values, options
+from safetyplan.people.messages import NHS_NUMBER_INVALID
+from safetyplan.web.forms import BaseForm, RadiosWithHints, chosen_values, options
 
 
 class AddUserForm(BaseForm):
@@ -30,7 +30,9 @@ class AddUserForm(BaseForm):
             Length(max=254, message=EMAIL_FORMAT),
         ],
     )
-    role = RadioField(choices=options(ROLE_CHOICES), validators=[InputRequired(_l("Select what this account is for"))])
+    role = RadiosWithHints(
+        choices=options(ROLE_CHOICES), validators=[InputRequired(_l("Select what this account is for"))]
+    )
     # No Optional(): it would stop the chain before validate_team, which needs the chosen role.
     team = SelectField(validate_choice=False)
     #: For a person's own account: the NHS number of their record, which the account is linked to.

@@ -248,6 +248,7 @@ def _load(team_id: uuid.UUID | None) -> _Caseload:
             InvolvedPerson.confirmed_at.is_not(None),
         )
     ):
+        assert confirmed_at is not None  # selected only where set
         link = _Link(confirmed_at, removed_at)
         links_by_id[involved_id] = link
         links[person_id].append(link)

@@ -18,7 +18,7 @@ from safetyplan.accounts.models import User
 from safetyplan.assurance import measures, services
 from safetyplan.assurance.runchart import describe, svg
 from safetyplan.audit.actions import action_label
-from safetyplan.people.services import list_teams
+from safetyplan.people.services import TeamSummary, list_teams
 from safetyplan.web.access import signed_in
 from safetyplan.web.forms import BaseForm, show_error
 
@@ -54,7 +54,7 @@ def report() -> str:
     )
 
 
-def _team_choice() -> tuple[uuid.UUID | None, list[object]]:
+def _team_choice() -> tuple[uuid.UUID | None, list[TeamSummary]]:
     teams = list_teams()
     wanted = request.args.get("team", "")
     if not wanted:

@@ -326,6 +326,7 @@ def _import_form_modules() -> None:
 
 
 def _subclasses(cls: type) -> Iterator[type]:
+    subclass: type
     for subclass in cls.__subclasses__():
         yield subclass
         yield from _subclasses(subclass)
@@ -362,7 +363,7 @@ def _declared_fields(form_class: type[Form], prefix: str = "") -> Iterator[_Form
             yield from _declared_field(unbound, f"{prefix}{name}")
 
 
-def _declared_field(unbound: UnboundField, name: str) -> Iterator[_FormField]:
+def _declared_field(unbound: UnboundField[Any], name: str) -> Iterator[_FormField]:
     if issubclass(unbound.field_class, FieldList) and unbound.args and isinstance(unbound.args[0], UnboundField):
         yield from _declared_field(unbound.args[0], name)
     elif issubclass(unbound.field_class, FormField) and unbound.args:

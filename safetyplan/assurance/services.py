@@ -336,8 +336,8 @@ def search_trail(*, by: User, query: TrailQuery, older_than: int | None = None, 
     if query.email.strip():
         # Staff only: finding a person's or a carer's own account by email would tie their reference to them.
         user = find_user_by_email(query.email)
-        staff = user is not None and user.role in STAFF_ROLES
-        statement = statement.where(AuditEvent.actor_id == (user.id if staff else uuid.UUID(int=0)))  # type: ignore[union-attr]
+        actor = user.id if user is not None and user.role in STAFF_ROLES else uuid.UUID(int=0)
+        statement = statement.where(AuditEvent.actor_id == actor)
     if query.reference.strip():
         person_id = _person_for_reference(query.reference)
         statement = statement.where(AuditEvent.person_id == (person_id or uuid.UUID(int=0)))

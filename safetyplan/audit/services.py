@@ -14,10 +14,10 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from flask import g, has_request_context
-from sqlalchemy import Row, event, func, insert, select, update
+from sqlalchemy import Row, Table, event, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -49,7 +49,7 @@ class Actor(Protocol):
 
 _PENDING = "safetyplan.audit.pending"
 VERIFY_BATCH = 2000
-_EVENTS = AuditEvent.__table__
+_EVENTS = cast(Table, AuditEvent.__table__)
 
 
 @dataclass
@@ -213,7 +213,7 @@ def _canonical(value: Any) -> Any:
     raise TypeError(f"cannot encode a {type(value).__name__} in an audit event")
 
 
-def event_hash(key: bytes, prev_hash: bytes, fields: Mapping[str, Any]) -> bytes:
+def event_hash(key: bytes, prev_hash: bytes, fields: Mapping[Any, Any]) -> bytes:
     """HMAC-SHA256 of the previous event's hash followed by this event's canonical encoding."""
     return hmac.new(key, prev_hash + canonical_encoding(fields), hashlib.sha256).digest()
 
@@ -267,7 +267,7 @@ class Verification:
 def checkpoint() -> tuple[Checkpoint, int]:
     """The chain head as a checkpoint, and the number of events (read together, as of one moment)."""
     head_seq, head_hash, _, count = _chain_state(with_count=True)
-    if head_seq is None:
+    if head_seq is None or head_hash is None:
         return Checkpoint(*_last_event(session)), count
     return Checkpoint(head_seq, head_hash), count
 

@@ -9,10 +9,11 @@ The version byte lets a later format (or algorithm) sit beside this one.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import struct
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -38,8 +39,9 @@ class RecordContext:
     kind: str
     record_id: str
     field: str
-    _tail: bytes = field(init=False, repr=False, compare=False)
-    _owner: int = field(init=False, repr=False, compare=False)
+    # dataclasses.field spelled out: the attribute named "field" above shadows the bare name in this class body.
+    _tail: bytes = dataclasses.field(init=False, repr=False, compare=False)
+    _owner: int = dataclasses.field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_tail", associated_tail(self.kind, self.record_id, self.field))

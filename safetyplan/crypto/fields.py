@@ -16,7 +16,6 @@ constructor's keywords came in.
 
 from __future__ import annotations
 
-import functools
 import json
 import uuid
 from collections.abc import Iterator
@@ -117,9 +116,15 @@ class EncryptedRecord:
         return context
 
 
-@functools.cache
+_ATTRIBUTES_BY_NAME: dict[type[EncryptedRecord], dict[str, EncryptedAttribute[Any]]] = {}
+
+
 def _attributes_by_name(model: type[EncryptedRecord]) -> dict[str, EncryptedAttribute[Any]]:
-    return {attribute.name: attribute for attribute in EncryptedRecord.encrypted_attributes[model]}
+    found = _ATTRIBUTES_BY_NAME.get(model)
+    if found is None:
+        found = {attribute.name: attribute for attribute in EncryptedRecord.encrypted_attributes[model]}
+        _ATTRIBUTES_BY_NAME[model] = found
+    return found
 
 
 class EncryptedAttribute(Generic[T]):

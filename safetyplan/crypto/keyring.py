@@ -86,7 +86,10 @@ def new_kek_id() -> str:
 
 
 def _encode(contents: KeyringContents) -> str:
-    b64 = lambda raw: base64.b64encode(raw).decode()  # noqa: E731
+
+    def b64(raw: bytes) -> str:
+        return base64.b64encode(raw).decode()
+
     return json.dumps(
         {
             "format": KEYRING_FORMAT,

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from typing import cast
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 
 from safetyplan.crypto.fields import EncryptedRecord, attributes_of
 from safetyplan.crypto.keyring import KeyringError
@@ -50,6 +51,7 @@ def rewrap_batch(limit: int = REWRAP_BATCH) -> int:
     changes = []
     for key_id, owner_id, kek_id, wrapped in rows:
         context = wrap_context(key_id, owner_id)
+        assert wrapped is not None  # the query selects only wrapped keys
         raw = provider.unwrap(kek_id, wrapped, context)
         changes.append(
             {
@@ -60,7 +62,7 @@ def rewrap_batch(limit: int = REWRAP_BATCH) -> int:
             }
         )
     if changes:
-        table = DataKey.__table__
+        table = cast(Table, DataKey.__table__)
         session.connection().execute(
             update(table).where(table.c.id == bindparam("b_id"), table.c.kek_id == bindparam("b_old_kek")),
             changes,

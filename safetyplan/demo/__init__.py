@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import click
 import pyotp
@@ -23,6 +24,7 @@ from safetyplan.demo.history import seed_history
 from safetyplan.people import services as people
 from safetyplan.plans import disagreements
 from safetyplan.plans import services as plans
+from safetyplan.plans.content import Content
 from safetyplan.plans.models import Plan
 from safetyplan.sharing import services as sharing
 
@@ -128,7 +130,7 @@ def _user(email: str) -> User:
 
 
 # Fictional plans, in the people's own (made-up) words.
-ALEX_FIRST = {
+ALEX_FIRST: Content = {
     "reasons": {"items": ["My cat, Pickle", "Finishing my art course", "My brother's wedding in the spring"]},
     "warning_signs": {
         "items": [
@@ -167,7 +169,7 @@ def seed_plans(person_ids: dict[str, uuid.UUID]) -> None:
     today = date.today()
     kai, elin, alex_account = _user(f"clinician@{DOMAIN}"), _user(f"clinician.cy@{DOMAIN}"), _user(f"person@{DOMAIN}")
 
-    def save(by: User, name: str, content: dict, reason: str, review_in: int, **extra: object) -> None:
+    def save(by: User, name: str, content: Content, reason: str, review_in: int, **extra: Any) -> None:
         person_id = person_ids[name]
         plans.save_revision(
             by=by,
@@ -177,7 +179,7 @@ def seed_plans(person_ids: dict[str, uuid.UUID]) -> None:
                 content=content,
                 reason=reason,
                 next_review_on=today + timedelta(days=review_in),
-                **extra,  # type: ignore[arg-type]
+                **extra,
             ),
         )
 

@@ -104,12 +104,13 @@ def caseload(*, by: User, search: str = "", sort: str = "name") -> list[Caseload
     rows.sort(key=lambda row: (row.name.casefold(), str(row.person_id)))
     if sort == "review":  # soonest (or most overdue) first; no date last; by name within a date
         rows.sort(key=lambda row: (row.next_review_on is None, row.next_review_on or date.max))
-    for team_id in sorted(team_ids) or [None]:
+    audited_teams: list[uuid.UUID | None] = [*sorted(team_ids)] or [None]
+    for audited_team in audited_teams:
         record(
             "caseload.viewed",
             actor_id=by.id,
             actor_role=by.role,
-            grounds=f"team:{team_id}" if team_id else "none",
-            team_id=team_id,
+            grounds=f"team:{audited_team}" if audited_team else "none",
+            team_id=audited_team,
         )
     return rows

@@ -39,7 +39,7 @@ def plan_parts(revision: Any, only: Any = None) -> list[PlanPart]:
     """A revision's sections with the registry version it was written with (only those in ``only``, if given)."""
     version = revision.sections_version if revision is not None else CURRENT_VERSION
     content = revision.content if revision is not None else {}
-    parts = []
+    parts: list[PlanPart] = []
     for section_ in sections(version):
         if only is not None and section_.key not in only:
             continue

@@ -4,6 +4,7 @@ plan and suggestions, reviews due, and the crisis contacts every plan lists."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import date
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -31,6 +32,7 @@ from safetyplan.plans.forms import (
     form_data,
     plan_form_class,
 )
+from safetyplan.plans.models import PlanRevision
 from safetyplan.plans.sections import CURRENT_VERSION, REASONS, sections
 from safetyplan.plans.wording import flags_for_editor
 from safetyplan.web.access import signed_in
@@ -128,17 +130,23 @@ def _editor(
 def _review_hint(suggested: services.SuggestedReview) -> str:
     when = format_date(suggested.on, "d MMMM yyyy")
     if suggested.agreed_before:
-        return _("We have filled in %(date)s, the date agreed last time. Change it if you agree a new one.", date=when)
-    if suggested.weeks_as_before is not None:
-        return ngettext(
-            "We have filled in %(date)s: %(num)d week from today, the same gap as last time. "
-            "Change it to the date you agree together.",
-            "We have filled in %(date)s: %(num)d weeks from today, the same gap as last time. "
-            "Change it to the date you agree together.",
-            suggested.weeks_as_before,
-            date=when,
+        return str(
+            _("We have filled in %(date)s, the date agreed last time. Change it if you agree a new one.", date=when)
         )
-    return _("We have filled in %(date)s: 3 months from today. Change it to the date you agree together.", date=when)
+    if suggested.weeks_as_before is not None:
+        return str(
+            ngettext(
+                "We have filled in %(date)s: %(num)d week from today, the same gap as last time. "
+                "Change it to the date you agree together.",
+                "We have filled in %(date)s: %(num)d weeks from today, the same gap as last time. "
+                "Change it to the date you agree together.",
+                suggested.weeks_as_before,
+                date=when,
+            )
+        )
+    return str(
+        _("We have filled in %(date)s: 3 months from today. Change it to the date you agree together.", date=when)
+    )
 
 
 def _keep_as_draft(owner: User, person_id: uuid.UUID) -> bool:
@@ -172,6 +180,7 @@ def edit(person_id: uuid.UUID) -> ResponseReturnValue:
             if draft.base_number < view.number:
                 # Someone saved after this draft began: show their text beside it again before any save.
                 form.merge_with.data = str(view.number)
+                assert view.current is not None  # a later revision exists
                 return _editor(view, form, conflict=_conflict_view(view.current, content_from_form(form)[0]))
             return _editor(view, form, draft_at=draft.updated_at)
         starting = form_data(view.current.content if view.current else None)
@@ -265,10 +274,9 @@ def _typed() -> dict[str, str]:
     return {key: value for key, value in request.form.items() if key != "csrf_token"}
 
 
-def _conflict_view(theirs: object, ours: dict[str, object]) -> dict[str, object]:
+def _conflict_view(theirs: PlanRevision, ours: Mapping[str, object]) -> dict[str, object]:
     """For each section where the saved text and the typed text differ, both, word by word, with what differs
     marked; and who saved theirs (it may have been the same clinician, in another tab)."""
-    assert isinstance(theirs, services.PlanRevision)
     differing = {}
     for part in sections(CURRENT_VERSION):
         saved = section_content(theirs.content, part)

@@ -11,9 +11,9 @@ import calendar
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any, NoReturn
+from typing import Any, NoReturn, cast
 
-from sqlalchemy import and_, delete, select, update
+from sqlalchemy import CursorResult, and_, delete, select, update
 
 from safetyplan.accounts.models import Team, TeamMembership, User
 from safetyplan.audit import record
@@ -257,15 +257,18 @@ def _append(
     version: int = CURRENT_VERSION,
 ) -> PlanRevision:
     """Add revision base_number + 1, or raise Conflict if the plan moved on. The one way a revision is written."""
-    moved = session.execute(
-        update(Plan)
-        .where(Plan.id == plan.id, Plan.current_number == base_number)
-        .values(
-            current_number=base_number + 1,
-            next_review_on=values.get("next_review_on"),
-            declined=values.get("declined", False),
-        )
-        .execution_options(synchronize_session=False)
+    moved = cast(
+        CursorResult[Any],
+        session.execute(
+            update(Plan)
+            .where(Plan.id == plan.id, Plan.current_number == base_number)
+            .values(
+                current_number=base_number + 1,
+                next_review_on=values.get("next_review_on"),
+                declined=values.get("declined", False),
+            )
+            .execution_options(synchronize_session=False)
+        ),
     )
     if moved.rowcount != 1:
         session.expire(plan)
@@ -620,7 +623,7 @@ def team_phones(person_id: uuid.UUID) -> list[tuple[str, str]]:
         .where(CaseloadEntry.person_id == person_id, Team.phone.is_not(None))
         .order_by(Team.name)
     )
-    return [(name, phone) for name, phone in teams]
+    return [(name, phone) for name, phone in teams if phone is not None]
 
 
 def has_content(revision: PlanRevision | None) -> bool:

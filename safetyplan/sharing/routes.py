@@ -30,7 +30,8 @@ from safetyplan.sharing.forms import (
     RecordedSectionsForm,
     SectionsForm,
 )
-from safetyplan.sharing.services import InvolvedDetails, InvolvedPerson
+from safetyplan.sharing.models import InvolvedPerson
+from safetyplan.sharing.services import InvolvedDetails
 from safetyplan.web.access import public, signed_in
 from safetyplan.web.forms import redisplays_on_refused_token, show_error
 from safetyplan.web.locale import current_language
@@ -130,7 +131,7 @@ def choose_sections(person_id: uuid.UUID, involved_id: uuid.UUID) -> ResponseRet
             person_id=person_id,
             involved_id=involved_id,
             keys=chosen,
-            decided_on=None if own else form.decided_on.data,  # type: ignore[attr-defined]
+            decided_on=None if own else form.decided_on.data,
         )
         if chosen:
             flash(_("Saved. %(name)s can see the parts you chose from their next visit.", name=involved.name))

@@ -14,10 +14,10 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 
 from safetyplan.accounts.models import User
 from safetyplan.accounts.passwords import check_new_password
@@ -384,11 +384,14 @@ def accept_invitation(*, token: str, user: User) -> InvolvedPerson:
     ).first():
         raise SharingError("already_linked")
     now = utcnow()
-    moved = session.execute(
-        update(CarerInvitation)
-        .where(CarerInvitation.id == invitation.id, CarerInvitation.ended_at.is_(None))
-        .values(ended_at=now, used_by=user.id)
-        .execution_options(synchronize_session=False)
+    moved = cast(
+        CursorResult[Any],
+        session.execute(
+            update(CarerInvitation)
+            .where(CarerInvitation.id == invitation.id, CarerInvitation.ended_at.is_(None))
+            .values(ended_at=now, used_by=user.id)
+            .execution_options(synchronize_session=False)
+        ),
     )
     if moved.rowcount != 1:  # used by a second tab at the same moment
         raise SharingError("invitation_invalid")

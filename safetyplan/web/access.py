@@ -56,7 +56,8 @@ def signed_in(*roles: str) -> Callable[[View], View]:
 
     def enforce() -> ResponseReturnValue | None:
         if not current_user.is_authenticated:
-            return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
+            unauthorized: ResponseReturnValue = current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
+            return unauthorized
         if allowed and current_user.role not in allowed:
             record(
                 "access.denied",

@@ -9,8 +9,10 @@ from typing import Any, ClassVar, TypeVar
 from flask import g, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field
-from wtforms.fields.choices import SelectChoice
+from wtforms import Field, RadioField
+
+# types-wtforms 3.2 predates SelectChoice, which WTForms 3.3 added.
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.utils import unset_value
 from wtforms.validators import Length, StopValidation
 
@@ -53,7 +55,13 @@ def show_error(form: Any, error: DomainError, *, fields: Mapping[str, str] | Non
     add_error(form, error.message, field=field)
 
 
-class BaseForm(FlaskForm):
+class RadiosWithHints(RadioField):
+    """Radios where a choice may have a hint shown below it (``choice_hints``: value -> hint)."""
+
+    choice_hints: Mapping[str, Any] = {}
+
+
+class BaseForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no types: FlaskForm is Any
     """A form checked by CSRFProtect before any view runs (so the form itself carries no second check)."""
 
     class Meta:
@@ -149,7 +157,7 @@ class DateParts(Field):
     """
 
     type = "DateParts"
-    widget = None  # rendered by the date_field macro, not by WTForms
+    widget = None  # type: ignore[assignment]  # rendered by the date_field macro, not by WTForms
 
     def __init__(self, label: str | None = None, validators: Any = None, *, missing: Any, invalid: Any, **kwargs: Any):
         super().__init__(label, validators, **kwargs)

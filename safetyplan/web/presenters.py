@@ -10,7 +10,9 @@ from flask import Flask
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from wtforms import Form
-from wtforms.fields.choices import SelectChoice
+
+# types-wtforms 3.2 predates SelectChoice, which WTForms 3.3 added.
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 
 
 def tel_href(phone: str) -> str:
