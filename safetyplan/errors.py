@@ -34,3 +34,8 @@ class DomainError(Exception):
     def message(self) -> str:
         """What to tell the user, in the language of the request."""
         return str(self.messages[self.code])
+
+
+class NotFound(Exception):
+    """No such record, or none this user may reach: from outside the two look the same. Every service raises this
+    one error for both, after auditing the refusal; a route answers 404."""

@@ -12,7 +12,6 @@ import secrets
 import uuid
 from datetime import datetime, timedelta
 from math import ceil
-from typing import Any
 
 import pyotp
 from sqlalchemy import delete, func, select, update
@@ -30,10 +29,12 @@ from safetyplan.accounts.models import (
 )
 from safetyplan.accounts.passwords import check_new_password, hash_password, verify_password
 from safetyplan.audit import record
+from safetyplan.audit.grounds import Grounds
 from safetyplan.crypto import vault
 from safetyplan.db import session, take_write_lock, utcnow
 from safetyplan.errors import DomainError
 from safetyplan.outbox import Message, outbox
+from safetyplan.roles import Role
 
 SESSION_ABSOLUTE_LIMIT = timedelta(hours=12)
 #: Staff reach many people's records, so their sessions end sooner when left alone.
@@ -74,13 +75,9 @@ class NotAllowed(AccountError):
         super().__init__("not_allowed")
 
 
-def acted_by(by: User | None) -> dict[str, Any]:
-    """Who acted, for an audit event: an admin signed in, or the command line when no one was."""
-    return {
-        "actor_id": by.id if by else None,
-        "actor_role": by.role if by else None,
-        "grounds": "role:admin" if by else "command_line",
-    }
+def admin_grounds(by: User | None) -> Grounds:
+    """The grounds of an account or team change: an admin's role, or the command line when no one is signed in."""
+    return Grounds.role(Role.ADMIN) if by else Grounds.COMMAND_LINE
 
 
 def token_hash(token: str) -> bytes:
@@ -123,7 +120,7 @@ def create_user(
     team_id: uuid.UUID | None = None,
     person_id: uuid.UUID | None = None,
     preferred_language: str = "en",
-    grounds: str | None = None,
+    grounds: Grounds | None = None,
 ) -> User:
     """Create an account (an admin, or the command line when ``by`` is None; ``grounds`` names another way in,
     such as a carer's invitation). Raises AccountError("email_taken")."""
@@ -151,7 +148,8 @@ def create_user(
         add_team_member(by=by, team_id=team_id, user=user)
     record(
         "account.created",
-        **{**acted_by(by), **({"grounds": grounds} if grounds else {})},
+        by=by,
+        grounds=grounds or admin_grounds(by),
         subject_user_id=user.id,
         person_id=person_id,
     )
@@ -178,7 +176,8 @@ def issue_set_password_link(user: User, *, by: User | None, base_url: str) -> st
     )
     record(
         "account.set_password_link_issued",
-        **acted_by(by),
+        by=by,
+        grounds=admin_grounds(by),
         subject_user_id=user.id,
     )
     return f"{base_url}/set-password#{token}"
@@ -211,7 +210,7 @@ def set_password_with_token(token: str, password: str) -> User:
         update(SetPasswordToken).where(SetPasswordToken.token_hash == token_hash(token)).values(used_at=utcnow())
     )
     _store_password(user, password)
-    record("account.password_set", actor_id=user.id, actor_role=user.role, grounds="self", subject_user_id=user.id)
+    record("account.password_set", by=user, grounds=Grounds.SELF, subject_user_id=user.id)
     return user
 
 
@@ -221,7 +220,7 @@ def change_password(user: User, *, current: str, new: str) -> None:
         raise AccountError("current_password_wrong", field="current")
     check_new_password(new, email=str(user.email), name=str(user.display_name))
     _store_password(user, new)
-    record("account.password_changed", actor_id=user.id, actor_role=user.role, grounds="self", subject_user_id=user.id)
+    record("account.password_changed", by=user, grounds=Grounds.SELF, subject_user_id=user.id)
 
 
 def _store_password(user: User, password: str) -> None:
@@ -239,9 +238,7 @@ def set_password_directly(user: User, password: str) -> None:
 def set_language(user: User, language: str, *, chosen_at: datetime) -> None:
     """The user chose ``language`` at ``chosen_at``: their pages and their messages are in it from now on."""
     if language != user.preferred_language:
-        record(
-            "account.language_changed", actor_id=user.id, actor_role=user.role, grounds="self", subject_user_id=user.id
-        )
+        record("account.language_changed", by=user, grounds=Grounds.SELF, subject_user_id=user.id)
     user.preferred_language = language
     user.language_chosen_at = chosen_at
 
@@ -303,9 +300,8 @@ def authenticate(email: str, password: str, *, address: str | None) -> User:
         _record_failure(email, address)
         record(
             "sign_in.failed",
-            actor_id=user.id if user else None,
-            actor_role=user.role if user else None,
-            grounds="none",
+            by=user,
+            grounds=Grounds.NONE,
             outcome="failed",
         )
         raise SignInRefused()
@@ -319,7 +315,7 @@ def check_second_factor(user: User, code: str, *, address: str | None) -> None:
     if _accept_totp(user, code) or _accept_recovery_code(user, code):
         return
     _record_failure(email, address)
-    record("sign_in.second_factor_failed", actor_id=user.id, actor_role=user.role, grounds="self", outcome="failed")
+    record("sign_in.second_factor_failed", by=user, grounds=Grounds.SELF, outcome="failed")
     raise SignInRefused("code_wrong", field="code")
 
 
@@ -356,7 +352,7 @@ def _accept_recovery_code(user: User, code: str) -> bool:
     if found is None:
         return False
     found.used_at = utcnow()
-    record("sign_in.recovery_code_used", actor_id=user.id, actor_role=user.role, grounds="self")
+    record("sign_in.recovery_code_used", by=user, grounds=Grounds.SELF)
     return True
 
 
@@ -371,7 +367,7 @@ def start_session(user: User, *, address: str | None) -> str:
     )
     account_key, _ = _failure_keys(str(user.email), address)
     session.execute(delete(SignInFailure).where(SignInFailure.key == account_key))
-    record("sign_in.succeeded", actor_id=user.id, actor_role=user.role, grounds="self")
+    record("sign_in.succeeded", by=user, grounds=Grounds.SELF)
     user.session_token = token
     return token
 
@@ -433,7 +429,7 @@ def end_session(user: User, *, reason: str) -> None:
             .where(UserSession.token_hash == token_hash(user.session_token), UserSession.ended_at.is_(None))
             .values(ended_at=utcnow(), ended_reason=reason)
         )
-    record("sign_out", actor_id=user.id, actor_role=user.role, grounds="self")
+    record("sign_out", by=user, grounds=Grounds.SELF)
     user.session_token = None
 
 
@@ -465,9 +461,7 @@ def enable_totp(user: User, secret: str, code: str) -> list[str]:
     user.totp_enabled_at = utcnow()
     user.totp_last_step = pyotp.TOTP(secret).timecode(utcnow())
     codes = replace_recovery_codes(user)
-    record(
-        "account.second_factor_enabled", actor_id=user.id, actor_role=user.role, grounds="self", subject_user_id=user.id
-    )
+    record("account.second_factor_enabled", by=user, grounds=Grounds.SELF, subject_user_id=user.id)
     return codes
 
 
@@ -498,7 +492,8 @@ def create_team(*, by: User | None, name: str, phone: str | None = None) -> Team
     session.add(team)
     record(
         "team.created",
-        **acted_by(by),
+        by=by,
+        grounds=admin_grounds(by),
         team_id=team.id,
     )
     return team
@@ -526,7 +521,8 @@ def add_team_member(*, by: User | None, team_id: uuid.UUID, user: User) -> None:
     session.add(TeamMembership(team_id=team_id, user_id=user.id, added_at=utcnow()))
     record(
         "team.member_added",
-        **acted_by(by),
+        by=by,
+        grounds=admin_grounds(by),
         team_id=team_id,
         subject_user_id=user.id,
     )
@@ -558,5 +554,5 @@ def list_users(*, by: User) -> list[User]:
     """Every account, for an admin (names and emails are decrypted here; the list is sorted after)."""
     if by.role != "admin":
         raise NotAllowed()
-    record("account.list_viewed", actor_id=by.id, actor_role=by.role, grounds="role:admin")
+    record("account.list_viewed", by=by, grounds=Grounds.role(Role.ADMIN))
     return sorted(session.scalars(select(User)), key=lambda user: (user.role, str(user.display_name).casefold()))

@@ -25,12 +25,14 @@ from safetyplan.assurance.messages import MESSAGES
 from safetyplan.assurance.pseudonyms import PREFIX, person_reference
 from safetyplan.assurance.schema_check import Offender, check
 from safetyplan.audit import record
+from safetyplan.audit.grounds import Grounds
 from safetyplan.audit.models import AuditEvent
 from safetyplan.db import session, utcnow
 from safetyplan.detector import CATEGORIES, scan
 from safetyplan.errors import DomainError
 from safetyplan.people.models import Person
 from safetyplan.plans.models import StratificationFinding
+from safetyplan.roles import Role
 
 
 class NotAllowed(Exception):
@@ -122,7 +124,7 @@ def report(*, by: User, months: int = 12, today: date | None = None) -> Report:
     per_month = Counter(_month_of(row.at) for row in findings)
     by_category_role = Counter((row.category, row.author_role) for row in findings)
     roles = sorted({row.author_role for row in findings})
-    record("assurance.report_viewed", actor_id=by.id, actor_role=by.role, grounds="role:auditor")
+    record("assurance.report_viewed", by=by, grounds=Grounds.role(Role.AUDITOR))
     return Report(
         months=span,
         findings=findings,
@@ -274,9 +276,8 @@ def scan_document(*, by: User, data: bytes, kind: str) -> list[DocumentFinding]:
             break
     record(
         "assurance.document_scanned",
-        actor_id=by.id,
-        actor_role=by.role,
-        grounds="role:auditor",
+        by=by,
+        grounds=Grounds.role(Role.AUDITOR),
         section=f"findings:{len(found)}",
     )
     return found
@@ -358,7 +359,7 @@ def search_trail(*, by: User, query: TrailQuery, older_than: int | None = None, 
         user = session.get(User, actor_id)
         names[actor_id] = str(user.display_name) if user is not None else ""
     references = {person_id: person_reference(person_id) for person_id in {e.person_id for e in events if e.person_id}}
-    record("audit_trail.searched", actor_id=by.id, actor_role=by.role, grounds="role:auditor")
+    record("audit_trail.searched", by=by, grounds=Grounds.role(Role.AUDITOR))
     rows = [
         TrailRow(
             event,
@@ -374,8 +375,7 @@ def record_measures_viewed(*, by: User, team_id: uuid.UUID | None, download: boo
     _auditor(by)
     record(
         "assurance.measures_downloaded" if download else "assurance.measures_viewed",
-        actor_id=by.id,
-        actor_role=by.role,
-        grounds="role:auditor",
+        by=by,
+        grounds=Grounds.role(Role.AUDITOR),
         team_id=team_id,
     )

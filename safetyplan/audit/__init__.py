@@ -5,6 +5,7 @@ all. ``verify`` walks the chain (``safetyplan audit verify``) and names the firs
 truncated event.
 """
 
+from safetyplan.audit.grounds import Grounds
 from safetyplan.audit.services import (
     Checkpoint,
     Verification,
@@ -15,4 +16,13 @@ from safetyplan.audit.services import (
     verify,
 )
 
-__all__ = ["Checkpoint", "Verification", "checkpoint", "events_for_person", "recent_events", "record", "verify"]
+__all__ = [
+    "Checkpoint",
+    "Grounds",
+    "Verification",
+    "checkpoint",
+    "events_for_person",
+    "recent_events",
+    "record",
+    "verify",
+]

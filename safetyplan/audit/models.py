@@ -9,9 +9,10 @@ from sqlalchemy import BigInteger, CheckConstraint, Index, Integer, LargeBinary,
 from sqlalchemy.orm import Mapped, mapped_column
 
 from safetyplan.db import Base, UTCDateTime
+from safetyplan.roles import Role
 
 OUTCOMES = ("allowed", "denied", "failed")
-ACTOR_ROLES = ("clinician", "person", "carer", "auditor", "admin")
+ACTOR_ROLES = tuple(Role)
 
 #: Every field of an event that its hash covers, in a fixed list (not read from the table) so that adding a
 #: column later cannot silently change the hashes of the events already stored.

@@ -22,6 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, SessionTransaction
 
 from safetyplan.audit.actions import ACTIONS
+from safetyplan.audit.grounds import Grounds
 from safetyplan.audit.models import (
     ACTOR_ROLES,
     GENESIS_HASH,
@@ -63,9 +64,8 @@ class _Pending:
 def record(
     action: str,
     *,
-    actor_id: uuid.UUID | None,
-    actor_role: str | None,
-    grounds: str,
+    by: Actor | None,
+    grounds: Grounds,
     outcome: str = "allowed",
     person_id: uuid.UUID | None = None,
     plan_id: uuid.UUID | None = None,
@@ -77,8 +77,10 @@ def record(
     """Record an audit event in the current transaction: it is stored if and only if the transaction commits.
 
     Ids and names only, never content. The event is numbered and chained when the transaction commits, so it
-    is not visible to queries in the transaction that records it.
+    is not visible to queries in the transaction that records it. ``by`` is who acted (None: no one signed in, or
+    the command line); ``grounds`` why they could.
     """
+    actor_id, actor_role = (by.id, str(by.role)) if by is not None else (None, None)
     if action not in ACTIONS:
         raise ValueError(f"audit action {action!r} has no plain-English label in safetyplan/audit/actions.py")
     if outcome not in OUTCOMES:
@@ -86,14 +88,14 @@ def record(
     if actor_role is not None and actor_role not in ACTOR_ROLES:
         raise ValueError(f"audit actor_role must be one of {', '.join(ACTOR_ROLES)} or None, not {actor_role!r}")
     # Checked here, where the caller is, rather than as a database error at commit (SQLite does not check).
-    for name, value in (("action", action), ("grounds", grounds), ("section", section)):
+    for name, value in (("action", action), ("grounds", str(grounds)), ("section", section)):
         if value is not None and not 0 < len(value) <= 64:
             raise ValueError(f"audit {name} must be 1 to 64 characters")
     fields = {
         "occurred_at": utcnow(),
         "actor_id": actor_id,
         "actor_role": actor_role,
-        "grounds": grounds,
+        "grounds": str(grounds),
         "action": action,
         "outcome": outcome,
         "person_id": person_id,
@@ -362,5 +364,5 @@ def events_for_person(person_id: uuid.UUID, actions: Sequence[str] | None = None
 
 def recent_events(*, by: Actor, limit: int = 50) -> list[AuditEvent]:
     """The newest events of the whole trail, newest first, for an auditor; looking at the trail is audited too."""
-    record("audit_trail.viewed", actor_id=by.id, actor_role=by.role, grounds=f"role:{by.role}")
+    record("audit_trail.viewed", by=by, grounds=Grounds.role(by.role))
     return list(session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(limit)))

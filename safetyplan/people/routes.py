@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from safetyplan.accounts import services as accounts
+from safetyplan.errors import NotFound
 from safetyplan.people import services
 from safetyplan.people.forms import PersonForm
 from safetyplan.people.identifiers import format_nhs_number, normalise_phone
@@ -57,7 +58,7 @@ def person(person_id: uuid.UUID) -> str:
     """A person's identifiers and teams (for the teams that hold them, and admins)."""
     try:
         found = services.get_person(by=current_user._get_current_object(), person_id=person_id)
-    except services.PersonNotFound:
+    except NotFound:
         abort(404)
     return render_template(
         "people/person.html",

@@ -1,9 +1,7 @@
-"""People on caseloads, and who may reach them.
+"""People on caseloads: recording them, their details, and which teams hold them.
 
-A clinician reaches a person only through a team whose caseload holds them (a legitimate relationship); a
-person reaches their own record; an admin reaches identifiers to manage caseloads. Every check is made here, for
-the person asked for, and fails closed: out of reach looks exactly like not there (PersonNotFound), and is
-audited as a denial.
+Who may reach a person is decided in ``safetyplan.people.access``, for the person asked for: out of reach looks
+exactly like not there (NotFound), and is audited as a denial.
 """
 
 from __future__ import annotations
@@ -15,18 +13,17 @@ from datetime import date
 from sqlalchemy import func, select
 
 from safetyplan.accounts.models import Team, TeamMembership, User
-from safetyplan.accounts.services import acted_by
+from safetyplan.accounts.services import admin_grounds
 from safetyplan.audit import record
+from safetyplan.audit.grounds import Grounds
 from safetyplan.crypto import vault
 from safetyplan.db import session, utcnow
 from safetyplan.errors import DomainError
+from safetyplan.people.access import reach
 from safetyplan.people.identifiers import normalise_nhs_number
 from safetyplan.people.messages import MESSAGES
 from safetyplan.people.models import CaseloadEntry, Person
-
-
-class PersonNotFound(Exception):
-    """No such person, or none this user may reach: the two look the same from outside."""
+from safetyplan.roles import Role
 
 
 class PersonError(DomainError):
@@ -37,32 +34,10 @@ def nhs_number_index(digits: str) -> bytes:
     return vault().blind_index("nhs_number", digits)
 
 
-def grounds_for(user: User, person_id: uuid.UUID) -> str | None:
-    """Why ``user`` may reach this person's record ("team:<id>", "self", "role:admin"), or None."""
-    if user.role == "clinician":
-        team_id = session.scalars(
-            select(CaseloadEntry.team_id)
-            .join(TeamMembership, TeamMembership.team_id == CaseloadEntry.team_id)
-            .where(CaseloadEntry.person_id == person_id, TeamMembership.user_id == user.id)
-            .order_by(CaseloadEntry.team_id)
-            .limit(1)
-        ).first()
-        return f"team:{team_id}" if team_id else None
-    if user.role == "person":
-        return "self" if user.person_id == person_id else None
-    if user.role == "admin":
-        return "role:admin"
-    return None  # carers reach a person only through what the person shares (see sharing/); auditors never
-
-
 def get_person(*, by: User, person_id: uuid.UUID, action: str = "person.viewed") -> Person:
-    """The person's record, if ``by`` may reach it; the read is audited. Raises PersonNotFound otherwise."""
-    grounds = grounds_for(by, person_id)
-    person = session.get(Person, person_id) if grounds else None
-    if person is None:
-        record(action, actor_id=by.id, actor_role=by.role, grounds="none", outcome="denied", person_id=person_id)
-        raise PersonNotFound()
-    record(action, actor_id=by.id, actor_role=by.role, grounds=grounds or "none", person_id=person_id)
+    """The person's record, if ``by`` may reach it; the read is audited. Raises NotFound otherwise."""
+    grounds, person = reach(by, person_id, action=action, roles=tuple(Role))
+    record(action, by=by, grounds=grounds, person_id=person_id)
     return person
 
 
@@ -120,9 +95,8 @@ def create_person(*, by: User | None, team_id: uuid.UUID, details: PersonDetails
     session.add(CaseloadEntry(team_id=team_id, person_id=person.id, added_at=utcnow()))
     record(
         "person.created",
-        actor_id=by.id if by else None,
-        actor_role=by.role if by else None,
-        grounds=f"team:{team_id}" if by and by.role == "clinician" else ("role:admin" if by else "command_line"),
+        by=by,
+        grounds=Grounds.team(team_id) if by and by.role == Role.CLINICIAN else admin_grounds(by),
         person_id=person.id,
         team_id=team_id,
     )
@@ -138,7 +112,7 @@ def add_to_caseload(*, by: User | None, person_id: uuid.UUID, team_id: uuid.UUID
     ).first():
         raise PersonError("already_on_caseload", field="person_id")
     session.add(CaseloadEntry(team_id=team_id, person_id=person_id, added_at=utcnow()))
-    record("caseload.person_added", **acted_by(by), person_id=person_id, team_id=team_id)
+    record("caseload.person_added", by=by, grounds=admin_grounds(by), person_id=person_id, team_id=team_id)
 
 
 def teams_holding(person_id: uuid.UUID) -> list[Team]:

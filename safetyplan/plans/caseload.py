@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from safetyplan.accounts.models import Team, TeamMembership, User
 from safetyplan.audit import record
+from safetyplan.audit.grounds import Grounds
 from safetyplan.db import session
 from safetyplan.people.identifiers import format_nhs_number, normalise_nhs_number
 from safetyplan.people.models import CaseloadEntry, Person
@@ -108,9 +109,8 @@ def caseload(*, by: User, search: str = "", sort: str = "name") -> list[Caseload
     for audited_team in audited_teams:
         record(
             "caseload.viewed",
-            actor_id=by.id,
-            actor_role=by.role,
-            grounds=f"team:{audited_team}" if audited_team else "none",
+            by=by,
+            grounds=Grounds.team(audited_team) if audited_team else Grounds.NONE,
             team_id=audited_team,
         )
     return rows

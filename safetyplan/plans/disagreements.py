@@ -14,11 +14,13 @@ from sqlalchemy import select
 
 from safetyplan.accounts.models import User
 from safetyplan.audit import record
+from safetyplan.audit.grounds import Grounds
 from safetyplan.db import session, utcnow
+from safetyplan.errors import NotFound
 from safetyplan.people.models import Person
 from safetyplan.plans.models import Plan, PlanDisagreement
 from safetyplan.plans.sections import sections
-from safetyplan.plans.services import PlanError, PlanNotFound, PlanView
+from safetyplan.plans.services import PlanError, PlanView
 
 #: The most words a disagreement holds.
 MOST_WORDS = 2000
@@ -52,9 +54,8 @@ def record_disagreement(*, by: User, section_key: str | None, words: str) -> Pla
     session.add(disagreement)
     record(
         "plan.disagreement_recorded",
-        actor_id=by.id,
-        actor_role=by.role,
-        grounds="self",
+        by=by,
+        grounds=Grounds.SELF,
         person_id=person_id,
         plan_id=plan.id,
         section=section_key,
@@ -63,28 +64,26 @@ def record_disagreement(*, by: User, section_key: str | None, words: str) -> Pla
 
 
 def withdraw_disagreement(*, by: User, disagreement_id: uuid.UUID) -> PlanDisagreement:
-    """The person takes back what they said; it stays in the history, marked as taken back. Raises PlanNotFound for
+    """The person takes back what they said; it stays in the history, marked as taken back. Raises NotFound for
     anyone else's, and PlanError("withdrawn") for one already taken back."""
     person_id = _own_person(by)
     found = session.get(PlanDisagreement, disagreement_id)
     if found is None or found.person_id != person_id:
         record(
             "plan.disagreement_withdrawn",
-            actor_id=by.id,
-            actor_role=by.role,
-            grounds="none",
+            by=by,
+            grounds=Grounds.NONE,
             outcome="denied",
             person_id=person_id,
         )
-        raise PlanNotFound()
+        raise NotFound()
     if found.withdrawn_at is not None:
         raise PlanError("withdrawn")
     found.withdrawn_at = utcnow()
     record(
         "plan.disagreement_withdrawn",
-        actor_id=by.id,
-        actor_role=by.role,
-        grounds="self",
+        by=by,
+        grounds=Grounds.SELF,
         person_id=person_id,
         plan_id=found.plan_id,
         section=found.section_key,

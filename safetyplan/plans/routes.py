@@ -16,6 +16,7 @@ from werkzeug.datastructures import MultiDict
 
 from safetyplan.accounts.models import User
 from safetyplan.detector import Finding
+from safetyplan.errors import NotFound
 from safetyplan.plans import caseload as caseload_of
 from safetyplan.plans import disagreements, services
 from safetyplan.plans.content import compare, compare_section, lines_of, section_content
@@ -49,7 +50,7 @@ def _me() -> User:
 def _view(person_id: uuid.UUID, action: str = "plan.viewed") -> services.PlanView:
     try:
         return services.view_plan(by=_me(), person_id=person_id, action=action)
-    except services.PlanNotFound:
+    except NotFound:
         abort(404)
 
 
@@ -158,7 +159,7 @@ def _keep_as_draft(owner: User, person_id: uuid.UUID) -> bool:
         return False
     try:
         services.save_draft(by=owner, person_id=person_id, base_number=number, fields=fields)
-    except services.PlanNotFound:
+    except NotFound:
         return False
     return True
 
@@ -317,7 +318,7 @@ def save_draft(person_id: uuid.UUID) -> Response:
         services.save_draft(
             by=_me(), person_id=person_id, base_number=_number(request.form.get("base_number") or 0), fields=fields
         )
-    except services.PlanNotFound:
+    except NotFound:
         abort(404)
     return Response(status=204)
 
@@ -327,7 +328,7 @@ def save_draft(person_id: uuid.UUID) -> Response:
 def discard_draft(person_id: uuid.UUID) -> ResponseReturnValue:
     try:
         services.discard_draft(by=_me(), person_id=person_id)
-    except services.PlanNotFound:
+    except NotFound:
         abort(404)
     flash(_("Your unsaved changes were discarded."))
     return redirect(url_for("plans.edit", person_id=person_id))
@@ -374,7 +375,7 @@ def history(person_id: uuid.UUID) -> str:
     """Every revision: who saved it, when, why, who took part; pick two to compare."""
     try:
         person, revisions = services.history(by=_me(), person_id=person_id)
-    except services.PlanNotFound:
+    except NotFound:
         abort(404)
     return render_template(
         "plans/history.html",
@@ -391,7 +392,7 @@ def revision(person_id: uuid.UUID, number: int) -> str:
     """One revision in full, with the sections it was written with."""
     try:
         person, found = services.get_revision(by=_me(), person_id=person_id, number=number)
-    except services.PlanNotFound:
+    except NotFound:
         abort(404)
     newest = services.current_number(person_id)
     return render_template(
@@ -415,7 +416,7 @@ def compare_revisions(person_id: uuid.UUID) -> str:
     try:
         person, before = services.get_revision(by=_me(), person_id=person_id, number=first, action="plan.compared")
         _person, after = services.get_revision(by=_me(), person_id=person_id, number=second, action="plan.compared")
-    except services.PlanNotFound:
+    except NotFound:
         abort(404)
     differences = compare(before.content, before.sections_version, after.content, after.sections_version)
     return render_template("plans/compare.html", person=person, before=before, after=after, differences=differences)
@@ -432,7 +433,7 @@ def restore(person_id: uuid.UUID, number: int) -> ResponseReturnValue:
         saved = services.restore(
             by=_me(), person_id=person_id, number=number, base_number=_number(form.base_number.data or 0)
         )
-    except services.PlanNotFound:
+    except NotFound:
         abort(404)
     except services.Conflict:
         flash(_("Someone else saved this plan a moment ago, so nothing was restored. Check the newest revision first."))
@@ -462,7 +463,7 @@ def decide(suggestion_id: uuid.UUID) -> ResponseReturnValue:
                 flash(_("The plan was left as it is. They will see your answer."))
         except services.PlanError:
             flash(_("This suggestion was already answered."))
-        except services.PlanNotFound:
+        except NotFound:
             abort(404)
         return redirect(back)
     if own:
@@ -590,7 +591,7 @@ def withdraw_disagreement(disagreement_id: uuid.UUID) -> ResponseReturnValue:
     """Take back what you said you disagree with. It stays in your plan's history, marked as taken back."""
     try:
         disagreements.withdraw_disagreement(by=_me(), disagreement_id=disagreement_id)
-    except services.PlanNotFound:
+    except NotFound:
         abort(404)
     except services.PlanError as error:
         if error.code != "withdrawn":

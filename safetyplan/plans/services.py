@@ -11,25 +11,23 @@ import calendar
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any, NoReturn, cast
+from typing import Any, cast
 
 from sqlalchemy import CursorResult, and_, delete, select, update
 
 from safetyplan.accounts.models import Team, TeamMembership, User
 from safetyplan.audit import record
+from safetyplan.audit.grounds import Grounds
 from safetyplan.db import session, utcnow
-from safetyplan.errors import DomainError
+from safetyplan.errors import DomainError, NotFound
+from safetyplan.people.access import PLAN_ROLES, grounds_for, reach, refuse
 from safetyplan.people.models import CaseloadEntry, Person
-from safetyplan.people.services import grounds_for
 from safetyplan.plans.content import Content, is_empty, same, section_content
 from safetyplan.plans.messages import MESSAGES
 from safetyplan.plans.models import CrisisContact, Plan, PlanDraft, PlanRevision, Suggestion
 from safetyplan.plans.sections import CURRENT_VERSION, REASONS, section, sections
 from safetyplan.plans.wording import record_findings
-
-
-class PlanNotFound(Exception):
-    """No such plan or person, or none this user may reach."""
+from safetyplan.roles import Role
 
 
 class PlanError(DomainError):
@@ -44,23 +42,12 @@ class Conflict(Exception):
         self.current = current
 
 
-def _grounds(by: User, person_id: uuid.UUID) -> str | None:
-    if by.role not in ("clinician", "person"):
-        return None  # admins and auditors never read plan content
-    return grounds_for(by, person_id)
+def _grounds(by: User, person_id: uuid.UUID) -> Grounds | None:
+    return grounds_for(by, person_id, roles=PLAN_ROLES)  # admins and auditors never read plan content
 
 
-def _reach(by: User, person_id: uuid.UUID, action: str) -> tuple[str, Person]:
-    grounds = _grounds(by, person_id)
-    person = session.get(Person, person_id) if grounds else None
-    if person is None or grounds is None:
-        _refuse(by, person_id, action)
-    return grounds, person
-
-
-def _refuse(by: User, person_id: uuid.UUID, action: str) -> NoReturn:
-    record(action, actor_id=by.id, actor_role=by.role, grounds="none", outcome="denied", person_id=person_id)
-    raise PlanNotFound()
+def _reach(by: User, person_id: uuid.UUID, action: str) -> tuple[Grounds, Person]:
+    return reach(by, person_id, action=action, roles=PLAN_ROLES)
 
 
 def _plan_of(person_id: uuid.UUID, *, lock: bool = False) -> Plan | None:
@@ -119,12 +106,11 @@ def view_plan(*, by: User, person_id: uuid.UUID, action: str = "plan.viewed") ->
         else None
     )
     if found is None or grounds is None:
-        _refuse(by, person_id, action)
+        refuse(by, person_id, action)
     person, plan, current = found
     record(
         action,
-        actor_id=by.id,
-        actor_role=by.role,
+        by=by,
         grounds=grounds,
         person_id=person_id,
         plan_id=plan.id if plan else None,
@@ -182,8 +168,7 @@ def history(*, by: User, person_id: uuid.UUID) -> tuple[Person, list[PlanRevisio
     )
     record(
         "plan.history_viewed",
-        actor_id=by.id,
-        actor_role=by.role,
+        by=by,
         grounds=grounds,
         person_id=person_id,
         plan_id=plan.id if plan else None,
@@ -197,12 +182,11 @@ def get_revision(
     grounds, person = _reach(by, person_id, action)
     found = _revision(_plan_of(person_id), number)
     if found is None:
-        record(action, actor_id=by.id, actor_role=by.role, grounds=grounds, outcome="failed", person_id=person_id)
-        raise PlanNotFound()
+        record(action, by=by, grounds=grounds, outcome="failed", person_id=person_id)
+        raise NotFound()
     record(
         action,
-        actor_id=by.id,
-        actor_role=by.role,
+        by=by,
         grounds=grounds,
         person_id=person_id,
         plan_id=found.plan_id,
@@ -293,7 +277,7 @@ def _append(
 
 def save_revision(*, by: User, person_id: uuid.UUID, base_number: int, revision: RevisionInput) -> PlanRevision:
     """Save a new revision written by a clinician with the person. Raises Conflict if someone saved since
-    ``base_number``; PlanError for a reason or date that is not allowed; PlanNotFound if out of reach."""
+    ``base_number``; PlanError for a reason or date that is not allowed; NotFound if out of reach."""
     if by.role != "clinician":
         raise PlanError("not_allowed")
     grounds, _person = _reach(by, person_id, "plan.revised")
@@ -333,8 +317,7 @@ def save_revision(*, by: User, person_id: uuid.UUID, base_number: int, revision:
     record_findings(saved, previous.content if previous else None, grounds=grounds)
     record(
         "plan.declined" if revision.declined else "plan.revised",
-        actor_id=by.id,
-        actor_role=by.role,
+        by=by,
         grounds=grounds,
         person_id=person_id,
         plan_id=plan.id,
@@ -351,7 +334,7 @@ def restore(*, by: User, person_id: uuid.UUID, number: int, base_number: int) ->
     plan = _plan_of(person_id, lock=True)
     old = _revision(plan, number)
     if plan is None or old is None:
-        raise PlanNotFound()
+        raise NotFound()
     current = _revision(plan, plan.current_number)
     saved = _append(
         by=by,
@@ -371,8 +354,7 @@ def restore(*, by: User, person_id: uuid.UUID, number: int, base_number: int) ->
     )
     record(
         "plan.restored",
-        actor_id=by.id,
-        actor_role=by.role,
+        by=by,
         grounds=grounds,
         person_id=person_id,
         plan_id=plan.id,
@@ -396,7 +378,7 @@ def save_draft(*, by: User, person_id: uuid.UUID, base_number: int, fields: dict
     draft.base_number = base_number
     draft.updated_at = utcnow()
     draft.fields = fields
-    record("plan.draft_saved", actor_id=by.id, actor_role=by.role, grounds=grounds, person_id=person_id)
+    record("plan.draft_saved", by=by, grounds=grounds, person_id=person_id)
 
 
 def draft_for(*, by: User, person_id: uuid.UUID) -> PlanDraft | None:
@@ -409,7 +391,7 @@ def draft_for(*, by: User, person_id: uuid.UUID) -> PlanDraft | None:
 def discard_draft(*, by: User, person_id: uuid.UUID) -> None:
     grounds, _person = _reach(by, person_id, "plan.draft_discarded")
     session.execute(delete(PlanDraft).where(PlanDraft.person_id == person_id, PlanDraft.user_id == by.id))
-    record("plan.draft_discarded", actor_id=by.id, actor_role=by.role, grounds=grounds, person_id=person_id)
+    record("plan.draft_discarded", by=by, grounds=grounds, person_id=person_id)
 
 
 # Suggestions ---------------------------------------------------------------------------------------------------
@@ -439,8 +421,7 @@ def suggest(*, by: User, section_key: str, text: str) -> Suggestion:
     session.flush()
     record(
         "plan.suggestion_made",
-        actor_id=by.id,
-        actor_role=by.role,
+        by=by,
         grounds=grounds,
         person_id=by.person_id,
         plan_id=plan.id,
@@ -465,7 +446,7 @@ def waiting_on(view: PlanView) -> list[Suggestion]:
 def suggestions(*, by: User, person_id: uuid.UUID, status: str | None = None) -> list[Suggestion]:
     """The person's suggestions, newest first (the caller has already checked access to the plan)."""
     if _grounds(by, person_id) is None:
-        raise PlanNotFound()
+        raise NotFound()
     return _suggestions_of(person_id, status)
 
 
@@ -477,10 +458,10 @@ def may_decide(by: User, found: Suggestion) -> bool:
     return by.role == "person" and found.author_role == "carer" and by.person_id == found.person_id
 
 
-def _suggestion(by: User, suggestion_id: uuid.UUID, action: str) -> tuple[str, Suggestion]:
+def _suggestion(by: User, suggestion_id: uuid.UUID, action: str) -> tuple[Grounds, Suggestion]:
     found = session.get(Suggestion, suggestion_id)
     if found is None or not may_decide(by, found):
-        raise PlanNotFound()
+        raise NotFound()
     grounds, _person = _reach(by, found.person_id, action)
     if found.status != "waiting":
         raise PlanError("already_decided")
@@ -537,8 +518,7 @@ def accept_suggestion(*, by: User, suggestion_id: uuid.UUID) -> PlanRevision:
     record_findings(saved, current.content, grounds=grounds, author_role=found.author_role)
     record(
         "plan.suggestion_accepted",
-        actor_id=by.id,
-        actor_role=by.role,
+        by=by,
         grounds=grounds,
         person_id=found.person_id,
         plan_id=plan.id,
@@ -554,8 +534,7 @@ def decline_suggestion(*, by: User, suggestion_id: uuid.UUID, answer: str) -> No
     found.status, found.decided_by, found.decided_at, found.answer = "declined", by.id, utcnow(), answer.strip()
     record(
         "plan.suggestion_declined",
-        actor_id=by.id,
-        actor_role=by.role,
+        by=by,
         grounds=grounds,
         person_id=found.person_id,
         plan_id=found.plan_id,
@@ -607,7 +586,7 @@ def reviews_due(*, by: User) -> list[ReviewRow]:
             bool(plan and plan.current_number),
             bool(plan and plan.declined),
         )
-    record("plan.reviews_viewed", actor_id=by.id, actor_role=by.role, grounds="role:clinician")
+    record("plan.reviews_viewed", by=by, grounds=Grounds.role(Role.CLINICIAN))
     return list(seen.values())
 
 
@@ -640,9 +619,8 @@ def suggestion_or_none(*, by: User, suggestion_id: uuid.UUID) -> Suggestion | No
     if not may_decide(by, found) or _grounds(by, found.person_id) is None:
         record(
             "plan.suggestion_opened",
-            actor_id=by.id,
-            actor_role=by.role,
-            grounds="none",
+            by=by,
+            grounds=Grounds.NONE,
             outcome="denied",
             person_id=found.person_id,
         )
@@ -672,8 +650,8 @@ def update_crisis_contact(*, by: User, contact_id: uuid.UUID, values: dict[str, 
     """Change a service every plan lists (its names in English and Welsh, number, channel, details)."""
     contact = get_crisis_contact(by=by, contact_id=contact_id)
     if contact is None:
-        raise PlanNotFound()
+        raise NotFound()
     for name in ("name_en", "name_cy", "number", "channel", "detail_en", "detail_cy"):
         setattr(contact, name, values[name].strip())
-    record("crisis_contact.changed", actor_id=by.id, actor_role=by.role, grounds="role:admin")
+    record("crisis_contact.changed", by=by, grounds=Grounds.role(Role.ADMIN))
     return contact

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from safetyplan.audit.grounds import Grounds
 from safetyplan.db import session, utcnow
 from safetyplan.detector import Finding, scan
 from safetyplan.people.models import CaseloadEntry
@@ -68,12 +69,9 @@ def flags_for_editor(
     return flagged
 
 
-def _team_of(person_id: uuid.UUID, grounds: str | None) -> uuid.UUID | None:
-    if grounds and grounds.startswith("team:"):
-        try:
-            return uuid.UUID(grounds.removeprefix("team:"))
-        except ValueError:
-            pass
+def _team_of(person_id: uuid.UUID, grounds: Grounds | None) -> uuid.UUID | None:
+    if grounds is not None and grounds.team_id is not None:
+        return grounds.team_id
     return session.scalars(
         select(CaseloadEntry.team_id)
         .where(CaseloadEntry.person_id == person_id)
@@ -83,7 +81,7 @@ def _team_of(person_id: uuid.UUID, grounds: str | None) -> uuid.UUID | None:
 
 
 def record_findings(
-    revision: Any, previous_content: dict[str, Any] | None, *, grounds: str | None, author_role: str | None = None
+    revision: Any, previous_content: dict[str, Any] | None, *, grounds: Grounds | None, author_role: str | None = None
 ) -> int:
     """Store what the detector finds in the words this revision wrote (see _new_findings); returns how many.
     The role is the section's author: the person for their own words, a carer for a carer's accepted words,

@@ -16,6 +16,7 @@ from safetyplan.accounts.models import User
 from safetyplan.accounts.passwords import PasswordProblem
 from safetyplan.accounts.sessions import complete_sign_in
 from safetyplan.config import current_settings
+from safetyplan.errors import NotFound
 from safetyplan.people.models import Person
 from safetyplan.plans import services as plans
 from safetyplan.plans.sections import CURRENT_VERSION, sections
@@ -55,14 +56,14 @@ def _person(person_id: uuid.UUID) -> Person:
     """The person's record, for someone who manages their sharing (the person, or a clinician of their team)."""
     try:
         return services.managed_person(by=_me(), person_id=person_id)
-    except services.NotFound:
+    except NotFound:
         abort(404)
 
 
 def _involved(person_id: uuid.UUID, involved_id: uuid.UUID) -> InvolvedPerson:
     try:
         return services.get_involved(by=_me(), person_id=person_id, involved_id=involved_id)
-    except services.NotFound:
+    except NotFound:
         abort(404)
 
 
@@ -315,7 +316,7 @@ def shared_home() -> str:
 def _carer_view(person_id: uuid.UUID, action: str = "plan.viewed") -> services.CarerView:
     try:
         return services.carer_view(by=_me(), person_id=person_id, action=action)
-    except services.NotFound:
+    except NotFound:
         abort(404)
 
 
@@ -356,7 +357,7 @@ def shared_suggest(person_id: uuid.UUID) -> ResponseReturnValue:
     """Add what you will do to help, or suggest a change to a part shared with you; the person decides."""
     try:
         keys = services.carer_sections(by=_me(), person_id=person_id)
-    except services.NotFound:
+    except NotFound:
         abort(404)
     view = _carer_view(person_id, action="plan.suggestion_opened")
     form = CarerSuggestionForm(keys=keys, section=request.args.get("section") or services.CARERS_SECTION)

@@ -29,12 +29,14 @@ from safetyplan.accounts.services import (
     token_hash,
 )
 from safetyplan.audit import record
+from safetyplan.audit.grounds import Grounds
 from safetyplan.audit.models import AuditEvent
 from safetyplan.db import session, take_write_lock, utcnow
-from safetyplan.errors import DomainError
+from safetyplan.errors import DomainError, NotFound
 from safetyplan.outbox import Message, outbox
+from safetyplan.people.access import PLAN_ROLES, reach, refuse
 from safetyplan.people.models import Person
-from safetyplan.people.services import grounds_for, teams_holding
+from safetyplan.people.services import teams_holding
 from safetyplan.plans.models import Plan, PlanRevision, Suggestion
 from safetyplan.plans.sections import CURRENT_VERSION, section, sections
 from safetyplan.sharing.messages import MESSAGES
@@ -45,23 +47,15 @@ INVITATION_LIFETIME = timedelta(days=7)
 CARERS_SECTION = "carers_will_do"
 
 
-class NotFound(Exception):
-    """No such person, involved person or link, or none this user may reach."""
-
-
 class SharingError(DomainError):
     """A rule about sharing was not met; ``code`` names the message to show."""
 
     messages = MESSAGES
 
 
-def _manager_grounds(by: User, person_id: uuid.UUID, action: str) -> str:
+def _manager_grounds(by: User, person_id: uuid.UUID, action: str) -> Grounds:
     """The person themself, or a clinician of a team holding them: the people who record sharing decisions."""
-    grounds = grounds_for(by, person_id) if by.role in ("person", "clinician") else None
-    if grounds is None or session.get(Person, person_id) is None:
-        record(action, actor_id=by.id, actor_role=by.role, grounds="none", outcome="denied", person_id=person_id)
-        raise NotFound()
-    return grounds
+    return reach(by, person_id, action=action, roles=PLAN_ROLES)[0]
 
 
 def _involved(person_id: uuid.UUID, involved_id: uuid.UUID) -> InvolvedPerson | None:
@@ -71,11 +65,13 @@ def _involved(person_id: uuid.UUID, involved_id: uuid.UUID) -> InvolvedPerson | 
     return found
 
 
-def _reach_involved(by: User, person_id: uuid.UUID, involved_id: uuid.UUID, action: str) -> tuple[str, InvolvedPerson]:
+def _reach_involved(
+    by: User, person_id: uuid.UUID, involved_id: uuid.UUID, action: str
+) -> tuple[Grounds, InvolvedPerson]:
     grounds = _manager_grounds(by, person_id, action)
     found = _involved(person_id, involved_id)
     if found is None:
-        record(action, actor_id=by.id, actor_role=by.role, grounds=grounds, outcome="failed", person_id=person_id)
+        record(action, by=by, grounds=grounds, outcome="failed", person_id=person_id)
         raise NotFound()
     return grounds, found
 
@@ -95,7 +91,7 @@ class InvolvedDetails:
 def managed_person(*, by: User, person_id: uuid.UUID) -> Person:
     """The person's record, for someone who records their sharing decisions (one access check, audited)."""
     grounds = _manager_grounds(by, person_id, "involvement.viewed")
-    record("involvement.viewed", actor_id=by.id, actor_role=by.role, grounds=grounds, person_id=person_id)
+    record("involvement.viewed", by=by, grounds=grounds, person_id=person_id)
     person = session.get(Person, person_id)
     assert person is not None  # _manager_grounds found it
     return person
@@ -109,7 +105,7 @@ def involved_people(*, by: User, person_id: uuid.UUID) -> list[InvolvedPerson]:
             select(InvolvedPerson).where(InvolvedPerson.person_id == person_id, InvolvedPerson.removed_at.is_(None))
         )
     )
-    record("involvement.viewed", actor_id=by.id, actor_role=by.role, grounds=grounds, person_id=person_id)
+    record("involvement.viewed", by=by, grounds=grounds, person_id=person_id)
     return sorted(found, key=lambda involved: (str(involved.name).casefold(), str(involved.id)))
 
 
@@ -135,7 +131,7 @@ def add_involved(*, by: User, person_id: uuid.UUID, details: InvolvedDetails) ->
     )
     session.add(involved)
     session.flush()
-    record("involvement.person_added", actor_id=by.id, actor_role=by.role, grounds=grounds, person_id=person_id)
+    record("involvement.person_added", by=by, grounds=grounds, person_id=person_id)
     return involved
 
 
@@ -150,8 +146,7 @@ def remove_involved(*, by: User, person_id: uuid.UUID, involved_id: uuid.UUID) -
         _add_choice(by, involved, frozenset(), date.today())
     record(
         "involvement.person_removed",
-        actor_id=by.id,
-        actor_role=by.role,
+        by=by,
         grounds=grounds,
         person_id=person_id,
         subject_user_id=former,
@@ -177,9 +172,7 @@ def record_conversation(
     )
     session.add(conversation)
     session.flush()
-    record(
-        "involvement.conversation_recorded", actor_id=by.id, actor_role=by.role, grounds=grounds, person_id=person_id
-    )
+    record("involvement.conversation_recorded", by=by, grounds=grounds, person_id=person_id)
     return conversation
 
 
@@ -256,8 +249,7 @@ def choose_sections(
     choice = _add_choice(by, involved, frozenset(keys), decided_on)
     record(
         "sharing.changed" if keys else "sharing.withdrawn",
-        actor_id=by.id,
-        actor_role=by.role,
+        by=by,
         grounds=grounds,
         person_id=person_id,
         subject_user_id=involved.user_id,
@@ -310,7 +302,7 @@ def invite(*, by: User, person_id: uuid.UUID, involved_id: uuid.UUID, base_url: 
             expires_at=now + INVITATION_LIFETIME,
         )
     )
-    record("invitation.sent", actor_id=by.id, actor_role=by.role, grounds=grounds, person_id=person_id)
+    record("invitation.sent", by=by, grounds=grounds, person_id=person_id)
     return f"{base_url}/invitation#{token}"
 
 
@@ -346,13 +338,13 @@ def _usable_invitation(token: str) -> tuple[CarerInvitation, InvolvedPerson] | N
 def check_invitation(token: str) -> None:
     """Raise SharingError("invitation_invalid") for an unknown, tampered, used or expired invitation (audited)."""
     if _usable_invitation(token) is None:
-        record("invitation.refused", actor_id=None, actor_role=None, grounds="invitation", outcome="denied")
+        record("invitation.refused", by=None, grounds=Grounds.INVITATION, outcome="denied")
         raise SharingError("invitation_invalid")
 
 
 def refuse_wrong_account(user: User) -> None:
     """Someone signed in to an account that is not a carer's opened an invitation page: audited, nothing else."""
-    record("invitation.refused", actor_id=user.id, actor_role=user.role, grounds="invitation", outcome="denied")
+    record("invitation.refused", by=user, grounds=Grounds.INVITATION, outcome="denied")
 
 
 def accept_invitation(*, token: str, user: User) -> InvolvedPerson:
@@ -362,15 +354,14 @@ def accept_invitation(*, token: str, user: User) -> InvolvedPerson:
     Raises SharingError("invitation_invalid" | "wrong_account" | "already_linked")."""
     usable = _usable_invitation(token)
     if usable is None:
-        record("invitation.refused", actor_id=user.id, actor_role=user.role, grounds="invitation", outcome="denied")
+        record("invitation.refused", by=user, grounds=Grounds.INVITATION, outcome="denied")
         raise SharingError("invitation_invalid")
     invitation, involved = usable
     if user.role != "carer":
         record(
             "invitation.refused",
-            actor_id=user.id,
-            actor_role=user.role,
-            grounds="invitation",
+            by=user,
+            grounds=Grounds.INVITATION,
             outcome="denied",
             person_id=involved.person_id,
         )
@@ -398,9 +389,8 @@ def accept_invitation(*, token: str, user: User) -> InvolvedPerson:
     involved.user_id, involved.linked_at = user.id, now
     record(
         "invitation.accepted",
-        actor_id=user.id,
-        actor_role=user.role,
-        grounds="invitation",
+        by=user,
+        grounds=Grounds.INVITATION,
         person_id=involved.person_id,
         subject_user_id=user.id,
     )
@@ -418,7 +408,12 @@ def create_carer_account(*, token: str, email: str, name: str, password: str, la
         raise SharingError("email_taken", field="email")
     with session.begin_nested():
         user = create_user(
-            by=None, email=email, display_name=name, role="carer", preferred_language=language, grounds="invitation"
+            by=None,
+            email=email,
+            display_name=name,
+            role="carer",
+            preferred_language=language,
+            grounds=Grounds.INVITATION,
         )
         set_password_directly(user, password)
         accept_invitation(token=token, user=user)
@@ -433,8 +428,7 @@ def confirm_link(*, by: User, person_id: uuid.UUID, involved_id: uuid.UUID) -> N
     involved.confirmed_at, involved.confirmed_by = utcnow(), by.id
     record(
         "carer_link.confirmed",
-        actor_id=by.id,
-        actor_role=by.role,
+        by=by,
         grounds=grounds,
         person_id=person_id,
         subject_user_id=involved.user_id,
@@ -451,8 +445,7 @@ def unlink(*, by: User, person_id: uuid.UUID, involved_id: uuid.UUID) -> None:
     involved.user_id, involved.linked_at, involved.confirmed_at, involved.confirmed_by = None, None, None, None
     record(
         "carer_link.undone",
-        actor_id=by.id,
-        actor_role=by.role,
+        by=by,
         grounds=grounds,
         person_id=person_id,
         subject_user_id=former,
@@ -493,7 +486,7 @@ def carer_links(*, by: User) -> list[CarerLink]:
         )
         for involved, person in rows
     ]
-    record("shared_plans.listed", actor_id=by.id, actor_role=by.role, grounds="self")
+    record("shared_plans.listed", by=by, grounds=Grounds.SELF)
     return sorted(links, key=lambda link: (not link.confirmed, (link.name or "").casefold(), str(link.person_id)))
 
 
@@ -508,8 +501,7 @@ def _carer_link(by: User, person_id: uuid.UUID, action: str) -> InvolvedPerson:
             )
         ).first()
     if found is None or not found.active:
-        record(action, actor_id=by.id, actor_role=by.role, grounds="none", outcome="denied", person_id=person_id)
-        raise NotFound()
+        refuse(by, person_id, action)
     return found
 
 
@@ -556,9 +548,8 @@ def carer_view(*, by: User, person_id: uuid.UUID, action: str = "plan.viewed") -
         shared = SharedRevision(revision.number, revision.created_at, revision.sections_version, content)
     record(
         action,
-        actor_id=by.id,
-        actor_role=by.role,
-        grounds=f"carer:{involved.id}",
+        by=by,
+        grounds=Grounds.carer(involved.id),
         person_id=person_id,
         revision_id=revision.id if revision is not None else None,
         section=",".join(sorted(keys))[:64] or None,
@@ -600,9 +591,8 @@ def carer_suggest(*, by: User, person_id: uuid.UUID, section_key: str, text: str
     session.flush()
     record(
         "plan.suggestion_made",
-        actor_id=by.id,
-        actor_role=by.role,
-        grounds=f"carer:{involved.id}",
+        by=by,
+        grounds=Grounds.carer(involved.id),
         person_id=person_id,
         plan_id=plan.id,
         section=section_key,
@@ -696,9 +686,8 @@ def who_has_looked(*, by: User, person_id: uuid.UUID, limit: int = 1000) -> list
     if by.role != "person" or by.person_id != person_id:
         record(
             "plan.lookups_viewed",
-            actor_id=by.id,
-            actor_role=by.role,
-            grounds="none",
+            by=by,
+            grounds=Grounds.NONE,
             outcome="denied",
             person_id=person_id,
         )
@@ -719,7 +708,7 @@ def who_has_looked(*, by: User, person_id: uuid.UUID, limit: int = 1000) -> list
     for actor_id in {event.actor_id for event in events if event.actor_id}:
         user = session.get(User, actor_id)
         names[actor_id] = str(user.display_name) if user is not None else ""
-    record("plan.lookups_viewed", actor_id=by.id, actor_role=by.role, grounds="self", person_id=person_id)
+    record("plan.lookups_viewed", by=by, grounds=Grounds.SELF, person_id=person_id)
     days: dict[tuple[date, uuid.UUID], LooksOnADay] = {}
     for event in events:  # newest first, so the days are too
         assert event.actor_id is not None

@@ -15,6 +15,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from safetyplan.audit import record
+from safetyplan.audit.grounds import Grounds
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -61,9 +62,8 @@ def signed_in(*roles: str) -> Callable[[View], View]:
         if allowed and current_user.role not in allowed:
             record(
                 "access.denied",
-                actor_id=current_user.id,
-                actor_role=current_user.role,
-                grounds="none",
+                by=current_user,
+                grounds=Grounds.NONE,
                 outcome="denied",
             )
             abort(403)

@@ -87,10 +87,10 @@ def another_writer_can_write(app_db_path) -> str:
 @public
 def read_and_audit():
     """A read: it queries, records its audit event, and renders (the other writer tries while it renders)."""
-    from safetyplan.audit import record
+    from safetyplan.audit import Grounds, record
 
     session.execute(text("SELECT count(*) FROM edge_probe")).scalar()
-    record("plan.viewed", actor_id=None, actor_role=None, grounds="none")
+    record("plan.viewed", by=None, grounds=Grounds.NONE)
     seen_by_others.append(another_writer_can_write(lock_probe.db_path))
     return "read"
 

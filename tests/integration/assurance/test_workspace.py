@@ -259,12 +259,12 @@ def test_the_trail_shows_plain_english_in_welsh_too_and_no_raw_codes(app, world,
 
 
 def test_the_trail_pages_through_fifty_events_at_a_time(app, auditor_client, world):
-    from safetyplan.audit import record
+    from safetyplan.audit import Grounds, record
     from safetyplan.db import transaction
 
     with app.app_context(), transaction():
         for _ in range(120):
-            record("plan.viewed", actor_id=None, actor_role=None, grounds="none")
+            record("plan.viewed", by=None, grounds=Grounds.NONE)
     with app.app_context():
         total = session.scalar(select(func.count()).select_from(AuditEvent))
     pages = [auditor_client.get_page("/audit/")]

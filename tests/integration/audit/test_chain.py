@@ -2,6 +2,7 @@
 
 import threading
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
@@ -10,7 +11,7 @@ from flask import g
 from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import DBAPIError
 
-from safetyplan.audit import Checkpoint, checkpoint, events_for_person, recent_events, record, verify
+from safetyplan.audit import Checkpoint, Grounds, checkpoint, events_for_person, recent_events, record, verify
 from safetyplan.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
 from safetyplan.audit.services import canonical_encoding
 from safetyplan.cli import cli
@@ -18,10 +19,17 @@ from safetyplan.db import database, session, transaction
 
 PERSON = uuid.UUID("6a0f4a1e-59a4-4d8e-9d6b-0d6f3b1f2c11")
 CLINICIAN = uuid.UUID("0c6a2f4e-7e0b-4d16-a1b2-9f3c5d7e8a90")
+TEAM = uuid.UUID("5b1d0c3e-2f4a-4e6b-8c7d-1a2b3c4d5e6f")
+
+
+@dataclass(frozen=True)
+class Actor:
+    id: uuid.UUID
+    role: str
 
 
 def record_viewed(action="person.viewed", **fields):
-    defaults = {"actor_id": CLINICIAN, "actor_role": "clinician", "grounds": "team:x", "person_id": PERSON}
+    defaults = {"by": Actor(CLINICIAN, "clinician"), "grounds": Grounds.team(TEAM), "person_id": PERSON}
     record(action, **(defaults | fields))
 
 
@@ -163,7 +171,7 @@ def test_record_takes_the_request_id_inside_a_request(app):
 
 @pytest.mark.parametrize(
     "fields",
-    [{"outcome": "maybe"}, {"actor_role": "visitor"}, {"section": "s" * 65}],
+    [{"outcome": "maybe"}, {"by": Actor(CLINICIAN, "visitor")}, {"section": "s" * 65}],
 )
 def test_record_refuses_values_the_trail_does_not_know(app, fields):
     with app.app_context(), pytest.raises(ValueError), transaction():
@@ -435,4 +443,4 @@ def test_audit_verify_refuses_a_malformed_checkpoint(app):
 def test_an_action_without_a_plain_english_label_is_refused(app):
     """So that no reader of the trail ever meets a raw code."""
     with app.app_context(), pytest.raises(ValueError, match="plain-English label"):
-        record("plan.frobnicated", actor_id=None, actor_role=None, grounds="none")
+        record("plan.frobnicated", by=None, grounds=Grounds.NONE)

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from safetyplan.accounts.models import User
 from safetyplan.audit.models import AuditEvent
 from safetyplan.db import session, transaction
+from safetyplan.errors import NotFound
 from safetyplan.people import services
 from tests.factories import create_account, create_person, create_team
 
@@ -49,7 +50,7 @@ def test_a_refused_read_writes_one_denied_event(app, setting):
     _team, _person, stranger, clinician = setting
     with app.app_context():
         before = last_seq()
-        with transaction(), pytest.raises(services.PersonNotFound):
+        with transaction(), pytest.raises(NotFound):
             services.get_person(by=as_user(clinician), person_id=stranger.id)
         (event,) = events_after(before)
         assert (event.action, event.outcome, event.grounds, event.person_id) == (

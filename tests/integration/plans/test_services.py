@@ -9,6 +9,7 @@ from sqlalchemy import select, text
 
 from safetyplan.accounts.models import User
 from safetyplan.db import session, transaction
+from safetyplan.errors import NotFound
 from safetyplan.plans import services
 from safetyplan.plans.content import compare_section
 from safetyplan.plans.models import PlanRevision
@@ -267,7 +268,7 @@ def test_plans_are_out_of_reach_for_other_teams_admins_auditors_and_other_people
             create_account("person", person=create_person(create_team("Other"), name="Someone Else")),
         ]
         for stranger in strangers:
-            with transaction(), pytest.raises(services.PlanNotFound):
+            with transaction(), pytest.raises(NotFound):
                 services.view_plan(by=get_user(stranger), person_id=person.id)
         # Each refusal is kept in the audit trail (the request edge commits a refused request's events).
         from safetyplan.audit.models import AuditEvent

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select, update
 
+from safetyplan.audit import Grounds
 from safetyplan.audit.models import AuditEvent
 from safetyplan.db import session, transaction, utcnow
 from safetyplan.plans.sections import sections
@@ -292,9 +293,7 @@ def test_who_has_looked_is_one_row_per_person_per_day_with_the_times_on_request(
     clinician = world["clients"]["clinician"]
     with app.app_context(), transaction(), monkeypatch.context() as clock:
         clock.setattr(audit_services, "utcnow", lambda: utcnow() - timedelta(days=2))  # printed it two days ago
-        record(
-            "plan.printed", actor_id=world["clinician"].id, actor_role="clinician", grounds="team", person_id=person_id
-        )
+        record("plan.printed", by=world["clinician"], grounds=Grounds.role("clinician"), person_id=person_id)
     for _ in range(6):  # a few minutes of work today: the same pages, again and again
         clinician.get_page(f"/people/{person_id}/plan")
     clinician.get_page(f"/people/{person_id}/plan/history")

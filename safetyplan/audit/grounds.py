@@ -1,0 +1,51 @@
+"""Why an actor could do what they did, as the audit trail records it.
+
+Every event names its grounds: a team whose caseload holds the person ("team:<id>"), the person themself ("self"),
+a role's own duties ("role:auditor"), a confirmed carer link ("carer:<involved id>"), an invitation link
+("invitation"), the command line ("command_line"), or none ("none": a refusal, or a sign-in not yet made).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+Kind = Literal["team", "self", "role", "carer", "invitation", "command_line", "none"]
+
+
+@dataclass(frozen=True)
+class Grounds:
+    kind: Kind
+    ref: str | None = None
+
+    SELF: ClassVar[Grounds]
+    NONE: ClassVar[Grounds]
+    INVITATION: ClassVar[Grounds]
+    COMMAND_LINE: ClassVar[Grounds]
+
+    @classmethod
+    def team(cls, team_id: uuid.UUID) -> Grounds:
+        return cls("team", str(team_id))
+
+    @classmethod
+    def role(cls, role: str) -> Grounds:
+        return cls("role", str(role))
+
+    @classmethod
+    def carer(cls, involved_id: uuid.UUID) -> Grounds:
+        return cls("carer", str(involved_id))
+
+    @property
+    def team_id(self) -> uuid.UUID | None:
+        """The team, for grounds through a team's caseload."""
+        return uuid.UUID(self.ref) if self.kind == "team" and self.ref else None
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.ref}" if self.ref else self.kind
+
+
+Grounds.SELF = Grounds("self")
+Grounds.NONE = Grounds("none")
+Grounds.INVITATION = Grounds("invitation")
+Grounds.COMMAND_LINE = Grounds("command_line")
