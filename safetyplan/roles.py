@@ -16,5 +16,6 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
-#: Roles held by the trust's staff (their names may be shown in the audit trail).
+#: The trust's staff: they must use a second factor (they can reach many people's records or the whole service),
+#: and their names may be shown in the audit trail.
 STAFF_ROLES: frozenset[Role] = frozenset({Role.CLINICIAN, Role.AUDITOR, Role.ADMIN})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     BigInteger,
@@ -21,11 +21,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from safetyplan.crypto import EncryptedRecord, encrypted
 from safetyplan.db import Base, UTCDateTime
+from safetyplan.roles import STAFF_ROLES, Role
 
-Role = Literal["clinician", "person", "carer", "auditor", "admin"]
-ROLES: tuple[Role, ...] = ("clinician", "person", "carer", "auditor", "admin")
-#: Roles that must use a second factor: they can reach many people's records or the whole service.
-STAFF_ROLES: frozenset[str] = frozenset({"clinician", "auditor", "admin"})
+ROLES: tuple[str, ...] = tuple(role.value for role in Role)
 
 
 class User(EncryptedRecord, Base):

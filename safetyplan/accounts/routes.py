@@ -37,6 +37,7 @@ from safetyplan.accounts.forms import (
 from safetyplan.accounts.models import User
 from safetyplan.accounts.passwords import PasswordProblem, verify_password
 from safetyplan.accounts.sessions import PENDING, complete_sign_in
+from safetyplan.roles import Role
 from safetyplan.web.access import public, signed_in
 from safetyplan.web.forms import add_error, redisplays_on_refused_token, show_error
 from safetyplan.web.locale import remember_choice
@@ -217,13 +218,13 @@ def set_password() -> ResponseReturnValue:
 def home() -> ResponseReturnValue:
     """Where each role starts after signing in."""
     user = current_user._get_current_object()
-    if user.role == "clinician":
+    if user.role == Role.CLINICIAN:
         return redirect(url_for("plans.caseload"))
-    if user.role == "admin":
+    if user.role == Role.ADMIN:
         return redirect(url_for("admin.users"))
-    if user.role == "auditor":
+    if user.role == Role.AUDITOR:
         return redirect(url_for("assurance.report"))
-    if user.role == "person":
+    if user.role == Role.PERSON:
         return redirect(url_for("plans.my_plan"))
     return redirect(url_for("sharing.shared_home"))
 

@@ -38,7 +38,7 @@ from safetyplan.roles import Role
 
 SESSION_ABSOLUTE_LIMIT = timedelta(hours=12)
 #: Staff reach many people's records, so their sessions end sooner when left alone.
-IDLE_LIMITS = {"clinician": 15, "auditor": 15, "admin": 15, "person": 30, "carer": 30}
+IDLE_LIMITS: dict[str, int] = {Role.CLINICIAN: 15, Role.AUDITOR: 15, Role.ADMIN: 15, Role.PERSON: 30, Role.CARER: 30}
 SET_PASSWORD_LIFETIME = timedelta(hours=72)
 THROTTLE_WINDOW = timedelta(minutes=15)
 ACCOUNT_FAILURE_LIMIT = 5
@@ -124,7 +124,7 @@ def create_user(
 ) -> User:
     """Create an account (an admin, or the command line when ``by`` is None; ``grounds`` names another way in,
     such as a carer's invitation). Raises AccountError("email_taken")."""
-    if by is not None and by.role != "admin":
+    if by is not None and by.role != Role.ADMIN:
         raise NotAllowed()
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}")
@@ -484,7 +484,7 @@ def unused_recovery_codes(user: User) -> int:
 
 
 def create_team(*, by: User | None, name: str, phone: str | None = None) -> Team:
-    if by is not None and by.role != "admin":
+    if by is not None and by.role != Role.ADMIN:
         raise NotAllowed()
     if session.scalars(select(Team).where(func.lower(Team.name) == name.strip().lower())).first() is not None:
         raise AccountError("team_name_taken", field="name")
@@ -509,9 +509,9 @@ def get_team(team_id: uuid.UUID) -> Team | None:
 
 def add_team_member(*, by: User | None, team_id: uuid.UUID, user: User) -> None:
     """Put a clinician in a team, so that they reach the people on its caseload."""
-    if by is not None and by.role != "admin":
+    if by is not None and by.role != Role.ADMIN:
         raise NotAllowed()
-    if user.role != "clinician":
+    if user.role != Role.CLINICIAN:
         raise AccountError("not_a_clinician", field="user")
     exists = session.scalars(
         select(TeamMembership).where(TeamMembership.team_id == team_id, TeamMembership.user_id == user.id)
@@ -552,7 +552,7 @@ def team_members(team_id: uuid.UUID) -> list[User]:
 
 def list_users(*, by: User) -> list[User]:
     """Every account, for an admin (names and emails are decrypted here; the list is sorted after)."""
-    if by.role != "admin":
+    if by.role != Role.ADMIN:
         raise NotAllowed()
     record("account.list_viewed", by=by, grounds=Grounds.role(Role.ADMIN))
     return sorted(session.scalars(select(User)), key=lambda user: (user.role, str(user.display_name).casefold()))

@@ -13,6 +13,7 @@ from safetyplan.accounts.passwords import PasswordProblem
 from safetyplan.config import current_settings
 from safetyplan.db import transaction
 from safetyplan.people.services import find_person_by_nhs_number
+from safetyplan.roles import Role
 
 
 @click.group()
@@ -43,7 +44,7 @@ def users_add(
     """Add an account, and print its set-password link (or set the password read from standard input)."""
     with transaction():
         person_id = None
-        if role == "person":
+        if role == Role.PERSON:
             person = find_person_by_nhs_number(person_nhs_number or "")
             if person is None:
                 raise click.ClickException("a person's account needs --person with the NHS number of their record")

@@ -12,6 +12,7 @@ from wtforms.validators import Email, InputRequired, Length, Optional, Validatio
 from safetyplan.accounts.forms import EMAIL_FORMAT, LANGUAGE_CHOICES, ROLE_CHOICES, ROLE_HINTS, strip_spaces
 from safetyplan.people.identifiers import normalise_nhs_number
 from safetyplan.people.messages import NHS_NUMBER_INVALID
+from safetyplan.roles import Role
 from safetyplan.web.forms import BaseForm, RadiosWithHints, chosen_values, options
 
 
@@ -45,7 +46,7 @@ class AddUserForm(BaseForm):
         self.team.choices = options([("", _l("No team")), *team_choices])
 
     def validate_person_nhs_number(self, field: StringField) -> None:
-        if self.role.data != "person":
+        if self.role.data != Role.PERSON:
             return
         if not field.data:
             raise ValidationError(_l("Enter the NHS number of the person's record"))
@@ -53,7 +54,7 @@ class AddUserForm(BaseForm):
             raise ValidationError(NHS_NUMBER_INVALID)
 
     def validate_team(self, field: SelectField) -> None:
-        if self.role.data == "clinician" and not field.data:
+        if self.role.data == Role.CLINICIAN and not field.data:
             raise ValidationError(_l("Select the clinician's team"))
         if field.data and field.data not in chosen_values(field):
             raise ValidationError(_l("Select a team from the list"))

@@ -17,6 +17,7 @@ from safetyplan.admin.forms import AddMemberForm, AddTeamForm, AddToCaseloadForm
 from safetyplan.config import current_settings
 from safetyplan.people import services as people
 from safetyplan.people.messages import NO_SUCH_PERSON
+from safetyplan.roles import Role
 from safetyplan.web.access import signed_in
 from safetyplan.web.forms import add_error, options, redisplays_on_refused_token, show_error
 
@@ -31,14 +32,14 @@ SET_PASSWORD_BODY = _l(
 
 
 @bp.get("/users")
-@signed_in("admin")
+@signed_in(Role.ADMIN)
 def users() -> str:
     """Every account, with its role."""
     return render_template("admin/users.html", users=services.list_users(by=current_user._get_current_object()))
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
-@signed_in("admin")
+@signed_in(Role.ADMIN)
 @redisplays_on_refused_token
 def add_user() -> ResponseReturnValue:
     """Make an account and send its set-password link."""
@@ -47,7 +48,7 @@ def add_user() -> ResponseReturnValue:
     form = AddUserForm(team_choices=[(str(team.id), team.name) for team in teams])
     if form.validate_on_submit():
         person = None
-        if form.role.data == "person":
+        if form.role.data == Role.PERSON:
             person = people.find_person_by_nhs_number(form.person_nhs_number.data or "")
             if person is None:
                 add_error(form, str(NO_SUCH_PERSON), field="person_nhs_number")
@@ -58,7 +59,7 @@ def add_user() -> ResponseReturnValue:
                     email=form.email.data or "",
                     display_name=form.display_name.data or "",
                     role=form.role.data or "",
-                    team_id=uuid.UUID(form.team.data) if form.role.data == "clinician" and form.team.data else None,
+                    team_id=uuid.UUID(form.team.data) if form.role.data == Role.CLINICIAN and form.team.data else None,
                     person_id=person.id if person else None,
                     preferred_language=form.language.data or "en",
                 )
@@ -75,14 +76,14 @@ def add_user() -> ResponseReturnValue:
 
 
 @bp.get("/teams")
-@signed_in("admin")
+@signed_in(Role.ADMIN)
 def teams() -> str:
     """Every team, with how many clinicians and people it has."""
     return render_template("admin/teams.html", teams=people.list_teams())
 
 
 @bp.route("/teams/new", methods=["GET", "POST"])
-@signed_in("admin")
+@signed_in(Role.ADMIN)
 @redisplays_on_refused_token
 def add_team() -> ResponseReturnValue:
     form = AddTeamForm()
@@ -116,11 +117,11 @@ def _team_page(team_id: uuid.UUID, member_form: AddMemberForm, caseload_form: Ad
 
 def _clinicians_to_add(by: User, team_id: uuid.UUID) -> list[User]:
     members = {member.id for member in services.team_members(team_id)}
-    return [user for user in services.list_users(by=by) if user.role == "clinician" and user.id not in members]
+    return [user for user in services.list_users(by=by) if user.role == Role.CLINICIAN and user.id not in members]
 
 
 @bp.route("/teams/<uuid:team_id>", methods=["GET", "POST"])
-@signed_in("admin")
+@signed_in(Role.ADMIN)
 @redisplays_on_refused_token
 def team(team_id: uuid.UUID) -> ResponseReturnValue:
     """A team: its clinicians (add one here), and its caseload (add a person already recorded)."""
@@ -148,7 +149,7 @@ def team(team_id: uuid.UUID) -> ResponseReturnValue:
 
 
 @bp.post("/teams/<uuid:team_id>/caseload")
-@signed_in("admin")
+@signed_in(Role.ADMIN)
 @redisplays_on_refused_token
 def add_to_caseload(team_id: uuid.UUID) -> ResponseReturnValue:
     """Put a person who is already recorded on this team's caseload too (for example on transfer)."""

@@ -19,6 +19,7 @@ from safetyplan.assurance import measures, services
 from safetyplan.assurance.runchart import describe, svg
 from safetyplan.audit.actions import action_label
 from safetyplan.people.services import TeamSummary, list_teams
+from safetyplan.roles import Role
 from safetyplan.web.access import signed_in
 from safetyplan.web.forms import BaseForm, show_error
 
@@ -36,7 +37,7 @@ def _me() -> User:
 
 
 @bp.get("/")
-@signed_in("auditor")
+@signed_in(Role.AUDITOR)
 def report() -> str:
     """Stratification language found in plans, by team, month, category and author; the schema check."""
     found = services.report(by=_me(), months=MONTHS)
@@ -69,7 +70,7 @@ def _team_choice() -> tuple[uuid.UUID | None, list[TeamSummary]]:
 
 
 @bp.get("/measures")
-@signed_in("auditor")
+@signed_in(Role.AUDITOR)
 def quality_measures() -> str:
     """Each quality measure for a team (or all teams) by month, as a run chart with a data table beside it."""
     team_id, teams = _team_choice()
@@ -95,7 +96,7 @@ def quality_measures() -> str:
 
 
 @bp.get("/measures.csv")
-@signed_in("auditor")
+@signed_in(Role.AUDITOR)
 def measures_csv() -> Response:
     """The measures as CSV: one row per team, measure and month."""
     team_id, teams = _team_choice()
@@ -113,7 +114,7 @@ def measures_csv() -> Response:
 
 
 @bp.route("/scan", methods=["GET", "POST"])
-@signed_in("auditor")
+@signed_in(Role.AUDITOR)
 def scan() -> ResponseReturnValue:
     """Scan an export from another record system for risk-stratification language. Nothing is kept."""
     form = ScanForm()
@@ -201,7 +202,7 @@ def _older_than(value: str | None) -> int | None:
 
 
 @trail.route("/", methods=["GET", "POST"])
-@signed_in("auditor")
+@signed_in(Role.AUDITOR)
 def overview() -> str:
     """Chain verification, and the events matching a search by user, person reference, action and date (the
     latest events when nothing is searched for), 50 to a page: who did what, when, on what grounds; never content.

@@ -18,7 +18,7 @@ from typing import ClassVar
 
 from sqlalchemy import select
 
-from safetyplan.accounts.models import STAFF_ROLES, Team, User
+from safetyplan.accounts.models import Team, User
 from safetyplan.accounts.services import find_user_by_email
 from safetyplan.assurance.measures import Point, month_range
 from safetyplan.assurance.messages import MESSAGES
@@ -32,7 +32,7 @@ from safetyplan.detector import CATEGORIES, scan
 from safetyplan.errors import DomainError
 from safetyplan.people.models import Person
 from safetyplan.plans.models import StratificationFinding
-from safetyplan.roles import Role
+from safetyplan.roles import STAFF_ROLES, Role
 
 
 class NotAllowed(Exception):
@@ -40,7 +40,7 @@ class NotAllowed(Exception):
 
 
 def _auditor(by: User) -> None:
-    if by.role != "auditor":
+    if by.role != Role.AUDITOR:
         raise NotAllowed()
 
 

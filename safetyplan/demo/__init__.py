@@ -26,6 +26,7 @@ from safetyplan.plans import disagreements
 from safetyplan.plans import services as plans
 from safetyplan.plans.content import Content
 from safetyplan.plans.models import Plan
+from safetyplan.roles import Role
 from safetyplan.sharing import services as sharing
 
 #: Every demo account uses this password (development only: demo refuses to run in production).
@@ -369,7 +370,7 @@ def demo_sign_ins() -> str:
         "Demo sign-ins (fictional people; every password is: " + DEMO_PASSWORD + ")",
     ]
     for demo_account in ACCOUNTS:
-        staff = demo_account.role in ("clinician", "auditor", "admin")
+        staff = demo_account.role in (Role.CLINICIAN, Role.AUDITOR, Role.ADMIN)
         note = f"  then the code from: .venv/bin/safetyplan demo code {demo_account.email}" if staff else ""
         lines.append(f"  {demo_account.role:<10} {demo_account.email}{note}")
     return "\n".join(lines)

@@ -14,6 +14,7 @@ from safetyplan.errors import NotFound
 from safetyplan.people import services
 from safetyplan.people.forms import PersonForm
 from safetyplan.people.identifiers import format_nhs_number, normalise_phone
+from safetyplan.roles import Role
 from safetyplan.web.access import signed_in
 from safetyplan.web.forms import redisplays_on_refused_token, show_error
 
@@ -21,13 +22,13 @@ bp = Blueprint("people", __name__)
 
 
 @bp.route("/people/new", methods=["GET", "POST"])
-@signed_in("clinician", "admin")
+@signed_in(Role.CLINICIAN, Role.ADMIN)
 @redisplays_on_refused_token
 def add_person() -> ResponseReturnValue:
     """Record a person on one of the clinician's teams' caseloads (an admin may choose any team)."""
     by = current_user._get_current_object()
     teams = (
-        accounts.teams_of(by) if by.role == "clinician" else [accounts.get_team(t.id) for t in services.list_teams()]
+        accounts.teams_of(by) if by.role == Role.CLINICIAN else [accounts.get_team(t.id) for t in services.list_teams()]
     )
     form = PersonForm(team_choices=[(str(team.id), team.name) for team in teams if team is not None])
     if form.validate_on_submit():
@@ -53,7 +54,7 @@ def add_person() -> ResponseReturnValue:
 
 
 @bp.get("/people/<uuid:person_id>")
-@signed_in("clinician", "admin")
+@signed_in(Role.CLINICIAN, Role.ADMIN)
 def person(person_id: uuid.UUID) -> str:
     """A person's identifiers and teams (for the teams that hold them, and admins)."""
     try:

@@ -42,9 +42,9 @@ def get_person(*, by: User, person_id: uuid.UUID, action: str = "person.viewed")
 
 
 def _may_add_to(by: User, team_id: uuid.UUID) -> bool:
-    if by.role == "admin":
+    if by.role == Role.ADMIN:
         return True
-    if by.role != "clinician":
+    if by.role != Role.CLINICIAN:
         return False
     return (
         session.scalars(
@@ -105,7 +105,7 @@ def create_person(*, by: User | None, team_id: uuid.UUID, details: PersonDetails
 
 def add_to_caseload(*, by: User | None, person_id: uuid.UUID, team_id: uuid.UUID) -> None:
     """Put a person on another team's caseload too (for example on transfer)."""
-    if by is not None and by.role != "admin":
+    if by is not None and by.role != Role.ADMIN:
         raise PersonError("not_allowed")
     if session.scalars(
         select(CaseloadEntry.id).where(CaseloadEntry.team_id == team_id, CaseloadEntry.person_id == person_id)

@@ -21,6 +21,7 @@ from safetyplan.people.identifiers import format_nhs_number, normalise_nhs_numbe
 from safetyplan.people.models import CaseloadEntry, Person
 from safetyplan.people.services import PersonError, nhs_number_index
 from safetyplan.plans.models import Plan
+from safetyplan.roles import Role
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ def caseload(*, by: User, search: str = "", sort: str = "name") -> list[Caseload
     A search of 10 digits (spaces allowed) finds an NHS number exactly, through its blind index; anything else
     matches the name or preferred name. Names are sealed, so matching and ordering happen here, after decryption.
     """
-    if by.role != "clinician":
+    if by.role != Role.CLINICIAN:
         raise PersonError("not_allowed")
     if sort not in SORTS:
         raise PersonError("sort", field="sort")

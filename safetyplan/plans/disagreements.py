@@ -21,6 +21,7 @@ from safetyplan.people.models import Person
 from safetyplan.plans.models import Plan, PlanDisagreement
 from safetyplan.plans.sections import sections
 from safetyplan.plans.services import PlanError, PlanView
+from safetyplan.roles import Role
 
 #: The most words a disagreement holds.
 MOST_WORDS = 2000
@@ -114,6 +115,6 @@ def _of(person_id: uuid.UUID) -> list[PlanDisagreement]:
 
 
 def _own_person(by: User) -> uuid.UUID:
-    if by.role != "person" or by.person_id is None:
+    if by.role != Role.PERSON or by.person_id is None:
         raise PlanError("not_allowed")
     return by.person_id

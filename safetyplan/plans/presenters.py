@@ -20,6 +20,7 @@ from safetyplan.plans.caseload import CaseloadRow
 from safetyplan.plans.content import is_empty, section_content
 from safetyplan.plans.sections import CURRENT_VERSION, section, sections
 from safetyplan.plans.services import has_content
+from safetyplan.roles import Role
 from safetyplan.web.presenters import link_to, table_row_maker
 
 
@@ -76,7 +77,7 @@ def participants_text(revision: Any, person: Any) -> str:
         who.append(participants.get("carers") or _("family, friends or carers"))
     if revision.advocate_took_part:
         who.append(participants.get("advocate") or _("an independent advocate"))
-    who.append(_("a clinician") if revision.author_role == "clinician" else _("their care team"))
+    who.append(_("a clinician") if revision.author_role == Role.CLINICIAN else _("their care team"))
     return ", ".join(who)
 
 

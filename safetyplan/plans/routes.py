@@ -36,6 +36,7 @@ from safetyplan.plans.forms import (
 from safetyplan.plans.models import PlanRevision
 from safetyplan.plans.sections import CURRENT_VERSION, REASONS, sections
 from safetyplan.plans.wording import flags_for_editor
+from safetyplan.roles import Role
 from safetyplan.web.access import signed_in
 from safetyplan.web.forms import add_error, keeps_words_when_signed_out, redisplays_on_refused_token, show_error
 from safetyplan.web.locale import current_language
@@ -67,7 +68,7 @@ def _plan_context(view: services.PlanView) -> dict[str, object]:
 
 
 @bp.route("/caseload", methods=["GET", "POST"])
-@signed_in("clinician")
+@signed_in(Role.CLINICIAN)
 def caseload() -> str:
     """The people on the clinician's teams, by name; search by name or NHS number.
 
@@ -84,7 +85,7 @@ def caseload() -> str:
 
 
 @bp.get("/people/<uuid:person_id>/plan")
-@signed_in("clinician")
+@signed_in(Role.CLINICIAN)
 def plan(person_id: uuid.UUID) -> str:
     """The person's current plan, suggestions waiting, and what to do next."""
     view = _view(person_id)
@@ -165,7 +166,7 @@ def _keep_as_draft(owner: User, person_id: uuid.UUID) -> bool:
 
 
 @bp.route("/people/<uuid:person_id>/plan/edit", methods=["GET", "POST"])
-@signed_in("clinician")
+@signed_in(Role.CLINICIAN)
 @redisplays_on_refused_token
 @keeps_words_when_signed_out(_keep_as_draft)
 def edit(person_id: uuid.UUID) -> ResponseReturnValue:
@@ -307,7 +308,7 @@ def _draft_fields() -> dict[str, str] | None:
 
 
 @bp.post("/people/<uuid:person_id>/plan/draft")
-@signed_in("clinician")
+@signed_in(Role.CLINICIAN)
 @keeps_words_when_signed_out(_keep_as_draft)
 def save_draft(person_id: uuid.UUID) -> Response:
     """Called as the clinician types: keeps the form, sealed, so that nothing is lost."""
@@ -324,7 +325,7 @@ def save_draft(person_id: uuid.UUID) -> Response:
 
 
 @bp.post("/people/<uuid:person_id>/plan/draft/discard")
-@signed_in("clinician")
+@signed_in(Role.CLINICIAN)
 def discard_draft(person_id: uuid.UUID) -> ResponseReturnValue:
     try:
         services.discard_draft(by=_me(), person_id=person_id)
@@ -335,7 +336,7 @@ def discard_draft(person_id: uuid.UUID) -> ResponseReturnValue:
 
 
 @bp.route("/people/<uuid:person_id>/plan/declined", methods=["GET", "POST"])
-@signed_in("clinician")
+@signed_in(Role.CLINICIAN)
 @redisplays_on_refused_token
 def declined(person_id: uuid.UUID) -> ResponseReturnValue:
     """Record that a plan was offered and the person did not want one now."""
@@ -370,7 +371,7 @@ def declined(person_id: uuid.UUID) -> ResponseReturnValue:
 
 
 @bp.get("/people/<uuid:person_id>/plan/history")
-@signed_in("clinician", "person")
+@signed_in(Role.CLINICIAN, Role.PERSON)
 def history(person_id: uuid.UUID) -> str:
     """Every revision: who saved it, when, why, who took part; pick two to compare."""
     try:
@@ -387,7 +388,7 @@ def history(person_id: uuid.UUID) -> str:
 
 
 @bp.get("/people/<uuid:person_id>/plan/revisions/<int(max=2147483647):number>")
-@signed_in("clinician", "person")
+@signed_in(Role.CLINICIAN, Role.PERSON)
 def revision(person_id: uuid.UUID, number: int) -> str:
     """One revision in full, with the sections it was written with."""
     try:
@@ -408,7 +409,7 @@ def revision(person_id: uuid.UUID, number: int) -> str:
 
 
 @bp.get("/people/<uuid:person_id>/plan/compare")
-@signed_in("clinician", "person")
+@signed_in(Role.CLINICIAN, Role.PERSON)
 def compare_revisions(person_id: uuid.UUID) -> str:
     """Two revisions side by side, section by section, word by word."""
     first, second = _number(request.args.get("from", "")), _number(request.args.get("to", ""))
@@ -423,7 +424,7 @@ def compare_revisions(person_id: uuid.UUID) -> str:
 
 
 @bp.post("/people/<uuid:person_id>/plan/revisions/<int(max=2147483647):number>/restore")
-@signed_in("clinician")
+@signed_in(Role.CLINICIAN)
 def restore(person_id: uuid.UUID, number: int) -> ResponseReturnValue:
     """Make a new revision from an earlier one; nothing in the history is lost."""
     form = RestoreForm()
@@ -443,14 +444,14 @@ def restore(person_id: uuid.UUID, number: int) -> ResponseReturnValue:
 
 
 @bp.post("/suggestions/<uuid:suggestion_id>/decision")
-@signed_in("clinician", "person")
+@signed_in(Role.CLINICIAN, Role.PERSON)
 def decide(suggestion_id: uuid.UUID) -> ResponseReturnValue:
     """Add a suggestion to the plan in its author's words, or say why not. The person decides what a carer
     suggests; a clinician decides the person's suggestions (or records the person's decision on a carer's)."""
     found = services.suggestion_or_none(by=_me(), suggestion_id=suggestion_id)
     if found is None:
         abort(404)
-    own = _me().role == "person"
+    own = _me().role == Role.PERSON
     back = url_for("plans.my_plan") if own else url_for("plans.plan", person_id=found.person_id)
     form = (PersonDecisionForm if own else DecisionForm)(prefix=f"s{suggestion_id.hex[:8]}")
     if form.validate_on_submit():
@@ -495,14 +496,14 @@ def _printable(person_id: uuid.UUID, template: str) -> str:
 
 
 @bp.get("/people/<uuid:person_id>/plan/print")
-@signed_in("clinician", "person")
+@signed_in(Role.CLINICIAN, Role.PERSON)
 def print_plan(person_id: uuid.UUID) -> str:
     """The current plan on one or two A4 pages."""
     return _printable(person_id, "plans/print.html")
 
 
 @bp.get("/people/<uuid:person_id>/plan/card")
-@signed_in("clinician", "person")
+@signed_in(Role.CLINICIAN, Role.PERSON)
 def card(person_id: uuid.UUID) -> str:
     """A pocket card: the first steps and the numbers to call, folded to wallet size."""
     return _printable(person_id, "plans/card.html")
@@ -523,7 +524,7 @@ def _my_plan_page(form_for: dict[uuid.UUID, DecisionForm] | None = None) -> str:
     person_id = _own_person_id()
     view = _view(person_id)
     every = services.suggestions(by=me, person_id=person_id)
-    from_carers = [s for s in every if s.author_role == "carer" and s.status == "waiting"]
+    from_carers = [s for s in every if s.author_role == Role.CARER and s.status == "waiting"]
     forms = form_for or {}
     return render_template(
         "plans/my_plan.html",
@@ -538,7 +539,7 @@ def _my_plan_page(form_for: dict[uuid.UUID, DecisionForm] | None = None) -> str:
 
 
 @bp.get("/my-plan")
-@signed_in("person")
+@signed_in(Role.PERSON)
 def my_plan() -> str:
     """The person's current plan, in their language, with their suggestions and the answers to them, and what
     the people close to them have suggested."""
@@ -546,7 +547,7 @@ def my_plan() -> str:
 
 
 @bp.route("/my-plan/suggest", methods=["GET", "POST"])
-@signed_in("person")
+@signed_in(Role.PERSON)
 @redisplays_on_refused_token
 def suggest() -> ResponseReturnValue:
     """Suggest a change in your own words; your care team adds it or tells you why not."""
@@ -566,7 +567,7 @@ def suggest() -> ResponseReturnValue:
 
 
 @bp.route("/my-plan/disagree", methods=["GET", "POST"])
-@signed_in("person")
+@signed_in(Role.PERSON)
 @redisplays_on_refused_token
 def disagree() -> ResponseReturnValue:
     """Say that you disagree with your plan, or a part of it, in your own words. Your care team sees it, and it is
@@ -586,7 +587,7 @@ def disagree() -> ResponseReturnValue:
 
 
 @bp.post("/my-plan/disagreements/<uuid:disagreement_id>/withdraw")
-@signed_in("person")
+@signed_in(Role.PERSON)
 def withdraw_disagreement(disagreement_id: uuid.UUID) -> ResponseReturnValue:
     """Take back what you said you disagree with. It stays in your plan's history, marked as taken back."""
     try:
@@ -606,7 +607,7 @@ def withdraw_disagreement(disagreement_id: uuid.UUID) -> ResponseReturnValue:
 
 
 @bp.get("/reviews")
-@signed_in("clinician")
+@signed_in(Role.CLINICIAN)
 def reviews() -> str:
     """People on the clinician's teams by review date: overdue first. Dates only, never a judgement of the person."""
     return render_template("plans/reviews.html", rows=services.reviews_due(by=_me()))
@@ -616,14 +617,14 @@ def reviews() -> str:
 
 
 @bp.get("/admin/crisis-contacts")
-@signed_in("admin")
+@signed_in(Role.ADMIN)
 def crisis_contacts() -> str:
     """The services every plan lists, in English and Welsh."""
     return render_template("admin/crisis_contacts.html", contacts=services.crisis_contacts())
 
 
 @bp.route("/admin/crisis-contacts/<uuid:contact_id>", methods=["GET", "POST"])
-@signed_in("admin")
+@signed_in(Role.ADMIN)
 @redisplays_on_refused_token
 def crisis_contact(contact_id: uuid.UUID) -> ResponseReturnValue:
     contact = services.get_crisis_contact(by=_me(), contact_id=contact_id)

@@ -225,7 +225,7 @@ def _attributed(
             fresh["by"], fresh["own_words"] = old.get("by", author_role), bool(old.get("own_words"))
         else:
             fresh["by"] = author_role
-            fresh["own_words"] = author_role == "person" or part.key in own_words
+            fresh["own_words"] = author_role == Role.PERSON or part.key in own_words
         result[part.key] = fresh
     return result
 
@@ -278,7 +278,7 @@ def _append(
 def save_revision(*, by: User, person_id: uuid.UUID, base_number: int, revision: RevisionInput) -> PlanRevision:
     """Save a new revision written by a clinician with the person. Raises Conflict if someone saved since
     ``base_number``; PlanError for a reason or date that is not allowed; NotFound if out of reach."""
-    if by.role != "clinician":
+    if by.role != Role.CLINICIAN:
         raise PlanError("not_allowed")
     grounds, _person = _reach(by, person_id, "plan.revised")
     if revision.reason not in REASONS or revision.reason in ("suggestion_accepted", "restored"):
@@ -293,7 +293,7 @@ def save_revision(*, by: User, person_id: uuid.UUID, base_number: int, revision:
         revision.content,
         previous.content if previous else None,
         CURRENT_VERSION,
-        author_role="clinician",
+        author_role=Role.CLINICIAN,
         own_words=revision.own_words,
     )
     saved = _append(
@@ -328,7 +328,7 @@ def save_revision(*, by: User, person_id: uuid.UUID, base_number: int, revision:
 
 def restore(*, by: User, person_id: uuid.UUID, number: int, base_number: int) -> PlanRevision:
     """Make a new revision with the sections of revision ``number``; the history keeps everything."""
-    if by.role != "clinician":
+    if by.role != Role.CLINICIAN:
         raise PlanError("not_allowed")
     grounds, _person = _reach(by, person_id, "plan.restored")
     plan = _plan_of(person_id, lock=True)
@@ -399,7 +399,7 @@ def discard_draft(*, by: User, person_id: uuid.UUID) -> None:
 
 def suggest(*, by: User, section_key: str, text: str) -> Suggestion:
     """The person suggests a change to their own plan, in their own words."""
-    if by.role != "person" or by.person_id is None:
+    if by.role != Role.PERSON or by.person_id is None:
         raise PlanError("not_allowed")
     section(section_key)  # raises KeyError for a section that does not exist
     grounds, _person = _reach(by, by.person_id, "plan.suggestion_made")
@@ -453,9 +453,9 @@ def suggestions(*, by: User, person_id: uuid.UUID, status: str | None = None) ->
 def may_decide(by: User, found: Suggestion) -> bool:
     """A clinician decides the person's suggestions (and records the person's decision on a carer's); the person
     decides what a carer suggests for their plan."""
-    if by.role == "clinician":
+    if by.role == Role.CLINICIAN:
         return True
-    return by.role == "person" and found.author_role == "carer" and by.person_id == found.person_id
+    return by.role == Role.PERSON and found.author_role == Role.CARER and by.person_id == found.person_id
 
 
 def _suggestion(by: User, suggestion_id: uuid.UUID, action: str) -> tuple[Grounds, Suggestion]:
@@ -485,11 +485,11 @@ def accept_suggestion(*, by: User, suggestion_id: uuid.UUID) -> PlanRevision:
     else:
         part["items"] = [*part["items"], found.text]
     if is_empty(section_content(current.content, target)):
-        part["by"], part["own_words"] = found.author_role, found.author_role == "person"
+        part["by"], part["own_words"] = found.author_role, found.author_role == Role.PERSON
     else:
         # The section keeps who wrote what was there; it now also holds words the author suggested.
         part["suggested_by"] = sorted({*part.get("suggested_by", []), found.author_role})
-    if found.author_role == "carer":
+    if found.author_role == Role.CARER:
         # A carer's words carry their name (sealed with the rest of the plan), so that with two carers it is clear.
         author = session.get(User, found.author_id)
         part["carers"] = sorted(
@@ -563,7 +563,7 @@ def reviews_due(*, by: User) -> list[ReviewRow]:
     """People on the clinician's teams, by review date: overdue first, then soonest; no date (or no plan) last.
 
     Only dates decide the order: never anything about the person."""
-    if by.role != "clinician":
+    if by.role != Role.CLINICIAN:
         raise PlanError("not_allowed")
     memberships = select(TeamMembership.team_id).where(TeamMembership.user_id == by.id)
     rows = session.execute(
@@ -641,7 +641,7 @@ def current_number(person_id: uuid.UUID) -> int:
 
 
 def get_crisis_contact(*, by: User, contact_id: uuid.UUID) -> CrisisContact | None:
-    if by.role != "admin":
+    if by.role != Role.ADMIN:
         raise PlanError("not_allowed")
     return session.get(CrisisContact, contact_id)
 

@@ -20,6 +20,7 @@ from safetyplan.errors import NotFound
 from safetyplan.people.models import Person
 from safetyplan.plans import services as plans
 from safetyplan.plans.sections import CURRENT_VERSION, sections
+from safetyplan.roles import Role
 from safetyplan.sharing import services
 from safetyplan.sharing.forms import (
     ActionForm,
@@ -72,7 +73,7 @@ def _overview(person_id: uuid.UUID) -> ResponseReturnValue:
 
 
 @bp.get("/people/<uuid:person_id>/sharing")
-@signed_in("clinician", "person")
+@signed_in(Role.CLINICIAN, Role.PERSON)
 def overview(person_id: uuid.UUID) -> str:
     """Who can see the plan: the care teams, and each person involved with what they see."""
     person = _person(person_id)
@@ -82,12 +83,12 @@ def overview(person_id: uuid.UUID) -> str:
         visibility=services.who_can_see(by=_me(), person_id=person_id),
         conversations=services.conversations(by=_me(), person_id=person_id),
         action_form=ActionForm(formdata=None),
-        own=_me().role == "person",
+        own=_me().role == Role.PERSON,
     )
 
 
 @bp.route("/people/<uuid:person_id>/involved/new", methods=["GET", "POST"])
-@signed_in("clinician", "person")
+@signed_in(Role.CLINICIAN, Role.PERSON)
 @redisplays_on_refused_token
 def add_involved(person_id: uuid.UUID) -> ResponseReturnValue:
     """Add someone the person wants involved: family, a friend, a carer or an advocate."""
@@ -107,17 +108,17 @@ def add_involved(person_id: uuid.UUID) -> ResponseReturnValue:
         )
         flash(_("%(name)s added. Nothing is shared with them until you choose what they can see.", name=form.name.data))
         return _overview(person_id)
-    return render_template("sharing/add_involved.html", person=person, form=form, own=_me().role == "person")
+    return render_template("sharing/add_involved.html", person=person, form=form, own=_me().role == Role.PERSON)
 
 
 @bp.route("/people/<uuid:person_id>/involved/<uuid:involved_id>/sections", methods=["GET", "POST"])
-@signed_in("clinician", "person")
+@signed_in(Role.CLINICIAN, Role.PERSON)
 @redisplays_on_refused_token
 def choose_sections(person_id: uuid.UUID, involved_id: uuid.UUID) -> ResponseReturnValue:
     """Choose which parts of the plan they see. A clinician records the person's decision and its date."""
     person = _person(person_id)
     involved = _involved(person_id, involved_id)
-    own = _me().role == "person"
+    own = _me().role == Role.PERSON
     keys = [part.key for part in sections(CURRENT_VERSION)]
     form_class = SectionsForm if own else RecordedSectionsForm
     form = form_class(keys=keys)
@@ -151,7 +152,7 @@ def choose_sections(person_id: uuid.UUID, involved_id: uuid.UUID) -> ResponseRet
 
 
 @bp.post("/people/<uuid:person_id>/involved/<uuid:involved_id>/invite")
-@signed_in("clinician", "person")
+@signed_in(Role.CLINICIAN, Role.PERSON)
 def invite(person_id: uuid.UUID, involved_id: uuid.UUID) -> ResponseReturnValue:
     """Send them a single-use link to create a carer account."""
     if not ActionForm().validate_on_submit():
@@ -176,7 +177,7 @@ def invite(person_id: uuid.UUID, involved_id: uuid.UUID) -> ResponseReturnValue:
 
 
 @bp.post("/people/<uuid:person_id>/involved/<uuid:involved_id>/confirm")
-@signed_in("clinician", "person")
+@signed_in(Role.CLINICIAN, Role.PERSON)
 def confirm(person_id: uuid.UUID, involved_id: uuid.UUID) -> ResponseReturnValue:
     """Confirm that the account that accepted the invitation is the one meant."""
     if not ActionForm().validate_on_submit():
@@ -192,7 +193,7 @@ def confirm(person_id: uuid.UUID, involved_id: uuid.UUID) -> ResponseReturnValue
 
 
 @bp.post("/people/<uuid:person_id>/involved/<uuid:involved_id>/unlink")
-@signed_in("clinician", "person")
+@signed_in(Role.CLINICIAN, Role.PERSON)
 def unlink(person_id: uuid.UUID, involved_id: uuid.UUID) -> ResponseReturnValue:
     """The account that accepted the invitation is not who was meant: undo the link."""
     if not ActionForm().validate_on_submit():
@@ -208,7 +209,7 @@ def unlink(person_id: uuid.UUID, involved_id: uuid.UUID) -> ResponseReturnValue:
 
 
 @bp.route("/people/<uuid:person_id>/involved/<uuid:involved_id>/remove", methods=["GET", "POST"])
-@signed_in("clinician", "person")
+@signed_in(Role.CLINICIAN, Role.PERSON)
 def remove(person_id: uuid.UUID, involved_id: uuid.UUID) -> ResponseReturnValue:
     """Stop involving someone: they lose sight of the plan at once."""
     person = _person(person_id)
@@ -219,12 +220,12 @@ def remove(person_id: uuid.UUID, involved_id: uuid.UUID) -> ResponseReturnValue:
         flash(_("%(name)s is no longer involved and cannot see any of the plan.", name=involved.name))
         return _overview(person_id)
     return render_template(
-        "sharing/remove.html", person=person, involved=involved, form=form, own=_me().role == "person"
+        "sharing/remove.html", person=person, involved=involved, form=form, own=_me().role == Role.PERSON
     )
 
 
 @bp.route("/people/<uuid:person_id>/involvement-conversations/new", methods=["GET", "POST"])
-@signed_in("clinician")
+@signed_in(Role.CLINICIAN)
 @redisplays_on_refused_token
 def record_conversation(person_id: uuid.UUID) -> ResponseReturnValue:
     """Record a conversation about who the person wants involved and the limits of confidentiality."""
@@ -244,7 +245,7 @@ def record_conversation(person_id: uuid.UUID) -> ResponseReturnValue:
 
 
 @bp.get("/my-plan/who-has-looked")
-@signed_in("person")
+@signed_in(Role.PERSON)
 def who_has_looked() -> str:
     """Who has looked at your plan and your record, from the audit trail."""
     me = _me()
@@ -262,7 +263,7 @@ def who_has_looked() -> str:
 def invitation() -> ResponseReturnValue:
     """Accept an invitation: make a carer account (or use the one you are signed in to)."""
     me = _me() if current_user.is_authenticated else None
-    if me is not None and me.role != "carer":
+    if me is not None and me.role != Role.CARER:
         services.refuse_wrong_account(me)
         return render_template("sharing/invitation_wrong_account.html"), 403
     form = InvitationForm() if me is not None else InvitationAccountForm()
@@ -302,7 +303,7 @@ def invitation() -> ResponseReturnValue:
 
 
 @bp.get("/shared")
-@signed_in("carer")
+@signed_in(Role.CARER)
 def shared_home() -> str:
     """The people who share parts of their plan with you."""
     return render_template(
@@ -330,7 +331,7 @@ def _carer_context(view: services.CarerView) -> dict[str, object]:
 
 
 @bp.get("/shared/<uuid:person_id>")
-@signed_in("carer")
+@signed_in(Role.CARER)
 def shared_plan(person_id: uuid.UUID) -> str:
     """The sections the person shares with you, from the plan they agreed with."""
     view = _carer_view(person_id)
@@ -342,7 +343,7 @@ def shared_plan(person_id: uuid.UUID) -> str:
 
 
 @bp.get("/shared/<uuid:person_id>/print")
-@signed_in("carer")
+@signed_in(Role.CARER)
 def shared_print(person_id: uuid.UUID) -> str:
     view = _carer_view(person_id, action="plan.printed")
     if view.revision is None:
@@ -351,7 +352,7 @@ def shared_print(person_id: uuid.UUID) -> str:
 
 
 @bp.route("/shared/<uuid:person_id>/suggest", methods=["GET", "POST"])
-@signed_in("carer")
+@signed_in(Role.CARER)
 @redisplays_on_refused_token
 def shared_suggest(person_id: uuid.UUID) -> ResponseReturnValue:
     """Add what you will do to help, or suggest a change to a part shared with you; the person decides."""
@@ -377,7 +378,7 @@ def shared_suggest(person_id: uuid.UUID) -> ResponseReturnValue:
 
 
 @bp.get("/shared/crisis")
-@signed_in("carer")
+@signed_in(Role.CARER)
 def crisis_help() -> str:
     """How to help someone in a crisis, in plain words, with the numbers to call."""
     return render_template("sharing/crisis_help.html", crisis_contacts=plans.crisis_contacts())

@@ -39,6 +39,7 @@ from safetyplan.people.models import Person
 from safetyplan.people.services import teams_holding
 from safetyplan.plans.models import Plan, PlanRevision, Suggestion
 from safetyplan.plans.sections import CURRENT_VERSION, section, sections
+from safetyplan.roles import Role
 from safetyplan.sharing.messages import MESSAGES
 from safetyplan.sharing.models import KINDS, CarerInvitation, InvolvedPerson, InvolvementConversation, SharingChoice
 
@@ -157,7 +158,7 @@ def record_conversation(
     *, by: User, person_id: uuid.UUID, held_on: date, agreed: str, own_words: bool
 ) -> InvolvementConversation:
     """What the person and the clinician agreed about involving others and the limits of confidentiality."""
-    if by.role != "clinician":
+    if by.role != Role.CLINICIAN:
         raise SharingError("not_allowed")
     if held_on > date.today():
         raise SharingError("future_date", field="held_on")
@@ -242,7 +243,7 @@ def choose_sections(
     known = {part.key for part in sections(CURRENT_VERSION)}
     if not set(keys) <= known:
         raise SharingError("section", field="keys")
-    if by.role == "person" or decided_on is None:
+    if by.role == Role.PERSON or decided_on is None:
         decided_on = date.today()
     if decided_on > date.today():
         raise SharingError("future_date", field="decided_on")
@@ -357,7 +358,7 @@ def accept_invitation(*, token: str, user: User) -> InvolvedPerson:
         record("invitation.refused", by=user, grounds=Grounds.INVITATION, outcome="denied")
         raise SharingError("invitation_invalid")
     invitation, involved = usable
-    if user.role != "carer":
+    if user.role != Role.CARER:
         record(
             "invitation.refused",
             by=user,
@@ -411,7 +412,7 @@ def create_carer_account(*, token: str, email: str, name: str, password: str, la
             by=None,
             email=email,
             display_name=name,
-            role="carer",
+            role=Role.CARER,
             preferred_language=language,
             grounds=Grounds.INVITATION,
         )
@@ -470,7 +471,7 @@ class CarerLink:
 
 
 def carer_links(*, by: User) -> list[CarerLink]:
-    if by.role != "carer":
+    if by.role != Role.CARER:
         raise NotFound()
     rows = session.execute(
         select(InvolvedPerson, Person)
@@ -492,7 +493,7 @@ def carer_links(*, by: User) -> list[CarerLink]:
 
 def _carer_link(by: User, person_id: uuid.UUID, action: str) -> InvolvedPerson:
     found = None
-    if by.role == "carer":
+    if by.role == Role.CARER:
         found = session.scalars(
             select(InvolvedPerson).where(
                 InvolvedPerson.person_id == person_id,
@@ -580,7 +581,7 @@ def carer_suggest(*, by: User, person_id: uuid.UUID, section_key: str, text: str
         plan_id=plan.id,
         person_id=person_id,
         author_id=by.id,
-        author_role="carer",
+        author_role=Role.CARER,
         section_key=section_key,
         base_number=plan.current_number,
         created_at=utcnow(),
@@ -683,7 +684,7 @@ LOOK_DAY_ZONE = ZoneInfo("Europe/London")
 def who_has_looked(*, by: User, person_id: uuid.UUID, limit: int = 1000) -> list[LooksOnADay]:
     """Who looked at the person's plan or record, by person and day, newest first, from the audit trail (the
     person's own looks left out; the latest ``limit`` looks). Only the person asks this here; it is audited too."""
-    if by.role != "person" or by.person_id != person_id:
+    if by.role != Role.PERSON or by.person_id != person_id:
         record(
             "plan.lookups_viewed",
             by=by,

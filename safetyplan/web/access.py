@@ -16,6 +16,7 @@ from flask_login import current_user
 
 from safetyplan.audit import record
 from safetyplan.audit.grounds import Grounds
+from safetyplan.roles import Role
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -51,7 +52,7 @@ def _anyone() -> None:
 public = declare(AccessPolicy("public", _anyone))
 
 
-def signed_in(*roles: str) -> Callable[[View], View]:
+def signed_in(*roles: Role) -> Callable[[View], View]:
     """Reachable only when signed in (both factors), and only by these roles (any role when none are named)."""
     allowed = frozenset(roles)
 

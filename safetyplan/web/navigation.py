@@ -6,27 +6,29 @@ from flask import Flask, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from safetyplan.roles import Role
+
 #: The header's links for each role: (endpoint, label).
 NAVIGATION = {
-    "clinician": [
+    Role.CLINICIAN: [
         ("plans.caseload", _l("Caseload")),
         ("plans.reviews", _l("Reviews due")),
         ("people.add_person", _l("Add a person")),
     ],
-    "admin": [
+    Role.ADMIN: [
         ("admin.users", _l("Accounts")),
         ("admin.teams", _l("Teams")),
         ("plans.crisis_contacts", _l("Crisis contacts")),
         ("people.add_person", _l("Add a person")),
     ],
-    "auditor": [
+    Role.AUDITOR: [
         ("assurance.report", _l("Assurance report")),
         ("assurance.quality_measures", _l("Quality measures")),
         ("audit_trail.overview", _l("Audit trail")),
         ("assurance.scan", _l("Scan a document")),
     ],
-    "person": [("plans.my_plan", _l("My safety plan")), ("sharing.who_has_looked", _l("Who has looked"))],
-    "carer": [("sharing.shared_home", _l("Plans shared with you")), ("sharing.crisis_help", _l("Help in a crisis"))],
+    Role.PERSON: [("plans.my_plan", _l("My safety plan")), ("sharing.who_has_looked", _l("Who has looked"))],
+    Role.CARER: [("sharing.shared_home", _l("Plans shared with you")), ("sharing.crisis_help", _l("Help in a crisis"))],
 }
 
 
