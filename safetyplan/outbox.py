@@ -9,6 +9,8 @@ from __future__ import annotations
 import smtplib
 import ssl
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Protocol, cast
@@ -96,6 +98,19 @@ class _MarkedOutbox:
 
 def outbox() -> Outbox:
     return _MarkedOutbox(cast(Outbox, current_app.extensions["safetyplan.outbox"]))
+
+
+@contextmanager
+def kept() -> Iterator[MemoryOutbox]:
+    """Keep the messages sent inside this block instead of sending them: for demo data, whose made-up people
+    have made-up addresses."""
+    extensions = current_app.extensions
+    chosen = extensions["safetyplan.outbox"]
+    extensions["safetyplan.outbox"] = held = MemoryOutbox()
+    try:
+        yield held
+    finally:
+        extensions["safetyplan.outbox"] = chosen
 
 
 def init_app(app: Flask, settings: Settings) -> None:

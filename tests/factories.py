@@ -13,6 +13,7 @@ from safetyplan.accounts.models import Team, User
 from safetyplan.db import transaction
 from safetyplan.people import services as people
 from safetyplan.people.models import Person
+from safetyplan.plans import unchecked as unchecked_plans
 
 PASSWORD = "violet kettle orchard sunrise"
 
@@ -73,7 +74,7 @@ def create_account(
         secret = None
         if with_app if with_app is not None else user.needs_second_factor:
             secret = pyotp.random_base32()
-            accounts.enable_totp(user, secret, pyotp.TOTP(secret).now())
+            accounts.enable_totp(by=user, secret=secret, code=pyotp.TOTP(secret).now())
             user.totp_last_step = None
     return Account(id=user.id, email=email, role=role, totp_secret=secret)
 
@@ -97,7 +98,7 @@ def write_plan(person: Person, clinician: Account, words: str = "Walk by the riv
         revision = plans.save_revision(
             by=user,
             person_id=person.id,
-            base_number=plans.current_number(person.id),
+            base_number=unchecked_plans.current_number(person.id),
             revision=plans.RevisionInput(
                 **{  # type: ignore[arg-type]
                     "content": {
@@ -135,7 +136,7 @@ def link_carer(
             ),
         )
         link = sharing.invite(by=clinician, person_id=person.id, involved_id=involved.id, base_url="http://localhost")
-        sharing.accept_invitation(token=link.split("#", 1)[1], user=get_user(carer))
+        sharing.accept_invitation(token=link.split("#", 1)[1], by=get_user(carer))
         sharing.confirm_link(by=clinician, person_id=person.id, involved_id=involved.id)
         if sections:
             sharing.choose_sections(

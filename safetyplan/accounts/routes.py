@@ -80,7 +80,7 @@ def sign_in() -> ResponseReturnValue:
                 return redirect(url_for("accounts.second_factor"))
             if user.needs_second_factor:
                 return redirect(url_for("accounts.set_up_app_at_sign_in"))
-            complete_sign_in(user)
+            complete_sign_in(by=user)
             return redirect(g.after_sign_in)
     return render_template(
         "accounts/sign_in.html",
@@ -102,13 +102,13 @@ def second_factor() -> ResponseReturnValue:
     form = SecondFactorForm()
     if form.validate_on_submit():
         try:
-            services.check_second_factor(user, form.code.data or "", address=request.remote_addr)
+            services.check_second_factor(by=user, code=form.code.data or "", address=request.remote_addr)
         except services.Throttled as throttled:
             add_error(form, throttled.message, field="code")
         except services.SignInRefused as refused:
             show_error(form, refused)
         else:
-            complete_sign_in(user)
+            complete_sign_in(by=user)
             return redirect(g.after_sign_in)
     return render_template("accounts/second_factor.html", form=form)
 
@@ -142,12 +142,12 @@ def _set_up_app(user: User, form: SetUpAppForm, *, at_sign_in: bool) -> Response
             add_error(form, message, field="code")
         else:
             try:
-                codes = services.enable_totp(user, secret, form.code.data or "")
+                codes = services.enable_totp(by=user, secret=secret, code=form.code.data or "")
             except services.AccountError as error:
                 show_error(form, error)
             else:
                 if at_sign_in:
-                    complete_sign_in(user)
+                    complete_sign_in(by=user)
                     continue_to = g.after_sign_in
                 else:
                     continue_to = url_for("accounts.account")
@@ -184,7 +184,7 @@ def set_up_app_at_sign_in() -> ResponseReturnValue:
 @signed_in()
 def sign_out() -> ResponseReturnValue:
     """End this session on the server, so that a copy of the cookie stops working too."""
-    services.end_session(current_user._get_current_object(), reason="signed_out")
+    services.end_session(by=current_user._get_current_object(), reason="signed_out")
     logout_user()
     session.clear()
     return redirect(url_for("accounts.sign_in", signed_out=1))
@@ -234,7 +234,9 @@ def home() -> ResponseReturnValue:
 def account() -> str:
     """The signed-in user's own account: name, email, language, second factor."""
     user = current_user._get_current_object()
-    return render_template("accounts/account.html", user=user, recovery_codes_left=services.unused_recovery_codes(user))
+    return render_template(
+        "accounts/account.html", user=user, recovery_codes_left=services.unused_recovery_codes(by=user)
+    )
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -246,13 +248,13 @@ def change_password() -> ResponseReturnValue:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            services.change_password(user, current=form.current.data or "", new=form.password.data or "")
+            services.change_password(by=user, current=form.current.data or "", new=form.password.data or "")
         except (services.AccountError, PasswordProblem) as error:
             show_error(form, error)
         else:
             # Every session ended, this one too: start a new one so that this browser stays signed in.
             session.clear()
-            services.start_session(user, address=request.remote_addr)
+            services.start_session(by=user, address=request.remote_addr)
             login_user(user)
             session[LAST_SEEN] = int(time.time())
             flash(_("Your password has been changed. You have been signed out everywhere else."))
@@ -274,7 +276,7 @@ def change_language() -> ResponseReturnValue:
 
 def _choose_language(user: User, language: str) -> None:
     now = int(time.time())
-    services.set_language(user, language, chosen_at=datetime.fromtimestamp(now, UTC))
+    services.set_language(by=user, language=language, chosen_at=datetime.fromtimestamp(now, UTC))
     remember_choice(language, now)
 
 

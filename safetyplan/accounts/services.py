@@ -183,8 +183,10 @@ def issue_set_password_link(user: User, *, by: User | None, base_url: str) -> st
     return f"{base_url}/set-password#{token}"
 
 
-def send_set_password_link(user: User, link: str, subject: str, body: str) -> None:
-    """Send the link by the outbox (the caller words the message in the user's language)."""
+def send_set_password_link(*, by: User | None, user: User, link: str, subject: str, body: str) -> None:
+    """Send the link by the outbox (the caller words the message in the user's language), for an admin."""
+    if by is not None and by.role != Role.ADMIN:
+        raise NotAllowed()
     session.flush()  # write first: once a message has left, the request must not fail as busy and run again
     take_write_lock(session)
     outbox().send(Message(to=str(user.email), subject=subject, body=body.replace("{link}", link)))
@@ -214,13 +216,13 @@ def set_password_with_token(token: str, password: str) -> User:
     return user
 
 
-def change_password(user: User, *, current: str, new: str) -> None:
+def change_password(*, by: User, current: str, new: str) -> None:
     """Change a signed-in user's password; every session of theirs ends (the caller starts a new one)."""
-    if not verify_password(user.password_hash, current):
+    if not verify_password(by.password_hash, current):
         raise AccountError("current_password_wrong", field="current")
-    check_new_password(new, email=str(user.email), name=str(user.display_name))
-    _store_password(user, new)
-    record("account.password_changed", by=user, grounds=Grounds.SELF, subject_user_id=user.id)
+    check_new_password(new, email=str(by.email), name=str(by.display_name))
+    _store_password(by, new)
+    record("account.password_changed", by=by, grounds=Grounds.SELF, subject_user_id=by.id)
 
 
 def _store_password(user: User, password: str) -> None:
@@ -235,12 +237,12 @@ def set_password_directly(user: User, password: str) -> None:
     _store_password(user, password)
 
 
-def set_language(user: User, language: str, *, chosen_at: datetime) -> None:
+def set_language(*, by: User, language: str, chosen_at: datetime) -> None:
     """The user chose ``language`` at ``chosen_at``: their pages and their messages are in it from now on."""
-    if language != user.preferred_language:
-        record("account.language_changed", by=user, grounds=Grounds.SELF, subject_user_id=user.id)
-    user.preferred_language = language
-    user.language_chosen_at = chosen_at
+    if language != by.preferred_language:
+        record("account.language_changed", by=by, grounds=Grounds.SELF, subject_user_id=by.id)
+    by.preferred_language = language
+    by.language_chosen_at = chosen_at
 
 
 def settle_language(user: User, browser_choice: tuple[str, datetime] | None) -> tuple[str, datetime | None]:
@@ -249,7 +251,7 @@ def settle_language(user: User, browser_choice: tuple[str, datetime] | None) -> 
     saved_at = user.language_chosen_at
     # The browser keeps whole seconds: a choice in the same second as the account's counts as the later one.
     if browser_choice is not None and (saved_at is None or browser_choice[1] >= saved_at.replace(microsecond=0)):
-        set_language(user, browser_choice[0], chosen_at=browser_choice[1])
+        set_language(by=user, language=browser_choice[0], chosen_at=browser_choice[1])
     return user.preferred_language, user.language_chosen_at
 
 
@@ -308,14 +310,14 @@ def authenticate(email: str, password: str, *, address: str | None) -> User:
     return user
 
 
-def check_second_factor(user: User, code: str, *, address: str | None) -> None:
+def check_second_factor(*, by: User, code: str, address: str | None) -> None:
     """Accept a current authenticator code (once) or an unused recovery code; raises Throttled or SignInRefused."""
-    email = str(user.email)
+    email = str(by.email)
     check_throttle(email, address)
-    if _accept_totp(user, code) or _accept_recovery_code(user, code):
+    if _accept_totp(by, code) or _accept_recovery_code(by, code):
         return
     _record_failure(email, address)
-    record("sign_in.second_factor_failed", by=user, grounds=Grounds.SELF, outcome="failed")
+    record("sign_in.second_factor_failed", by=by, grounds=Grounds.SELF, outcome="failed")
     raise SignInRefused("code_wrong", field="code")
 
 
@@ -356,19 +358,19 @@ def _accept_recovery_code(user: User, code: str) -> bool:
     return True
 
 
-def start_session(user: User, *, address: str | None) -> str:
+def start_session(*, by: User, address: str | None) -> str:
     """Both factors passed: make a new server-side session and return its token for the cookie."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
     session.add(
         UserSession(
-            token_hash=token_hash(token), user_id=user.id, created_at=now, expires_at=now + SESSION_ABSOLUTE_LIMIT
+            token_hash=token_hash(token), user_id=by.id, created_at=now, expires_at=now + SESSION_ABSOLUTE_LIMIT
         )
     )
-    account_key, _ = _failure_keys(str(user.email), address)
+    account_key, _ = _failure_keys(str(by.email), address)
     session.execute(delete(SignInFailure).where(SignInFailure.key == account_key))
-    record("sign_in.succeeded", by=user, grounds=Grounds.SELF)
-    user.session_token = token
+    record("sign_in.succeeded", by=by, grounds=Grounds.SELF)
+    by.session_token = token
     return token
 
 
@@ -421,16 +423,16 @@ def lapsed_session_user(token: str) -> User | None:
     return user
 
 
-def end_session(user: User, *, reason: str) -> None:
+def end_session(*, by: User, reason: str) -> None:
     """Sign out this browser's session (``reason``: signed_out, idle)."""
-    if user.session_token:
+    if by.session_token:
         session.execute(
             update(UserSession)
-            .where(UserSession.token_hash == token_hash(user.session_token), UserSession.ended_at.is_(None))
+            .where(UserSession.token_hash == token_hash(by.session_token), UserSession.ended_at.is_(None))
             .values(ended_at=utcnow(), ended_reason=reason)
         )
-    record("sign_out", by=user, grounds=Grounds.SELF)
-    user.session_token = None
+    record("sign_out", by=by, grounds=Grounds.SELF)
+    by.session_token = None
 
 
 def end_all_sessions(user: User, *, reason: str) -> None:
@@ -452,16 +454,16 @@ def totp_uri(user: User, secret: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=str(user.email), issuer_name=TOTP_ISSUER)
 
 
-def enable_totp(user: User, secret: str, code: str) -> list[str]:
+def enable_totp(*, by: User, secret: str, code: str) -> list[str]:
     """Turn on the authenticator app once it shows the right code; returns new recovery codes (shown once)."""
     digits = "".join(code.split())
     if not pyotp.TOTP(secret).verify(digits, valid_window=1):
         raise AccountError("code_wrong", field="code")
-    user.totp_secret = secret
-    user.totp_enabled_at = utcnow()
-    user.totp_last_step = pyotp.TOTP(secret).timecode(utcnow())
-    codes = replace_recovery_codes(user)
-    record("account.second_factor_enabled", by=user, grounds=Grounds.SELF, subject_user_id=user.id)
+    by.totp_secret = secret
+    by.totp_enabled_at = utcnow()
+    by.totp_last_step = pyotp.TOTP(secret).timecode(utcnow())
+    codes = replace_recovery_codes(by)
+    record("account.second_factor_enabled", by=by, grounds=Grounds.SELF, subject_user_id=by.id)
     return codes
 
 
@@ -474,9 +476,9 @@ def replace_recovery_codes(user: User) -> list[str]:
     return [f"{code[:5]}-{code[5:]}" for code in codes]
 
 
-def unused_recovery_codes(user: User) -> int:
+def unused_recovery_codes(*, by: User) -> int:
     return (
-        session.scalar(select(func.count()).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))) or 0
+        session.scalar(select(func.count()).where(RecoveryCode.user_id == by.id, RecoveryCode.used_at.is_(None))) or 0
     )
 
 
@@ -503,7 +505,10 @@ def find_team(name: str) -> Team | None:
     return session.scalars(select(Team).where(func.lower(Team.name) == name.strip().lower())).first()
 
 
-def get_team(team_id: uuid.UUID) -> Team | None:
+def get_team(*, by: User | None, team_id: uuid.UUID) -> Team | None:
+    """A team, for an admin (or the command line)."""
+    if by is not None and by.role != Role.ADMIN:
+        raise NotAllowed()
     return session.get(Team, team_id)
 
 
@@ -532,18 +537,21 @@ def team_ids_of(user: User) -> list[uuid.UUID]:
     return list(session.scalars(select(TeamMembership.team_id).where(TeamMembership.user_id == user.id)))
 
 
-def teams_of(user: User) -> list[Team]:
+def teams_of(*, by: User) -> list[Team]:
     return list(
         session.scalars(
             select(Team)
             .join(TeamMembership, TeamMembership.team_id == Team.id)
-            .where(TeamMembership.user_id == user.id)
+            .where(TeamMembership.user_id == by.id)
             .order_by(Team.name)
         )
     )
 
 
-def team_members(team_id: uuid.UUID) -> list[User]:
+def team_members(*, by: User | None, team_id: uuid.UUID) -> list[User]:
+    """A team's clinicians, by name, for an admin (or the command line)."""
+    if by is not None and by.role != Role.ADMIN:
+        raise NotAllowed()
     users = session.scalars(
         select(User).join(TeamMembership, TeamMembership.user_id == User.id).where(TeamMembership.team_id == team_id)
     )

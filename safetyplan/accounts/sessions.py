@@ -30,16 +30,16 @@ RULES = SessionRules(
 )
 
 
-def complete_sign_in(user: User) -> None:
+def complete_sign_in(*, by: User) -> None:
     """Both factors passed: a fresh cookie (the old session id is dropped) tied to a new server-side session."""
     next_url = session.get(PENDING, {}).get("next")
     session.clear()
-    services.start_session(user, address=request.remote_addr)
-    login_user(user)
+    services.start_session(by=by, address=request.remote_addr)
+    login_user(by)
     session[LAST_SEEN] = int(time.time())
     remembered = remembered_choice()
     browser_choice = (remembered[0], datetime.fromtimestamp(remembered[1], UTC)) if remembered else None
-    language, chosen_at = services.settle_language(user, browser_choice)  # the later explicit choice wins
+    language, chosen_at = services.settle_language(by, browser_choice)  # the later explicit choice wins
     remember_choice(language, int(chosen_at.timestamp()) if chosen_at else 0)
     g.after_sign_in = safe_next(next_url, url_for("accounts.home"))
 

@@ -45,7 +45,7 @@ def users_add(
     with transaction():
         person_id = None
         if role == Role.PERSON:
-            person = find_person_by_nhs_number(person_nhs_number or "")
+            person = find_person_by_nhs_number(by=None, nhs_number=person_nhs_number or "")
             if person is None:
                 raise click.ClickException("a person's account needs --person with the NHS number of their record")
             person_id = person.id

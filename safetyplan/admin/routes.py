@@ -31,6 +31,10 @@ SET_PASSWORD_BODY = _l(
 )
 
 
+def _me() -> User:
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
 @bp.get("/users")
 @signed_in(Role.ADMIN)
 def users() -> str:
@@ -44,12 +48,12 @@ def users() -> str:
 def add_user() -> ResponseReturnValue:
     """Make an account and send its set-password link."""
     by = current_user._get_current_object()
-    teams = people.list_teams()
+    teams = people.list_teams(by=_me())
     form = AddUserForm(team_choices=[(str(team.id), team.name) for team in teams])
     if form.validate_on_submit():
         person = None
         if form.role.data == Role.PERSON:
-            person = people.find_person_by_nhs_number(form.person_nhs_number.data or "")
+            person = people.find_person_by_nhs_number(by=_me(), nhs_number=form.person_nhs_number.data or "")
             if person is None:
                 add_error(form, str(NO_SUCH_PERSON), field="person_nhs_number")
         if not form.person_nhs_number.errors:
@@ -69,7 +73,9 @@ def add_user() -> ResponseReturnValue:
                 link = services.issue_set_password_link(user, by=by, base_url=current_settings().base_url)
                 with force_locale(user.preferred_language):  # the message is in the new user's language
                     body = str(SET_PASSWORD_BODY) % {"name": user.display_name}
-                    services.send_set_password_link(user, link, str(SET_PASSWORD_SUBJECT), body)
+                    services.send_set_password_link(
+                        by=by, user=user, link=link, subject=str(SET_PASSWORD_SUBJECT), body=body
+                    )
                 flash(_("Account made. We have sent a link to set a password to %(email)s.", email=user.email))
                 return redirect(url_for("admin.users"))
     return render_template("admin/add_user.html", form=form)
@@ -79,7 +85,7 @@ def add_user() -> ResponseReturnValue:
 @signed_in(Role.ADMIN)
 def teams() -> str:
     """Every team, with how many clinicians and people it has."""
-    return render_template("admin/teams.html", teams=people.list_teams())
+    return render_template("admin/teams.html", teams=people.list_teams(by=_me()))
 
 
 @bp.route("/teams/new", methods=["GET", "POST"])
@@ -101,22 +107,22 @@ def add_team() -> ResponseReturnValue:
 
 
 def _team_page(team_id: uuid.UUID, member_form: AddMemberForm, caseload_form: AddToCaseloadForm) -> str:
-    found = services.get_team(team_id)
+    found = services.get_team(by=_me(), team_id=team_id)
     if found is None:
         abort(404)
-    summary = next(t for t in people.list_teams() if t.id == team_id)
+    summary = next(t for t in people.list_teams(by=_me()) if t.id == team_id)
     return render_template(
         "admin/team.html",
         team=found,
         summary=summary,
-        members=services.team_members(team_id),
+        members=services.team_members(by=_me(), team_id=team_id),
         form=member_form,
         caseload_form=caseload_form,
     )
 
 
 def _clinicians_to_add(by: User, team_id: uuid.UUID) -> list[User]:
-    members = {member.id for member in services.team_members(team_id)}
+    members = {member.id for member in services.team_members(by=_me(), team_id=team_id)}
     return [user for user in services.list_users(by=by) if user.role == Role.CLINICIAN and user.id not in members]
 
 
@@ -126,7 +132,7 @@ def _clinicians_to_add(by: User, team_id: uuid.UUID) -> list[User]:
 def team(team_id: uuid.UUID) -> ResponseReturnValue:
     """A team: its clinicians (add one here), and its caseload (add a person already recorded)."""
     by = current_user._get_current_object()
-    if services.get_team(team_id) is None:
+    if services.get_team(by=_me(), team_id=team_id) is None:
         abort(404)
     candidates = _clinicians_to_add(by, team_id)
     form = AddMemberForm()
@@ -154,11 +160,11 @@ def team(team_id: uuid.UUID) -> ResponseReturnValue:
 def add_to_caseload(team_id: uuid.UUID) -> ResponseReturnValue:
     """Put a person who is already recorded on this team's caseload too (for example on transfer)."""
     by = current_user._get_current_object()
-    if services.get_team(team_id) is None:
+    if services.get_team(by=_me(), team_id=team_id) is None:
         abort(404)
     form = AddToCaseloadForm()
     if form.validate_on_submit():
-        person = people.find_person_by_nhs_number(form.nhs_number.data or "")
+        person = people.find_person_by_nhs_number(by=_me(), nhs_number=form.nhs_number.data or "")
         if person is None:
             add_error(form, str(NO_SUCH_PERSON), field="nhs_number")
         else:

@@ -13,7 +13,6 @@ from flask_login import current_user
 from flask_wtf.file import FileField
 from wtforms.validators import InputRequired
 
-from safetyplan import audit
 from safetyplan.accounts.models import User
 from safetyplan.assurance import measures, services
 from safetyplan.assurance.runchart import describe, svg
@@ -56,7 +55,7 @@ def report() -> str:
 
 
 def _team_choice() -> tuple[uuid.UUID | None, list[TeamSummary]]:
-    teams = list_teams()
+    teams = list_teams(by=_me())
     wanted = request.args.get("team", "")
     if not wanted:
         return None, teams
@@ -224,13 +223,13 @@ def overview() -> str:
     found = services.search_trail(by=by, query=query, older_than=older_than)
     return render_template(
         "audit/overview.html",
-        verification=audit.verify(),
+        verification=services.verify_trail(by=by),
         rows=found.rows,
         next_page=found.older_than,
         paged=older_than is not None,
         query=query,
         raw_dates={name: sent.get(name, "") for name in ("since", "until")},
-        actions=services.actions(),
+        actions=services.actions(by=by),
         searched=any(sent.get(name) for name in ("email", "reference", "action", "since", "until")),
         bad_dates=bad_dates,
     )

@@ -24,7 +24,7 @@ from safetyplan.assurance.measures import Point, month_range
 from safetyplan.assurance.messages import MESSAGES
 from safetyplan.assurance.pseudonyms import PREFIX, person_reference
 from safetyplan.assurance.schema_check import Offender, check
-from safetyplan.audit import record
+from safetyplan.audit import Verification, record, verify
 from safetyplan.audit.grounds import Grounds
 from safetyplan.audit.models import AuditEvent
 from safetyplan.db import session, utcnow
@@ -302,8 +302,16 @@ class TrailRow:
     reference: str
 
 
-def actions() -> list[str]:
+def actions(*, by: User) -> list[str]:
+    """Every action the trail holds, for the search form's list."""
+    _auditor(by)
     return list(session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
+
+
+def verify_trail(*, by: User) -> Verification:
+    """The whole trail checked link by link, for the auditor's overview."""
+    _auditor(by)
+    return verify()
 
 
 def _person_for_reference(reference: str) -> uuid.UUID | None:

@@ -21,9 +21,11 @@ from safetyplan.accounts.models import User
 from safetyplan.config import current_settings
 from safetyplan.db import session, transaction, utcnow
 from safetyplan.demo.history import seed_history
+from safetyplan.outbox import kept
 from safetyplan.people import services as people
 from safetyplan.plans import disagreements
 from safetyplan.plans import services as plans
+from safetyplan.plans import unchecked as unchecked_plans
 from safetyplan.plans.content import Content
 from safetyplan.plans.models import Plan
 from safetyplan.roles import Role
@@ -116,7 +118,7 @@ def seed() -> None:
         accounts.set_password_directly(user, DEMO_PASSWORD)
         if user.needs_second_factor:
             secret = pyotp.random_base32()
-            accounts.enable_totp(user, secret, pyotp.TOTP(secret).now())
+            accounts.enable_totp(by=user, secret=secret, code=pyotp.TOTP(secret).now())
             user.totp_last_step = None  # let the first demo sign-in use the current code
     session.flush()
     seed_plans(person_ids)
@@ -175,7 +177,7 @@ def seed_plans(person_ids: dict[str, uuid.UUID]) -> None:
         plans.save_revision(
             by=by,
             person_id=person_id,
-            base_number=plans.current_number(person_id),
+            base_number=unchecked_plans.current_number(person_id),
             revision=plans.RevisionInput(
                 content=content,
                 reason=reason,
@@ -294,7 +296,7 @@ def seed_sharing(person_ids: dict[str, uuid.UUID]) -> None:
         details=sharing.InvolvedDetails("Pat Demo-Carer", "carer", "my partner", "07700 900 203", f"carer@{DOMAIN}"),
     )
     link = sharing.invite(by=alex, person_id=alex_id, involved_id=pat_involved.id, base_url=base_url)
-    sharing.accept_invitation(token=link.split("#", 1)[1], user=pat)
+    sharing.accept_invitation(token=link.split("#", 1)[1], by=pat)
     sharing.confirm_link(by=alex, person_id=alex_id, involved_id=pat_involved.id)
     sharing.choose_sections(
         by=alex, person_id=alex_id, involved_id=pat_involved.id, keys={"warning_signs", "how_others_help"}
@@ -336,13 +338,13 @@ def seed_assurance(person_ids: dict[str, uuid.UUID], team_ids: dict[str, uuid.UU
 
     def review(by: User, name: str, section: str, line: str) -> None:
         person_id = person_ids[name]
-        current = plans.revision_content(person_id, plans.current_number(person_id)) or {}
+        current = unchecked_plans.revision_content(person_id, unchecked_plans.current_number(person_id)) or {}
         part = dict(current.get(section) or {"items": []})
         part["items"] = [*part.get("items", []), line]
         plans.save_revision(
             by=by,
             person_id=person_id,
-            base_number=plans.current_number(person_id),
+            base_number=unchecked_plans.current_number(person_id),
             revision=plans.RevisionInput(
                 content={**current, section: part},
                 reason="scheduled_review" if current else "first_plan",
@@ -396,7 +398,8 @@ def demo(context: click.Context, people: int, revisions_each: int) -> None:
     with transaction():
         empty = not session.scalar(select(func.count()).select_from(User))
         if empty:
-            seed()
+            with kept():  # the made-up people's invitations go nowhere
+                seed()
     if people:
         with click.progressbar(length=1, label=f"Adding {people:,} people with {revisions_each} revisions each") as bar:
             seed_load(people, revisions_each)
@@ -437,7 +440,7 @@ def seed_load(people: int, revisions_each: int, team_size: int = 300) -> list[tu
             )
             accounts.set_password_directly(clinician, DEMO_PASSWORD)
             secret = pyotp.random_base32()
-            accounts.enable_totp(clinician, secret, pyotp.TOTP(secret).now())
+            accounts.enable_totp(by=clinician, secret=secret, code=pyotp.TOTP(secret).now())
             clinician.totp_last_step = None
             clinicians.append((email, secret))
         count = min(team_size, people - team_number * team_size)

@@ -248,7 +248,7 @@ def _write(
         )
         link = sharing.invite(by=clinician, person_id=person.id, involved_id=involved.id, base_url=base_url)
         account = accounts.create_user(by=None, email=email, display_name=name, role="carer")
-        sharing.accept_invitation(token=link.split("#", 1)[1], user=account)
+        sharing.accept_invitation(token=link.split("#", 1)[1], by=account)
         sharing.confirm_link(by=clinician, person_id=person.id, involved_id=involved.id)
         linked = story.carer_linked
         shared = sharing.choose_sections(

@@ -28,7 +28,9 @@ def add_person() -> ResponseReturnValue:
     """Record a person on one of the clinician's teams' caseloads (an admin may choose any team)."""
     by = current_user._get_current_object()
     teams = (
-        accounts.teams_of(by) if by.role == Role.CLINICIAN else [accounts.get_team(t.id) for t in services.list_teams()]
+        accounts.teams_of(by=by)
+        if by.role == Role.CLINICIAN
+        else [accounts.get_team(by=by, team_id=t.id) for t in services.list_teams(by=by)]
     )
     form = PersonForm(team_choices=[(str(team.id), team.name) for team in teams if team is not None])
     if form.validate_on_submit():
@@ -65,5 +67,5 @@ def person(person_id: uuid.UUID) -> str:
         "people/person.html",
         person=found,
         nhs_number=format_nhs_number(found.nhs_number) if found.nhs_number else None,
-        teams=services.teams_holding(person_id),
+        teams=services.teams_holding(by=current_user._get_current_object(), person_id=person_id),
     )

@@ -19,7 +19,8 @@ from safetyplan.audit.grounds import Grounds
 from safetyplan.crypto import vault
 from safetyplan.db import session, utcnow
 from safetyplan.errors import DomainError
-from safetyplan.people.access import reach
+from safetyplan.people import unchecked
+from safetyplan.people.access import grounds_for, reach, refuse
 from safetyplan.people.identifiers import normalise_nhs_number
 from safetyplan.people.messages import MESSAGES
 from safetyplan.people.models import CaseloadEntry, Person
@@ -115,18 +116,18 @@ def add_to_caseload(*, by: User | None, person_id: uuid.UUID, team_id: uuid.UUID
     record("caseload.person_added", by=by, grounds=admin_grounds(by), person_id=person_id, team_id=team_id)
 
 
-def teams_holding(person_id: uuid.UUID) -> list[Team]:
-    return list(
-        session.scalars(
-            select(Team)
-            .join(CaseloadEntry, CaseloadEntry.team_id == Team.id)
-            .where(CaseloadEntry.person_id == person_id)
-            .order_by(Team.name)
-        )
-    )
+def teams_holding(*, by: User, person_id: uuid.UUID) -> list[Team]:
+    """The teams whose caseloads hold this person, by name, for someone who may reach them (NotFound otherwise;
+    a read of the person's record, audited by the caller's read of it)."""
+    if grounds_for(by, person_id) is None:
+        refuse(by, person_id, "person.viewed")
+    return unchecked.teams_holding(person_id)
 
 
-def find_person_by_nhs_number(nhs_number: str) -> Person | None:
+def find_person_by_nhs_number(*, by: User | None, nhs_number: str) -> Person | None:
+    """The person with this NHS number, for an admin (or the command line); None when there is none."""
+    if by is not None and by.role != Role.ADMIN:
+        raise PersonError("not_allowed")
     digits = normalise_nhs_number(nhs_number)
     if digits is None:
         return None
@@ -144,8 +145,11 @@ class TeamSummary:
     people: int
 
 
-def list_teams() -> list[TeamSummary]:
-    """Every team, by name, with how many clinicians and people it has."""
+def list_teams(*, by: User | None) -> list[TeamSummary]:
+    """Every team, by name, with how many clinicians and people it has: for an admin, an auditor (to choose a
+    team's measures) or the command line."""
+    if by is not None and by.role not in (Role.ADMIN, Role.AUDITOR):
+        raise PersonError("not_allowed")
     members = select(TeamMembership.team_id, func.count().label("n")).group_by(TeamMembership.team_id).subquery()
     people = select(CaseloadEntry.team_id, func.count().label("n")).group_by(CaseloadEntry.team_id).subquery()
     rows = session.execute(

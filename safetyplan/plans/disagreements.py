@@ -17,6 +17,7 @@ from safetyplan.audit import record
 from safetyplan.audit.grounds import Grounds
 from safetyplan.db import session, utcnow
 from safetyplan.errors import NotFound
+from safetyplan.people.access import PLAN_ROLES, grounds_for, refuse
 from safetyplan.people.models import Person
 from safetyplan.plans.models import Plan, PlanDisagreement
 from safetyplan.plans.sections import sections
@@ -92,15 +93,18 @@ def withdraw_disagreement(*, by: User, disagreement_id: uuid.UUID) -> PlanDisagr
     return found
 
 
-def disagreements_on(view: PlanView) -> list[PlanDisagreement]:
+def disagreements_on(*, by: User, view: PlanView) -> list[PlanDisagreement]:
     """Everything the person has said they disagree with on the plan in ``view``, taken back or not, newest first.
-    A PlanView comes only from view_plan, which has checked (and audited) access to this person's plan."""
+    A PlanView comes only from view_plan, which has checked (and audited) access; here only that it is ``by``'s."""
+    if view.viewer_id != by.id:
+        refuse(by, view.person.id, "plan.viewed")
     return _of(view.person.id)
 
 
-def disagreements_in_history(person: Person) -> list[PlanDisagreement]:
-    """The same, for the plan's history page: ``person`` comes from plans.services.history, which has checked (and
-    audited) access to it."""
+def disagreements_in_history(*, by: User, person: Person) -> list[PlanDisagreement]:
+    """The same, for the plan's history page, for someone who may read the plan."""
+    if grounds_for(by, person.id, roles=PLAN_ROLES) is None:
+        refuse(by, person.id, "plan.history_viewed")
     return _of(person.id)
 
 

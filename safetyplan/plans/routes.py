@@ -61,9 +61,9 @@ def _plan_context(view: services.PlanView) -> dict[str, object]:
     return {
         "person": view.person,
         "revision": view.current,
-        "crisis_contacts": services.crisis_contacts(),
-        "team_phones": services.team_phones(view.person.id),
-        "disagreements": disagreements.disagreements_on(view),
+        "crisis_contacts": services.crisis_contacts(by=_me()),
+        "team_phones": services.team_phones(by=_me(), person_id=view.person.id),
+        "disagreements": disagreements.disagreements_on(by=_me(), view=view),
     }
 
 
@@ -89,7 +89,7 @@ def caseload() -> str:
 def plan(person_id: uuid.UUID) -> str:
     """The person's current plan, suggestions waiting, and what to do next."""
     view = _view(person_id)
-    waiting = services.waiting_on(view)
+    waiting = services.waiting_on(by=_me(), view=view)
     return render_template(
         "plans/plan.html",
         **_plan_context(view),
@@ -121,9 +121,9 @@ def _editor(
             conflict=conflict,
             draft_at=draft_at,
             flagged=flagged or {},
-            crisis_contacts=services.crisis_contacts(),
-            team_phones=services.team_phones(view.person.id),
-            disagreements=disagreements.disagreements_on(view),
+            crisis_contacts=services.crisis_contacts(by=_me()),
+            team_phones=services.team_phones(by=_me(), person_id=view.person.id),
+            disagreements=disagreements.disagreements_on(by=_me(), view=view),
         ),
         status,
     )
@@ -204,7 +204,9 @@ def edit(person_id: uuid.UUID) -> ResponseReturnValue:
     if not form.wording_checked.data:
         # Compared with the revision the text builds on (after a merge, the one merged with).
         builds_on = _number(form.merge_with.data) if form.merge_with.data else _number(form.base_number.data)
-        flagged = flags_for_editor(content, own_words, CURRENT_VERSION, services.revision_content(person_id, builds_on))
+        flagged = flags_for_editor(
+            content, own_words, CURRENT_VERSION, services.revision_content(by=me, view=view, number=builds_on)
+        )
         if flagged:
             # A gentle note beside each such section; saving again keeps the wording. Nothing is blocked, and
             # what was typed is kept as a draft too, as on every other way back to the editor.
@@ -288,7 +290,7 @@ def _conflict_view(theirs: PlanRevision, ours: Mapping[str, object]) -> dict[str
     return {
         "revision": theirs,
         "by_me": theirs.author_id == _me().id,
-        "author": services.author_name(theirs),
+        "author": services.author_name(by=_me(), revision=theirs),
         "sections": differing,
     }
 
@@ -383,7 +385,7 @@ def history(person_id: uuid.UUID) -> str:
         person=person,
         revisions=revisions,
         reasons=REASONS,
-        disagreements=disagreements.disagreements_in_history(person),
+        disagreements=disagreements.disagreements_in_history(by=_me(), person=person),
     )
 
 
@@ -395,15 +397,15 @@ def revision(person_id: uuid.UUID, number: int) -> str:
         person, found = services.get_revision(by=_me(), person_id=person_id, number=number)
     except NotFound:
         abort(404)
-    newest = services.current_number(person_id)
+    newest = services.current_number(by=_me(), person_id=person_id)
     return render_template(
         "plans/revision.html",
         person=person,
         revision=found,
         current_number=newest,
         reasons=REASONS,
-        crisis_contacts=services.crisis_contacts(),
-        team_phones=services.team_phones(person_id),
+        crisis_contacts=services.crisis_contacts(by=_me()),
+        team_phones=services.team_phones(by=_me(), person_id=person_id),
         restore_form=RestoreForm(formdata=None, base_number=newest),
     )
 
@@ -620,7 +622,7 @@ def reviews() -> str:
 @signed_in(Role.ADMIN)
 def crisis_contacts() -> str:
     """The services every plan lists, in English and Welsh."""
-    return render_template("admin/crisis_contacts.html", contacts=services.crisis_contacts())
+    return render_template("admin/crisis_contacts.html", contacts=services.crisis_contacts(by=_me()))
 
 
 @bp.route("/admin/crisis-contacts/<uuid:contact_id>", methods=["GET", "POST"])

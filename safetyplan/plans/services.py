@@ -22,6 +22,7 @@ from safetyplan.db import session, utcnow
 from safetyplan.errors import DomainError, NotFound
 from safetyplan.people.access import PLAN_ROLES, grounds_for, reach, refuse
 from safetyplan.people.models import CaseloadEntry, Person
+from safetyplan.plans import unchecked
 from safetyplan.plans.content import Content, is_empty, same, section_content
 from safetyplan.plans.messages import MESSAGES
 from safetyplan.plans.models import CrisisContact, Plan, PlanDraft, PlanRevision, Suggestion
@@ -50,11 +51,6 @@ def _reach(by: User, person_id: uuid.UUID, action: str) -> tuple[Grounds, Person
     return reach(by, person_id, action=action, roles=PLAN_ROLES)
 
 
-def _plan_of(person_id: uuid.UUID, *, lock: bool = False) -> Plan | None:
-    query = select(Plan).where(Plan.person_id == person_id)
-    return session.scalars(query.with_for_update() if lock else query).one_or_none()
-
-
 def _locked_plan_made_if_missing(person_id: uuid.UUID) -> Plan:
     """The person's plan, locked for this transaction; made first if there is none. Two first saves at once both
     get the one plan (the second then meets the first's revision as a conflict), never an error."""
@@ -66,24 +62,20 @@ def _locked_plan_made_if_missing(person_id: uuid.UUID) -> Plan:
             id=uuid.uuid4(), person_id=person_id, created_at=utcnow(), current_number=0, declined=False
         )
         session.execute(statement.on_conflict_do_nothing(index_elements=["person_id"]))
-    plan = _plan_of(person_id, lock=True)
+    plan = unchecked.plan_of(person_id, lock=True)
     assert plan is not None
     return plan
 
 
-def _revision(plan: Plan | None, number: int) -> PlanRevision | None:
-    if plan is None or number < 1:
-        return None
-    return session.scalars(
-        select(PlanRevision).where(PlanRevision.plan_id == plan.id, PlanRevision.number == number)
-    ).one_or_none()
-
-
 @dataclass(frozen=True)
 class PlanView:
+    """A person's plan as one account may see it. Made only by view_plan, after the access check: the reads
+    below that take a view check only that it was made for the same account."""
+
     person: Person
     plan: Plan | None
     current: PlanRevision | None
+    viewer_id: uuid.UUID
 
     @property
     def number(self) -> int:
@@ -116,7 +108,7 @@ def view_plan(*, by: User, person_id: uuid.UUID, action: str = "plan.viewed") ->
         plan_id=plan.id if plan else None,
         revision_id=current.id if current else None,
     )
-    return PlanView(person, plan, current)
+    return PlanView(person, plan, current, viewer_id=by.id)
 
 
 #: A suggested review follows the gap the last one planned, if it was between these, or else comes 3 months on.
@@ -147,8 +139,10 @@ def suggested_review_date(current: PlanRevision | None, *, today: date) -> Sugge
     return SuggestedReview(date(year, month, min(today.day, calendar.monthrange(year, month)[1])), None)
 
 
-def author_name(revision: PlanRevision) -> str:
-    """The name of whoever saved a revision (for a reader already allowed to see the revision), or "" if gone."""
+def author_name(*, by: User, revision: PlanRevision) -> str:
+    """The name of whoever saved a revision, for someone who may read the plan, or "" if the account is gone."""
+    if _grounds(by, revision.person_id) is None:
+        refuse(by, revision.person_id, "plan.viewed")
     author = session.get(User, revision.author_id) if revision.author_id else None
     return str(author.display_name) if author is not None else ""
 
@@ -156,7 +150,7 @@ def author_name(revision: PlanRevision) -> str:
 def history(*, by: User, person_id: uuid.UUID) -> tuple[Person, list[PlanRevision]]:
     """Every revision, newest first."""
     grounds, person = _reach(by, person_id, "plan.history_viewed")
-    plan = _plan_of(person_id)
+    plan = unchecked.plan_of(person_id)
     revisions = (
         list(
             session.scalars(
@@ -180,7 +174,7 @@ def get_revision(
     *, by: User, person_id: uuid.UUID, number: int, action: str = "plan.revision_viewed"
 ) -> tuple[Person, PlanRevision]:
     grounds, person = _reach(by, person_id, action)
-    found = _revision(_plan_of(person_id), number)
+    found = unchecked.revision_of(unchecked.plan_of(person_id), number)
     if found is None:
         record(action, by=by, grounds=grounds, outcome="failed", person_id=person_id)
         raise NotFound()
@@ -256,7 +250,7 @@ def _append(
     )
     if moved.rowcount != 1:
         session.expire(plan)
-        raise Conflict(_revision(plan, plan.current_number))  # type: ignore[arg-type]
+        raise Conflict(unchecked.revision_of(plan, plan.current_number))  # type: ignore[arg-type]
     revision = PlanRevision(
         plan_id=plan.id,
         person_id=plan.person_id,
@@ -288,7 +282,7 @@ def save_revision(*, by: User, person_id: uuid.UUID, base_number: int, revision:
     plan = _locked_plan_made_if_missing(person_id)
     if base_number > plan.current_number:
         raise PlanError("base")  # not a revision anyone saw: a forged or mangled form
-    previous = _revision(plan, base_number)
+    previous = unchecked.revision_of(plan, base_number)
     content = _attributed(
         revision.content,
         previous.content if previous else None,
@@ -331,11 +325,11 @@ def restore(*, by: User, person_id: uuid.UUID, number: int, base_number: int) ->
     if by.role != Role.CLINICIAN:
         raise PlanError("not_allowed")
     grounds, _person = _reach(by, person_id, "plan.restored")
-    plan = _plan_of(person_id, lock=True)
-    old = _revision(plan, number)
+    plan = unchecked.plan_of(person_id, lock=True)
+    old = unchecked.revision_of(plan, number)
     if plan is None or old is None:
         raise NotFound()
-    current = _revision(plan, plan.current_number)
+    current = unchecked.revision_of(plan, plan.current_number)
     saved = _append(
         by=by,
         plan=plan,
@@ -403,7 +397,7 @@ def suggest(*, by: User, section_key: str, text: str) -> Suggestion:
         raise PlanError("not_allowed")
     section(section_key)  # raises KeyError for a section that does not exist
     grounds, _person = _reach(by, by.person_id, "plan.suggestion_made")
-    plan = _plan_of(by.person_id)
+    plan = unchecked.plan_of(by.person_id)
     if plan is None or plan.current_number == 0:
         raise PlanError("no_plan")
     suggestion = Suggestion(
@@ -437,9 +431,10 @@ def _suggestions_of(person_id: uuid.UUID, status: str | None) -> list[Suggestion
     return list(session.scalars(query))
 
 
-def waiting_on(view: PlanView) -> list[Suggestion]:
+def waiting_on(*, by: User, view: PlanView) -> list[Suggestion]:
     """The suggestions waiting on the plan in ``view``, newest first. A PlanView comes only from view_plan, which
-    has checked (and audited) access to this person's plan, so it is not checked again here."""
+    has checked (and audited) access to this person's plan; here only that it was made for ``by``."""
+    _check_view(by, view)
     return _suggestions_of(view.person.id, "waiting")
 
 
@@ -471,9 +466,9 @@ def _suggestion(by: User, suggestion_id: uuid.UUID, action: str) -> tuple[Ground
 def accept_suggestion(*, by: User, suggestion_id: uuid.UUID) -> PlanRevision:
     """Add the words as they were written to the section chosen: a new revision, attributed to their author."""
     grounds, found = _suggestion(by, suggestion_id, "plan.suggestion_accepted")
-    plan = _plan_of(found.person_id, lock=True)
+    plan = unchecked.plan_of(found.person_id, lock=True)
     assert plan is not None
-    current = _revision(plan, plan.current_number)
+    current = unchecked.revision_of(plan, plan.current_number)
     assert current is not None
     content: Content = dict(current.content)
     target = section(found.section_key)
@@ -590,19 +585,17 @@ def reviews_due(*, by: User) -> list[ReviewRow]:
     return list(seen.values())
 
 
-def crisis_contacts() -> list[CrisisContact]:
+def crisis_contacts(*, by: User) -> list[CrisisContact]:
+    """The national crisis lines every plan lists. Not anyone's data: every role may read them."""
     return list(session.scalars(select(CrisisContact).order_by(CrisisContact.position)))
 
 
-def team_phones(person_id: uuid.UUID) -> list[tuple[str, str]]:
-    """The teams holding the person that have a phone number: (team name, number)."""
-    teams = session.execute(
-        select(Team.name, Team.phone)
-        .join(CaseloadEntry, CaseloadEntry.team_id == Team.id)
-        .where(CaseloadEntry.person_id == person_id, Team.phone.is_not(None))
-        .order_by(Team.name)
-    )
-    return [(name, phone) for name, phone in teams if phone is not None]
+def team_phones(*, by: User, person_id: uuid.UUID) -> list[tuple[str, str]]:
+    """The teams holding the person that have a phone number, (team name, number), for someone who may read
+    their plan (NotFound otherwise)."""
+    if _grounds(by, person_id) is None:
+        refuse(by, person_id, "plan.viewed")
+    return unchecked.team_phones(person_id)
 
 
 def has_content(revision: PlanRevision | None) -> bool:
@@ -628,16 +621,23 @@ def suggestion_or_none(*, by: User, suggestion_id: uuid.UUID) -> Suggestion | No
     return found
 
 
-def revision_content(person_id: uuid.UUID, number: int) -> Content | None:
-    """A revision's sections, for a caller that has already checked access (None if there is no such revision)."""
-    found = _revision(_plan_of(person_id), number)
-    return found.content if found is not None else None
+def revision_content(*, by: User, view: PlanView, number: int) -> Content | None:
+    """The sections of revision ``number`` of the plan in ``view`` (None if there is no such revision)."""
+    _check_view(by, view)
+    return unchecked.revision_content(view.person.id, number)
 
 
-def current_number(person_id: uuid.UUID) -> int:
-    """The newest revision's number (0 when there is none); for a caller that has already checked access."""
-    plan = _plan_of(person_id)
-    return plan.current_number if plan else 0
+def current_number(*, by: User, person_id: uuid.UUID) -> int:
+    """The newest revision's number (0 when there is none), for someone who may read the plan."""
+    if _grounds(by, person_id) is None:
+        refuse(by, person_id, "plan.viewed")
+    return unchecked.current_number(person_id)
+
+
+def _check_view(by: User, view: PlanView) -> None:
+    """A view is made for one account, after its check: refuse anyone else who holds it."""
+    if view.viewer_id != by.id:
+        refuse(by, view.person.id, "plan.viewed")
 
 
 def get_crisis_contact(*, by: User, contact_id: uuid.UUID) -> CrisisContact | None:

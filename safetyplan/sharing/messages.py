@@ -1,5 +1,5 @@
-"""What each rule about involvement, sharing and invitations says when it is not met: the one catalogue of
-SharingError's messages."""
+"""What sharing says: the one catalogue of SharingError's messages (each rule about involvement, sharing and
+invitations that is not met), and the invitation email."""
 
 from __future__ import annotations
 
@@ -25,3 +25,11 @@ MESSAGES: Mapping[str, Any] = {
         "There is already an account with this email address. Sign in to it, then open the link in your email again."
     ),
 }
+
+INVITATION_SUBJECT = _l("An invitation to see a safety plan")
+INVITATION_BODY = _l(
+    "Hello %(name)s,\n\n"
+    "Someone you support has asked for you to see parts of their safety plan on SafetyPlan.\n\n"
+    "To accept, open this link within 7 days and create your account:\n\n{link}\n\n"
+    "If you were not expecting this, you can ignore this email."
+)

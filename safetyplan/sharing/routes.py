@@ -7,9 +7,7 @@ import uuid
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from safetyplan.accounts.models import User
@@ -39,14 +37,6 @@ from safetyplan.web.forms import redisplays_on_refused_token, show_error
 from safetyplan.web.locale import current_language
 
 bp = Blueprint("sharing", __name__)
-
-INVITATION_SUBJECT = _l("An invitation to see a safety plan")
-INVITATION_BODY = _l(
-    "Hello %(name)s,\n\n"
-    "Someone you support has asked for you to see parts of their safety plan on SafetyPlan.\n\n"
-    "To accept, open this link within 7 days and create your account:\n\n{link}\n\n"
-    "If you were not expecting this, you can ignore this email."
-)
 
 
 def _me() -> User:
@@ -122,7 +112,7 @@ def choose_sections(person_id: uuid.UUID, involved_id: uuid.UUID) -> ResponseRet
     keys = [part.key for part in sections(CURRENT_VERSION)]
     form_class = SectionsForm if own else RecordedSectionsForm
     form = form_class(keys=keys)
-    choice = services.current_choice(involved.id)
+    choice = services.current_choice(by=_me(), person_id=person_id, involved_id=involved_id)
     first_time = choice is None
     if request.method == "GET":
         form.sections.data = sorted(services.suggested_sections() if first_time else choice.section_keys)  # type: ignore[union-attr]
@@ -147,7 +137,7 @@ def choose_sections(person_id: uuid.UUID, involved_id: uuid.UUID) -> ResponseRet
         form=form,
         own=own,
         first_time=first_time,
-        history=services.choices_for(involved.id),
+        history=services.choices_for(by=_me(), person_id=person_id, involved_id=involved_id),
     )
 
 
@@ -159,19 +149,10 @@ def invite(person_id: uuid.UUID, involved_id: uuid.UUID) -> ResponseReturnValue:
         abort(400)
     involved = _involved(person_id, involved_id)
     try:
-        link = services.invite(
-            by=_me(),
-            person_id=person_id,
-            involved_id=involved_id,
-            base_url=current_settings().base_url,
-        )
+        services.invite(by=_me(), person_id=person_id, involved_id=involved_id, base_url=current_settings().base_url)
     except services.SharingError as error:
         flash(error.message)
         return _overview(person_id)
-    with force_locale(current_language()):
-        services.send_invitation(
-            involved, str(INVITATION_SUBJECT), str(INVITATION_BODY % {"name": involved.name}).replace("{link}", link)
-        )
     flash(_("Invitation sent to %(email)s. It works once, for 7 days.", email=involved.email))
     return _overview(person_id)
 
@@ -264,14 +245,14 @@ def invitation() -> ResponseReturnValue:
     """Accept an invitation: make a carer account (or use the one you are signed in to)."""
     me = _me() if current_user.is_authenticated else None
     if me is not None and me.role != Role.CARER:
-        services.refuse_wrong_account(me)
+        services.refuse_wrong_account(by=me)
         return render_template("sharing/invitation_wrong_account.html"), 403
     form = InvitationForm() if me is not None else InvitationAccountForm()
     if form.validate_on_submit():
         token = (form.token.data or "").strip()
         try:
             if me is not None:
-                services.accept_invitation(token=token, user=me)
+                services.accept_invitation(token=token, by=me)
             else:
                 assert isinstance(form, InvitationAccountForm)
                 user = services.create_carer_account(
@@ -281,7 +262,7 @@ def invitation() -> ResponseReturnValue:
                     password=form.password.data or "",
                     language=current_language(),
                 )
-                complete_sign_in(user)
+                complete_sign_in(by=user)
         except services.SharingError as error:
             if error.code == "invitation_invalid":
                 return render_template("sharing/invitation_invalid.html"), 410
@@ -325,8 +306,8 @@ def _carer_context(view: services.CarerView) -> dict[str, object]:
     return {
         "view": view,
         "revision": view.revision,
-        "crisis_contacts": plans.crisis_contacts(),
-        "team_phones": plans.team_phones(view.person_id) if "services" in view.shared else [],
+        "crisis_contacts": plans.crisis_contacts(by=_me()),
+        "team_phones": view.team_phones,
     }
 
 
@@ -381,4 +362,4 @@ def shared_suggest(person_id: uuid.UUID) -> ResponseReturnValue:
 @signed_in(Role.CARER)
 def crisis_help() -> str:
     """How to help someone in a crisis, in plain words, with the numbers to call."""
-    return render_template("sharing/crisis_help.html", crisis_contacts=plans.crisis_contacts())
+    return render_template("sharing/crisis_help.html", crisis_contacts=plans.crisis_contacts(by=_me()))

@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
+from flask_babel import force_locale
 from sqlalchemy import CursorResult, select, update
 
 from safetyplan.accounts.models import User
@@ -36,11 +37,12 @@ from safetyplan.errors import DomainError, NotFound
 from safetyplan.outbox import Message, outbox
 from safetyplan.people.access import PLAN_ROLES, reach, refuse
 from safetyplan.people.models import Person
-from safetyplan.people.services import teams_holding
+from safetyplan.people.unchecked import teams_holding
+from safetyplan.plans import unchecked as unchecked_plans
 from safetyplan.plans.models import Plan, PlanRevision, Suggestion
 from safetyplan.plans.sections import CURRENT_VERSION, section, sections
 from safetyplan.roles import Role
-from safetyplan.sharing.messages import MESSAGES
+from safetyplan.sharing.messages import INVITATION_BODY, INVITATION_SUBJECT, MESSAGES
 from safetyplan.sharing.models import KINDS, CarerInvitation, InvolvedPerson, InvolvementConversation, SharingChoice
 
 INVITATION_LIFETIME = timedelta(days=7)
@@ -192,7 +194,7 @@ def conversations(*, by: User, person_id: uuid.UUID) -> list[InvolvementConversa
 # What each carer sees ------------------------------------------------------------------------------------------
 
 
-def current_choice(involved_id: uuid.UUID) -> SharingChoice | None:
+def _current_choice(involved_id: uuid.UUID) -> SharingChoice | None:
     return session.scalars(
         select(SharingChoice)
         .where(SharingChoice.involved_id == involved_id)
@@ -205,8 +207,14 @@ def shared_sections(involved: InvolvedPerson) -> frozenset[str]:
     """The section keys the newest decision shares with them: none for someone no longer involved."""
     if involved.removed_at is not None:
         return frozenset()
-    choice = current_choice(involved.id)
+    choice = _current_choice(involved.id)
     return choice.section_keys if choice else frozenset()
+
+
+def current_choice(*, by: User, person_id: uuid.UUID, involved_id: uuid.UUID) -> SharingChoice | None:
+    """The newest decision about what this person sees, or None before the first."""
+    _grounds, involved = _reach_involved(by, person_id, involved_id, "involvement.viewed")
+    return _current_choice(involved.id)
 
 
 def suggested_sections() -> frozenset[str]:
@@ -259,12 +267,13 @@ def choose_sections(
     return choice
 
 
-def choices_for(involved_id: uuid.UUID) -> list[SharingChoice]:
+def choices_for(*, by: User, person_id: uuid.UUID, involved_id: uuid.UUID) -> list[SharingChoice]:
     """Every decision about this person, newest first: the history of consent."""
+    _grounds, involved = _reach_involved(by, person_id, involved_id, "involvement.viewed")
     return list(
         session.scalars(
             select(SharingChoice)
-            .where(SharingChoice.involved_id == involved_id)
+            .where(SharingChoice.involved_id == involved.id)
             .order_by(SharingChoice.recorded_at.desc())
         )
     )
@@ -282,7 +291,8 @@ def _end_invitations(involved_id: uuid.UUID, now: datetime) -> None:
 
 
 def invite(*, by: User, person_id: uuid.UUID, involved_id: uuid.UUID, base_url: str) -> str:
-    """Make a single-use link (7 days) for them to make a carer account, ending any earlier one; returns it.
+    """Make a single-use link (7 days) for them to make a carer account, ending any earlier one, and email it to
+    them in the inviter's language; returns the link.
 
     The token sits in the URL fragment, which browsers never send to a server: never in a log or a Referer."""
     grounds, involved = _reach_involved(by, person_id, involved_id, "invitation.sent")
@@ -304,14 +314,13 @@ def invite(*, by: User, person_id: uuid.UUID, involved_id: uuid.UUID, base_url: 
         )
     )
     record("invitation.sent", by=by, grounds=grounds, person_id=person_id)
-    return f"{base_url}/invitation#{token}"
-
-
-def send_invitation(involved: InvolvedPerson, subject: str, body: str) -> None:
-    """Send the link by the outbox (the caller words the message; ``{link}`` in the body is the link)."""
+    link = f"{base_url}/invitation#{token}"
     session.flush()  # write first: once a message has left, the request must not fail as busy and run again
     take_write_lock(session)
-    outbox().send(Message(to=str(involved.email), subject=subject, body=body))
+    with force_locale(by.preferred_language):  # the language of whoever invites them
+        subject, body = str(INVITATION_SUBJECT), str(INVITATION_BODY % {"name": involved.name})
+    outbox().send(Message(to=str(involved.email), subject=subject, body=body.replace("{link}", link)))
+    return link
 
 
 def invitation_waiting(involved_id: uuid.UUID) -> CarerInvitation | None:
@@ -343,25 +352,25 @@ def check_invitation(token: str) -> None:
         raise SharingError("invitation_invalid")
 
 
-def refuse_wrong_account(user: User) -> None:
+def refuse_wrong_account(*, by: User) -> None:
     """Someone signed in to an account that is not a carer's opened an invitation page: audited, nothing else."""
-    record("invitation.refused", by=user, grounds=Grounds.INVITATION, outcome="denied")
+    record("invitation.refused", by=by, grounds=Grounds.INVITATION, outcome="denied")
 
 
-def accept_invitation(*, token: str, user: User) -> InvolvedPerson:
+def accept_invitation(*, token: str, by: User) -> InvolvedPerson:
     """Link a carer account to the person through an invitation, which then stops working. The link shows
     nothing until the person (or a clinician, where the person cannot) confirms it.
 
     Raises SharingError("invitation_invalid" | "wrong_account" | "already_linked")."""
     usable = _usable_invitation(token)
     if usable is None:
-        record("invitation.refused", by=user, grounds=Grounds.INVITATION, outcome="denied")
+        record("invitation.refused", by=by, grounds=Grounds.INVITATION, outcome="denied")
         raise SharingError("invitation_invalid")
     invitation, involved = usable
-    if user.role != Role.CARER:
+    if by.role != Role.CARER:
         record(
             "invitation.refused",
-            by=user,
+            by=by,
             grounds=Grounds.INVITATION,
             outcome="denied",
             person_id=involved.person_id,
@@ -370,7 +379,7 @@ def accept_invitation(*, token: str, user: User) -> InvolvedPerson:
     if session.scalars(
         select(InvolvedPerson.id).where(
             InvolvedPerson.person_id == involved.person_id,
-            InvolvedPerson.user_id == user.id,
+            InvolvedPerson.user_id == by.id,
             InvolvedPerson.removed_at.is_(None),
         )
     ).first():
@@ -381,19 +390,19 @@ def accept_invitation(*, token: str, user: User) -> InvolvedPerson:
         session.execute(
             update(CarerInvitation)
             .where(CarerInvitation.id == invitation.id, CarerInvitation.ended_at.is_(None))
-            .values(ended_at=now, used_by=user.id)
+            .values(ended_at=now, used_by=by.id)
             .execution_options(synchronize_session=False)
         ),
     )
     if moved.rowcount != 1:  # used by a second tab at the same moment
         raise SharingError("invitation_invalid")
-    involved.user_id, involved.linked_at = user.id, now
+    involved.user_id, involved.linked_at = by.id, now
     record(
         "invitation.accepted",
-        by=user,
+        by=by,
         grounds=Grounds.INVITATION,
         person_id=involved.person_id,
-        subject_user_id=user.id,
+        subject_user_id=by.id,
     )
     return involved
 
@@ -417,7 +426,7 @@ def create_carer_account(*, token: str, email: str, name: str, password: str, la
             grounds=Grounds.INVITATION,
         )
         set_password_directly(user, password)
-        accept_invitation(token=token, user=user)
+        accept_invitation(token=token, by=user)
     return user
 
 
@@ -522,6 +531,8 @@ class CarerView:
     name: str
     shared: frozenset[str]
     revision: SharedRevision | None
+    #: The person's teams' phone numbers, when the services part is shared; otherwise none.
+    team_phones: list[tuple[str, str]]
 
 
 def _agreed_revision(person_id: uuid.UUID) -> PlanRevision | None:
@@ -555,7 +566,8 @@ def carer_view(*, by: User, person_id: uuid.UUID, action: str = "plan.viewed") -
         revision_id=revision.id if revision is not None else None,
         section=",".join(sorted(keys))[:64] or None,
     )
-    return CarerView(person_id, person.known_as, keys, shared)
+    phones = unchecked_plans.team_phones(person_id) if "services" in keys else []
+    return CarerView(person_id, person.known_as, keys, shared, phones)
 
 
 def carer_may_suggest_in(involved: InvolvedPerson) -> list[str]:

@@ -131,11 +131,13 @@ def handle_csrf_error(error: CSRFError) -> Response:
             g.csrf_token_refused = True  # so that nothing is kept for the account on a request we cannot trust
             try:
                 refused = end_idle_session() or policy.enforce()
+                if refused is not None:
+                    return make_response(refused)
+                # The view checks access for the object asked for, as on any request: its refusal (a 404 for a
+                # person the user may not reach, with the denial audited) is answered as Flask would answer it.
+                response = make_response(current_app.ensure_sync(view)(**(request.view_args or {})))
             except HTTPException as refusal:
                 return handle_http_error(refusal)
-            if refused is not None:
-                return make_response(refused)
-            response = make_response(current_app.ensure_sync(view)(**(request.view_args or {})))
             response.status_code = 400
             return response
     title, message = CSRF_PAGE

@@ -73,7 +73,7 @@ def end_idle_session() -> ResponseReturnValue | None:
     if seen is not None and now - int(seen) > limit:
         owner = current_user._get_current_object()
         kept = _keep_words(owner) if not _is_read() else False
-        rules.end_session(owner, reason="idle")
+        rules.end_session(by=owner, reason="idle")
         logout_user()
         session.clear()
         if _is_read():

@@ -51,3 +51,102 @@ def test_no_role_is_compared_with_a_bare_string():
         if (hits := bare_role_strings(path.read_text()))
     }
     assert found == {}, "Use safetyplan.roles.Role: " + repr(found)
+
+
+# What a route calls --------------------------------------------------------------------------------------------
+
+#: Functions a route may call that take no acting user, each for a reason a reviewer can check. Everything else a
+#: route calls from a domain package takes ``by=``, keyword-only, so that the service checks access for the object
+#: asked for. (Helpers of the web layer itself, forms, presenters, sections and content shapes are not services.)
+NO_ACTOR = {
+    # No one is signed in yet: the caller is who the credentials say, and the service checks them.
+    "safetyplan.accounts.services.authenticate",
+    "safetyplan.accounts.services.get_user",  # the account waiting for its second factor, from the signed session
+    "safetyplan.accounts.services.set_password_with_token",
+    "safetyplan.sharing.services.create_carer_account",
+    # Pure: reads nothing, or only what is not anyone's (a new secret, a QR code, a file's kind, a suggested date).
+    "safetyplan.accounts.services.new_totp_secret",
+    "safetyplan.accounts.services.totp_uri",
+    "safetyplan.assurance.services.kind_of",
+    "safetyplan.plans.services.suggested_review_date",
+    "safetyplan.sharing.services.suggested_sections",
+    "safetyplan.assurance.runchart.describe",
+    "safetyplan.assurance.runchart.svg",
+    "safetyplan.health.check",
+}
+NOT_SERVICES = (
+    "forms",
+    "presenters",
+    "access",
+    "locale",
+    "session",
+    "navigation",
+    "security",
+    "errors",
+    "config",
+    "content",
+    "sections",
+    "identifiers",
+    "wording",
+    "passwords",
+    "templating",
+    "messages",
+    "measures",
+)
+
+
+def functions_routes_call() -> dict[str, set[str]]:
+    """Dotted name of each module-level function of safetyplan a route calls -> the route modules calling it."""
+    import importlib
+    import inspect
+
+    calls: dict[str, set[str]] = {}
+    for path in sorted(PACKAGE.rglob("routes.py")):
+        tree = ast.parse(path.read_text())
+        names = {
+            alias.asname or alias.name: (node.module, alias.name)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("safetyplan")
+            for alias in node.names
+        }
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in names:
+                module, attribute = names[func.value.id]
+                target = (f"{module}.{attribute}", func.attr)
+            elif isinstance(func, ast.Name) and func.id in names:
+                target = names[func.id]
+            else:
+                continue
+            try:
+                owner = importlib.import_module(target[0])
+            except ImportError:
+                continue
+            function = getattr(owner, target[1], None)
+            if inspect.isfunction(function) and not target[1].startswith("_"):
+                dotted = f"{function.__module__}.{function.__name__}"
+                calls.setdefault(dotted, set()).add(str(path.relative_to(PACKAGE)))
+    return calls
+
+
+def test_every_service_a_route_calls_takes_the_acting_user_keyword_only():
+    import importlib
+    import inspect
+
+    wrong = []
+    for dotted, callers in sorted(functions_routes_call().items()):
+        module_name, _, name = dotted.rpartition(".")
+        if module_name.rpartition(".")[2] in NOT_SERVICES or dotted in NO_ACTOR:
+            continue
+        parameter = inspect.signature(getattr(importlib.import_module(module_name), name)).parameters.get("by")
+        if parameter is None or parameter.kind is not inspect.Parameter.KEYWORD_ONLY:
+            wrong.append(f"{dotted} (called from {', '.join(sorted(callers))})")
+    assert wrong == []
+
+
+def test_the_route_walk_sees_the_services_routes_call():
+    calls = functions_routes_call()
+    assert "safetyplan.plans.services.view_plan" in calls
+    assert "safetyplan.sharing.services.invite" in calls

@@ -112,7 +112,10 @@ def test_a_persons_own_account_is_linked_to_their_record_by_nhs_number(app, admi
     from safetyplan.people.services import find_person_by_nhs_number
 
     with app.app_context(), transaction():
-        assert find_user_by_email("linked@example.com").person_id == find_person_by_nhs_number("9990000077").id
+        assert (
+            find_user_by_email("linked@example.com").person_id
+            == find_person_by_nhs_number(by=None, nhs_number="9990000077").id
+        )
 
 
 def test_an_admin_puts_a_recorded_person_on_another_teams_caseload(app, admin_client):

@@ -82,8 +82,9 @@ def test_teams_add(app):
     assert invoke(app, "teams", "add", "harbour team")[0] == 1
 
 
-def test_demo_seeds_once_and_prints_the_sign_ins(app):
+def test_demo_seeds_once_and_prints_the_sign_ins(app, outbox):
     code, output = invoke(app, "demo")
+    assert outbox.sent == []  # the made-up people's invitations were kept, not sent
     assert code == 0, output
     assert output.startswith("Added the demo data. Demo sign-ins")
     for role in ("clinician", "person", "carer", "auditor", "admin"):

@@ -127,7 +127,7 @@ def test_identifiers_are_sealed_and_the_nhs_number_is_found_by_its_index(app, cl
             assert b"Morgan" not in bytes(value) and b"9434765919" not in bytes(value)
         from safetyplan.people.services import find_person_by_nhs_number
 
-        found = find_person_by_nhs_number("943-476-5919")
+        found = find_person_by_nhs_number(by=None, nhs_number="943-476-5919")
         assert isinstance(found, Person) and found.name == "Morgan Testcase"
 
 

@@ -221,7 +221,7 @@ def test_a_declined_suggestion_keeps_the_plan_and_tells_the_person_why(app, sett
         with transaction():
             (mine,) = services.suggestions(by=get_user(person_account), person_id=person.id)
             assert (mine.status, mine.answer) == ("declined", "Let's talk on Monday")
-            assert services.current_number(person.id) == 1
+            assert services.current_number(by=get_user(clinician), person_id=person.id) == 1
 
 
 def test_attribution_keeps_the_persons_words_when_a_clinician_changes_another_section(app, setting):

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select, update
 
+from safetyplan.accounts.models import User
 from safetyplan.audit import Grounds
 from safetyplan.audit.models import AuditEvent
 from safetyplan.db import session, transaction, utcnow
@@ -340,6 +341,15 @@ def new_account(token, email="new.carer@example.com"):
         "password": "lantern meadow copper tide",
         "confirm": "lantern meadow copper tide",
     }
+
+
+def test_the_invitation_is_written_in_the_language_of_whoever_sends_it(app, world, outbox):
+    with app.app_context(), transaction():
+        session.execute(update(User).where(User.person_id == world["person"].id).values(preferred_language="cy"))
+    invite(app, world)
+    message = outbox.sent[-1]
+    assert message.subject == "Gwahoddiad i weld cynllun diogelwch"
+    assert "Casey New" in message.body and "/invitation#" in message.body and "{link}" not in message.body
 
 
 def test_an_invited_carer_makes_an_account_and_sees_the_plan_once_the_person_confirms(app, world, outbox):
