@@ -9,9 +9,9 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from safetyplan import crypto, db, extensions, outbox, web
+from safetyplan.accounts import login
 from safetyplan.accounts import presenters as account_presenters
 from safetyplan.accounts import routes as account_routes
-from safetyplan.accounts import sessions
 from safetyplan.admin import routes as admin_routes
 from safetyplan.assurance import presenters as assurance_presenters
 from safetyplan.assurance import routes as assurance_routes
@@ -70,8 +70,8 @@ def build_app(config: Settings | None = None) -> Flask:
     crypto.init_app(app, settings)  # before the database: a missing keyring must stop start-up first
     db.init_app(app, settings.database_url)
     outbox.init_app(app, settings)
-    sessions.init_app(app, settings)  # the login manager, before web's hooks ask who is signed in
-    web.init_app(app, settings, sessions.RULES)
+    login.init_app(app, settings)  # the login manager, before web's hooks ask who is signed in
+    web.init_app(app, settings, login.RULES)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     for template_globals in TEMPLATE_GLOBALS:

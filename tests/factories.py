@@ -8,7 +8,7 @@ from datetime import date
 
 import pyotp
 
-from safetyplan.accounts import services as accounts
+from safetyplan.accounts import credentials, second_factor, teams, users
 from safetyplan.accounts.models import Team, User
 from safetyplan.db import transaction
 from safetyplan.people import services as people
@@ -31,7 +31,7 @@ class Account:
 
 def create_team(name: str = "Test Team", phone: str | None = None) -> Team:
     with transaction():
-        return accounts.create_team(by=None, name=name, phone=phone)
+        return teams.create_team(by=None, name=name, phone=phone)
 
 
 def create_person(team: Team, name: str = "Test Person", nhs_number: str | None = None, **extra: object) -> Person:
@@ -61,7 +61,7 @@ def create_account(
     """An account with a password set; staff get an authenticator app unless ``with_app`` is False."""
     email = email or f"{role}-{uuid.uuid4().hex[:8]}@example.com"
     with transaction():
-        user = accounts.create_user(
+        user = users.create_user(
             by=None,
             email=email,
             display_name=name or f"Test {role.title()}",
@@ -70,11 +70,11 @@ def create_account(
             person_id=person.id if person else None,
             preferred_language=language,
         )
-        accounts.set_password_directly(user, PASSWORD)
+        credentials.set_password_directly(user, PASSWORD)
         secret = None
         if with_app if with_app is not None else user.needs_second_factor:
             secret = pyotp.random_base32()
-            accounts.enable_totp(by=user, secret=secret, code=pyotp.TOTP(secret).now())
+            second_factor.enable_totp(by=user, secret=secret, code=pyotp.TOTP(secret).now())
             user.totp_last_step = None
     return Account(id=user.id, email=email, role=role, totp_secret=secret)
 
@@ -91,15 +91,16 @@ def write_plan(person: Person, clinician: Account, words: str = "Walk by the riv
     """A plan revision written by ``clinician`` with the person; returns its number."""
     from datetime import timedelta
 
-    from safetyplan.plans import services as plans
+    from safetyplan.plans import revisions
+    from safetyplan.plans.revisions import RevisionInput
 
     with transaction():
         user = get_user(clinician)
-        revision = plans.save_revision(
+        revision = revisions.save_revision(
             by=user,
             person_id=person.id,
             base_number=unchecked_plans.current_number(person.id),
-            revision=plans.RevisionInput(
+            revision=RevisionInput(
                 **{  # type: ignore[arg-type]
                     "content": {
                         "reasons": {"items": [words]},
@@ -123,23 +124,26 @@ def link_carer(
 ) -> uuid.UUID:
     """Involve a carer account with the person through a real invitation, confirmed by the person's clinician
     (``by``), sharing ``sections``; returns the involved person's id."""
-    from safetyplan.sharing import services as sharing
+    from safetyplan.sharing import consent, invitations, involvement
+    from safetyplan.sharing.involvement import InvolvedDetails
 
     assert by is not None, "a clinician of the person's team confirms the link"
     with transaction():
         clinician = get_user(by)
-        involved = sharing.add_involved(
+        involved = involvement.add_involved(
             by=clinician,
             person_id=person.id,
-            details=sharing.InvolvedDetails(
+            details=InvolvedDetails(
                 name=f"Carer of {person.id.hex[:6]}", kind="carer", email=f"c-{uuid.uuid4().hex[:6]}@example.com"
             ),
         )
-        link = sharing.invite(by=clinician, person_id=person.id, involved_id=involved.id, base_url="http://localhost")
-        sharing.accept_invitation(token=link.split("#", 1)[1], by=get_user(carer))
-        sharing.confirm_link(by=clinician, person_id=person.id, involved_id=involved.id)
+        link = invitations.invite(
+            by=clinician, person_id=person.id, involved_id=involved.id, base_url="http://localhost"
+        )
+        invitations.accept_invitation(token=link.split("#", 1)[1], by=get_user(carer))
+        invitations.confirm_link(by=clinician, person_id=person.id, involved_id=involved.id)
         if sections:
-            sharing.choose_sections(
+            consent.choose_sections(
                 by=clinician, person_id=person.id, involved_id=involved.id, keys=set(sections), decided_on=date.today()
             )
         return involved.id

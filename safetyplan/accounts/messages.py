@@ -14,6 +14,13 @@ from safetyplan.errors import SHARED_MESSAGES
 SIGN_IN_REFUSED = _l("The email address or password is not correct")
 CODE_REFUSED = _l("The code is not correct. Check your authenticator app or recovery code and try again")
 
+#: The set-password message an admin's new account gets, in the new user's language.
+SET_PASSWORD_SUBJECT = _l("Set your SafetyPlan password")
+SET_PASSWORD_BODY = _l(
+    "Hello %(name)s,\n\nAn account has been made for you on SafetyPlan. Open this link to set your password. "
+    "It works once, for 72 hours:\n\n{link}\n\nIf you did not expect this message, you can ignore it."
+)
+
 MESSAGES: Mapping[str, Any] = {
     **SHARED_MESSAGES,
     "refused": SIGN_IN_REFUSED,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_login import current_user
 
 from safetyplan.accounts.forms import ROLE_CHOICES
-from safetyplan.accounts.services import idle_limit_minutes
+from safetyplan.accounts.sessions import idle_limit_minutes
 
 
 def role_label(role: str) -> str:

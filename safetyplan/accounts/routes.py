@@ -25,7 +25,8 @@ from flask_login import current_user, login_user, logout_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from markupsafe import Markup
 
-from safetyplan.accounts import services
+from safetyplan.accounts import credentials, sessions, signin, users
+from safetyplan.accounts.errors import AccountError, SignInRefused, Throttled
 from safetyplan.accounts.forms import (
     ChangePasswordForm,
     LanguageForm,
@@ -34,9 +35,10 @@ from safetyplan.accounts.forms import (
     SetUpAppForm,
     SignInForm,
 )
+from safetyplan.accounts.login import PENDING, complete_sign_in
 from safetyplan.accounts.models import User
 from safetyplan.accounts.passwords import PasswordProblem, verify_password
-from safetyplan.accounts.sessions import PENDING, complete_sign_in
+from safetyplan.accounts.second_factor import enable_totp, new_totp_secret, totp_uri, unused_recovery_codes
 from safetyplan.roles import Role
 from safetyplan.web.access import public, signed_in
 from safetyplan.web.forms import add_error, redisplays_on_refused_token, show_error
@@ -53,7 +55,7 @@ def _pending_user() -> User | None:
     pending = session.get(PENDING)
     if not pending or time.time() - pending.get("at", 0) > PENDING_SECONDS:
         return None
-    user = services.get_user(uuid.UUID(pending["user"]))
+    user = users.get_user(uuid.UUID(pending["user"]))
     return user if user is not None and user.is_active else None
 
 
@@ -67,10 +69,10 @@ def sign_in() -> ResponseReturnValue:
     form = SignInForm()
     if form.validate_on_submit():
         try:
-            user = services.authenticate(form.email.data or "", form.password.data or "", address=request.remote_addr)
-        except services.Throttled as throttled:
+            user = signin.authenticate(form.email.data or "", form.password.data or "", address=request.remote_addr)
+        except Throttled as throttled:
             add_error(form, throttled.message, field="email")
-        except services.SignInRefused as refused:
+        except SignInRefused as refused:
             show_error(form, refused)
         else:
             next_url = request.args.get("next")
@@ -102,10 +104,10 @@ def second_factor() -> ResponseReturnValue:
     form = SecondFactorForm()
     if form.validate_on_submit():
         try:
-            services.check_second_factor(by=user, code=form.code.data or "", address=request.remote_addr)
-        except services.Throttled as throttled:
+            signin.check_second_factor(by=user, code=form.code.data or "", address=request.remote_addr)
+        except Throttled as throttled:
             add_error(form, throttled.message, field="code")
-        except services.SignInRefused as refused:
+        except SignInRefused as refused:
             show_error(form, refused)
         else:
             complete_sign_in(by=user)
@@ -142,8 +144,8 @@ def _set_up_app(user: User, form: SetUpAppForm, *, at_sign_in: bool) -> Response
             add_error(form, message, field="code")
         else:
             try:
-                codes = services.enable_totp(by=user, secret=secret, code=form.code.data or "")
-            except services.AccountError as error:
+                codes = enable_totp(by=user, secret=secret, code=form.code.data or "")
+            except AccountError as error:
                 show_error(form, error)
             else:
                 if at_sign_in:
@@ -153,10 +155,10 @@ def _set_up_app(user: User, form: SetUpAppForm, *, at_sign_in: bool) -> Response
                     continue_to = url_for("accounts.account")
                 return render_template("accounts/recovery_codes.html", codes=codes, continue_to=continue_to)
     if secret is None:
-        secret = services.new_totp_secret()
+        secret = new_totp_secret()
     form.secret.data = signer.dumps([str(user.id), secret])
     qr_code = Markup(
-        segno.make(services.totp_uri(user, secret), error="m").svg_inline(
+        segno.make(totp_uri(user, secret), error="m").svg_inline(
             scale=4, title=_("QR code for your authenticator app"), svgclass="app-qr-code"
         )
     )
@@ -184,7 +186,7 @@ def set_up_app_at_sign_in() -> ResponseReturnValue:
 @signed_in()
 def sign_out() -> ResponseReturnValue:
     """End this session on the server, so that a copy of the cookie stops working too."""
-    services.end_session(by=current_user._get_current_object(), reason="signed_out")
+    sessions.end_session(by=current_user._get_current_object(), reason="signed_out")
     logout_user()
     session.clear()
     return redirect(url_for("accounts.sign_in", signed_out=1))
@@ -205,8 +207,8 @@ def set_password() -> ResponseReturnValue:
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:
-            services.set_password_with_token(form.token.data or "", form.password.data or "")
-        except (services.AccountError, PasswordProblem) as error:
+            credentials.set_password_with_token(form.token.data or "", form.password.data or "")
+        except (AccountError, PasswordProblem) as error:
             show_error(form, error)
         else:
             return redirect(url_for("accounts.sign_in", password_set=1))
@@ -234,9 +236,7 @@ def home() -> ResponseReturnValue:
 def account() -> str:
     """The signed-in user's own account: name, email, language, second factor."""
     user = current_user._get_current_object()
-    return render_template(
-        "accounts/account.html", user=user, recovery_codes_left=services.unused_recovery_codes(by=user)
-    )
+    return render_template("accounts/account.html", user=user, recovery_codes_left=unused_recovery_codes(by=user))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -248,13 +248,13 @@ def change_password() -> ResponseReturnValue:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            services.change_password(by=user, current=form.current.data or "", new=form.password.data or "")
-        except (services.AccountError, PasswordProblem) as error:
+            credentials.change_password(by=user, current=form.current.data or "", new=form.password.data or "")
+        except (AccountError, PasswordProblem) as error:
             show_error(form, error)
         else:
             # Every session ended, this one too: start a new one so that this browser stays signed in.
             session.clear()
-            services.start_session(by=user, address=request.remote_addr)
+            sessions.start_session(by=user, address=request.remote_addr)
             login_user(user)
             session[LAST_SEEN] = int(time.time())
             flash(_("Your password has been changed. You have been signed out everywhere else."))
@@ -276,7 +276,7 @@ def change_language() -> ResponseReturnValue:
 
 def _choose_language(user: User, language: str) -> None:
     now = int(time.time())
-    services.set_language(by=user, language=language, chosen_at=datetime.fromtimestamp(now, UTC))
+    users.set_language(by=user, language=language, chosen_at=datetime.fromtimestamp(now, UTC))
     remember_choice(language, now)
 
 

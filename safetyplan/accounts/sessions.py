@@ -1,55 +1,122 @@
-"""Signed-in sessions: how the login manager finds a session's user, and the moment a sign-in completes.
+"""Signed-in sessions as the server keeps them: made when both factors pass, found from the cookie's token on every
+request, ended on sign-out (or everywhere, when the password changes), with limits on idle and absolute time.
 
-The session itself lives in the database (``UserSession``, see services): it ends on sign-out everywhere, and
-web/session.py checks its idle limit at every request with the rules this package hands it.
+The cookie holds only a random token; the database keeps its SHA-256 (``tokens``). How the login manager and each
+request use these is in ``login`` and ``safetyplan.web.session``.
 """
 
 from __future__ import annotations
 
-import time
-from datetime import UTC, datetime
+import secrets
+from datetime import timedelta
 
-from flask import Flask, g, request, session, url_for
-from flask_babel import lazy_gettext as _l
-from flask_login import login_user
+from sqlalchemy import delete, select, update
 
-from safetyplan.accounts import passwords, services
-from safetyplan.accounts.models import User
-from safetyplan.config import Settings
-from safetyplan.extensions import login_manager
-from safetyplan.web.locale import remember_choice, remembered_choice
-from safetyplan.web.session import LAST_SEEN, SessionRules, safe_next
-
-PENDING = "pending_sign_in"  # the first factor passed; waiting for the second
-
-#: What web/session.py checks at every request, decided here.
-RULES = SessionRules(
-    idle_limit_minutes=services.idle_limit_minutes,
-    end_session=services.end_session,
-    lapsed_session_user=services.lapsed_session_user,
+from safetyplan.accounts.models import (
+    SignInFailure,
+    User,
+    UserSession,
 )
+from safetyplan.accounts.signin import failure_keys
+from safetyplan.accounts.tokens import token_hash
+from safetyplan.audit import record
+from safetyplan.audit.grounds import Grounds
+from safetyplan.db import session, utcnow
+from safetyplan.roles import Role
+
+SESSION_ABSOLUTE_LIMIT = timedelta(hours=12)
 
 
-def complete_sign_in(*, by: User) -> None:
-    """Both factors passed: a fresh cookie (the old session id is dropped) tied to a new server-side session."""
-    next_url = session.get(PENDING, {}).get("next")
-    session.clear()
-    services.start_session(by=by, address=request.remote_addr)
-    login_user(by)
-    session[LAST_SEEN] = int(time.time())
-    remembered = remembered_choice()
-    browser_choice = (remembered[0], datetime.fromtimestamp(remembered[1], UTC)) if remembered else None
-    language, chosen_at = services.settle_language(by, browser_choice)  # the later explicit choice wins
-    remember_choice(language, int(chosen_at.timestamp()) if chosen_at else 0)
-    g.after_sign_in = safe_next(next_url, url_for("accounts.home"))
+#: Staff reach many people's records, so their sessions end sooner when left alone.
+IDLE_LIMITS: dict[str, int] = {Role.CLINICIAN: 15, Role.AUDITOR: 15, Role.ADMIN: 15, Role.PERSON: 30, Role.CARER: 30}
 
 
-def init_app(app: Flask, settings: Settings) -> None:
-    passwords.init_app(app, settings)
-    login_manager.init_app(app)
-    # The server-side session is the protection: it ends on sign-out everywhere. Tying a session to an IP
-    # address would sign people out whenever their phone changes network.
-    login_manager.session_protection = None
-    login_manager.login_message = _l("Sign in to see this page")
-    login_manager.user_loader(services.load_session)
-    # What a request without a session gets is decided by web.session (a page, and the words kept).
+def idle_limit_minutes(user: User) -> int:
+    return IDLE_LIMITS[user.role]
+
+
+def start_session(*, by: User, address: str | None) -> str:
+    """Both factors passed: make a new server-side session and return its token for the cookie."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    session.add(
+        UserSession(
+            token_hash=token_hash(token), user_id=by.id, created_at=now, expires_at=now + SESSION_ABSOLUTE_LIMIT
+        )
+    )
+    account_key, _ = failure_keys(str(by.email), address)
+    session.execute(delete(SignInFailure).where(SignInFailure.key == account_key))
+    record("sign_in.succeeded", by=by, grounds=Grounds.SELF)
+    by.session_token = token
+    return token
+
+
+def load_session(token: str) -> User | None:
+    """The user of a live session (not ended, within 12 hours, account active), or None. One query: it runs on
+    every request."""
+    found = session.execute(
+        select(User, UserSession.ended_at, UserSession.expires_at)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(UserSession.token_hash == token_hash(token))
+    ).one_or_none()
+    if found is None:
+        return None
+    user, ended_at, expires_at = found
+    if ended_at is not None or expires_at <= utcnow() or not user.is_active:
+        return None
+    user.session_token = token
+    return user
+
+
+#: How long after a session lapsed a form sent with it may still have its words kept for that account.
+LAPSED_SESSION_GRACE = timedelta(hours=12)
+
+
+#: Sessions that ended by themselves. One ended on purpose (signed out, password changed) keeps nothing: a copy of
+#: its cookie must not be able to put words in the account's editor.
+_LAPSES = ("idle",)
+
+
+def lapsed_session_user(token: str) -> User | None:
+    """The account a session belonged to, if that session lapsed (left idle, or past its 12-hour limit) less than
+    12 hours ago rather than being ended on purpose, and the account is still active; otherwise None.
+
+    For keeping the words of a form sent just after the session lapsed, for the same account, and nothing else: the
+    caller must not treat the request as signed in.
+    """
+    found = session.execute(
+        select(User, UserSession.ended_at, UserSession.ended_reason, UserSession.expires_at)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(UserSession.token_hash == token_hash(token))
+    ).one_or_none()
+    if found is None:
+        return None
+    user, ended_at, ended_reason, expires_at = found
+    now = utcnow()
+    if ended_at is None:
+        lapsed_at = expires_at if expires_at <= now else None
+    else:
+        lapsed_at = ended_at if ended_reason in _LAPSES else None
+    if lapsed_at is None or now - lapsed_at > LAPSED_SESSION_GRACE or not user.is_active:
+        return None
+    return user
+
+
+def end_session(*, by: User, reason: str) -> None:
+    """Sign out this browser's session (``reason``: signed_out, idle)."""
+    if by.session_token:
+        session.execute(
+            update(UserSession)
+            .where(UserSession.token_hash == token_hash(by.session_token), UserSession.ended_at.is_(None))
+            .values(ended_at=utcnow(), ended_reason=reason)
+        )
+    record("sign_out", by=by, grounds=Grounds.SELF)
+    by.session_token = None
+
+
+def end_all_sessions(user: User, *, reason: str) -> None:
+    session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        .values(ended_at=utcnow(), ended_reason=reason)
+    )

@@ -7,9 +7,12 @@ import sys
 import click
 from flask.cli import with_appcontext
 
-from safetyplan.accounts import services
+from safetyplan.accounts import credentials
+from safetyplan.accounts.errors import AccountError
 from safetyplan.accounts.models import ROLES
 from safetyplan.accounts.passwords import PasswordProblem
+from safetyplan.accounts.teams import create_team, find_team
+from safetyplan.accounts.users import create_user, normalise_email
 from safetyplan.config import current_settings
 from safetyplan.db import transaction
 from safetyplan.people.services import find_person_by_nhs_number
@@ -51,12 +54,12 @@ def users_add(
             person_id = person.id
         team_id = None
         if team:
-            found = services.find_team(team)
+            found = find_team(team)
             if found is None:
                 raise click.ClickException(f"there is no team called {team!r}; add it with 'safetyplan teams add'")
             team_id = found.id
         try:
-            user = services.create_user(
+            user = create_user(
                 by=None,
                 email=email,
                 display_name=name or email.split("@")[0],
@@ -66,11 +69,11 @@ def users_add(
                 preferred_language=language,
             )
             if password_stdin:
-                services.set_password_directly(user, sys.stdin.readline().rstrip("\n"))
+                credentials.set_password_directly(user, sys.stdin.readline().rstrip("\n"))
                 link = None
             else:
-                link = services.issue_set_password_link(user, by=None, base_url=current_settings().base_url)
-        except services.AccountError as error:
+                link = credentials.issue_set_password_link(user, by=None, base_url=current_settings().base_url)
+        except AccountError as error:
             messages = {
                 "email_taken": "an account with this email address already exists",
                 "person_has_account": "this person already has an account",
@@ -78,7 +81,7 @@ def users_add(
             raise click.ClickException(messages.get(error.code, error.code)) from None
         except PasswordProblem as problem:
             raise click.ClickException(f"the password was refused ({problem.code.replace('_', ' ')})") from None
-    click.echo(f"Added {role} {services.normalise_email(email)}.")
+    click.echo(f"Added {role} {normalise_email(email)}.")
     if link:
         click.echo(f"Set-password link (works once, for 72 hours): {link}")
 
@@ -96,7 +99,7 @@ def teams_add(name: str, phone: str | None) -> None:
     """Add a team."""
     try:
         with transaction():
-            services.create_team(by=None, name=name, phone=phone)
-    except services.AccountError:
+            create_team(by=None, name=name, phone=phone)
+    except AccountError:
         raise click.ClickException(f"a team called {name!r} already exists") from None
     click.echo(f"Added team {name}.")

@@ -6,29 +6,24 @@ import uuid
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from safetyplan.accounts import services
+from safetyplan.accounts.errors import AccountError
 from safetyplan.accounts.models import User
+from safetyplan.accounts.teams import add_team_member, create_team, get_team, team_members
+from safetyplan.accounts.users import list_users
+from safetyplan.admin.accounts import NewAccount, add_account
 from safetyplan.admin.forms import AddMemberForm, AddTeamForm, AddToCaseloadForm, AddUserForm
 from safetyplan.config import current_settings
 from safetyplan.people import services as people
 from safetyplan.people.messages import NO_SUCH_PERSON
+from safetyplan.people.services import PersonError
 from safetyplan.roles import Role
 from safetyplan.web.access import signed_in
 from safetyplan.web.forms import add_error, options, redisplays_on_refused_token, show_error
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-
-SET_PASSWORD_SUBJECT = _l("Set your SafetyPlan password")
-SET_PASSWORD_BODY = _l(
-    "Hello %(name)s,\n\nAn account has been made for you on SafetyPlan. Open this link to set your password. "
-    "It works once, for 72 hours:\n\n{link}\n\nIf you did not expect this message, you can ignore it."
-)
 
 
 def _me() -> User:
@@ -39,7 +34,7 @@ def _me() -> User:
 @signed_in(Role.ADMIN)
 def users() -> str:
     """Every account, with its role."""
-    return render_template("admin/users.html", users=services.list_users(by=current_user._get_current_object()))
+    return render_template("admin/users.html", users=list_users(by=current_user._get_current_object()))
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -51,33 +46,21 @@ def add_user() -> ResponseReturnValue:
     teams = people.list_teams(by=_me())
     form = AddUserForm(team_choices=[(str(team.id), team.name) for team in teams])
     if form.validate_on_submit():
-        person = None
-        if form.role.data == Role.PERSON:
-            person = people.find_person_by_nhs_number(by=_me(), nhs_number=form.person_nhs_number.data or "")
-            if person is None:
-                add_error(form, str(NO_SUCH_PERSON), field="person_nhs_number")
-        if not form.person_nhs_number.errors:
-            try:
-                user = services.create_user(
-                    by=by,
-                    email=form.email.data or "",
-                    display_name=form.display_name.data or "",
-                    role=form.role.data or "",
-                    team_id=uuid.UUID(form.team.data) if form.role.data == Role.CLINICIAN and form.team.data else None,
-                    person_id=person.id if person else None,
-                    preferred_language=form.language.data or "en",
-                )
-            except services.AccountError as error:
-                show_error(form, error, fields={"person_id": "person_nhs_number"})
-            else:
-                link = services.issue_set_password_link(user, by=by, base_url=current_settings().base_url)
-                with force_locale(user.preferred_language):  # the message is in the new user's language
-                    body = str(SET_PASSWORD_BODY) % {"name": user.display_name}
-                    services.send_set_password_link(
-                        by=by, user=user, link=link, subject=str(SET_PASSWORD_SUBJECT), body=body
-                    )
-                flash(_("Account made. We have sent a link to set a password to %(email)s.", email=user.email))
-                return redirect(url_for("admin.users"))
+        account = NewAccount(
+            email=form.email.data or "",
+            display_name=form.display_name.data or "",
+            role=form.role.data or "",
+            language=form.language.data or "en",
+            team_id=uuid.UUID(form.team.data) if form.team.data else None,
+            person_nhs_number=form.person_nhs_number.data,
+        )
+        try:
+            user = add_account(by=by, account=account, base_url=current_settings().base_url)
+        except (AccountError, PersonError) as error:
+            show_error(form, error)
+        else:
+            flash(_("Account made. We have sent a link to set a password to %(email)s.", email=user.email))
+            return redirect(url_for("admin.users"))
     return render_template("admin/add_user.html", form=form)
 
 
@@ -95,10 +78,10 @@ def add_team() -> ResponseReturnValue:
     form = AddTeamForm()
     if form.validate_on_submit():
         try:
-            team = services.create_team(
+            team = create_team(
                 by=current_user._get_current_object(), name=form.name.data or "", phone=form.phone.data or None
             )
-        except services.AccountError as error:
+        except AccountError as error:
             show_error(form, error)
         else:
             flash(_("Team %(name)s made.", name=team.name))
@@ -107,7 +90,7 @@ def add_team() -> ResponseReturnValue:
 
 
 def _team_page(team_id: uuid.UUID, member_form: AddMemberForm, caseload_form: AddToCaseloadForm) -> str:
-    found = services.get_team(by=_me(), team_id=team_id)
+    found = get_team(by=_me(), team_id=team_id)
     if found is None:
         abort(404)
     summary = next(t for t in people.list_teams(by=_me()) if t.id == team_id)
@@ -115,15 +98,15 @@ def _team_page(team_id: uuid.UUID, member_form: AddMemberForm, caseload_form: Ad
         "admin/team.html",
         team=found,
         summary=summary,
-        members=services.team_members(by=_me(), team_id=team_id),
+        members=team_members(by=_me(), team_id=team_id),
         form=member_form,
         caseload_form=caseload_form,
     )
 
 
 def _clinicians_to_add(by: User, team_id: uuid.UUID) -> list[User]:
-    members = {member.id for member in services.team_members(by=_me(), team_id=team_id)}
-    return [user for user in services.list_users(by=by) if user.role == Role.CLINICIAN and user.id not in members]
+    members = {member.id for member in team_members(by=_me(), team_id=team_id)}
+    return [user for user in list_users(by=by) if user.role == Role.CLINICIAN and user.id not in members]
 
 
 @bp.route("/teams/<uuid:team_id>", methods=["GET", "POST"])
@@ -132,7 +115,7 @@ def _clinicians_to_add(by: User, team_id: uuid.UUID) -> list[User]:
 def team(team_id: uuid.UUID) -> ResponseReturnValue:
     """A team: its clinicians (add one here), and its caseload (add a person already recorded)."""
     by = current_user._get_current_object()
-    if services.get_team(by=_me(), team_id=team_id) is None:
+    if get_team(by=_me(), team_id=team_id) is None:
         abort(404)
     candidates = _clinicians_to_add(by, team_id)
     form = AddMemberForm()
@@ -145,8 +128,8 @@ def team(team_id: uuid.UUID) -> ResponseReturnValue:
             add_error(form, _("Select a clinician from the list"), field="clinician")
         else:
             try:
-                services.add_team_member(by=by, team_id=team_id, user=chosen)
-            except services.AccountError as error:
+                add_team_member(by=by, team_id=team_id, user=chosen)
+            except AccountError as error:
                 show_error(form, error, fields={"user": "clinician"})
             else:
                 flash(_("%(name)s added to the team.", name=chosen.display_name))
@@ -160,7 +143,7 @@ def team(team_id: uuid.UUID) -> ResponseReturnValue:
 def add_to_caseload(team_id: uuid.UUID) -> ResponseReturnValue:
     """Put a person who is already recorded on this team's caseload too (for example on transfer)."""
     by = current_user._get_current_object()
-    if services.get_team(by=_me(), team_id=team_id) is None:
+    if get_team(by=_me(), team_id=team_id) is None:
         abort(404)
     form = AddToCaseloadForm()
     if form.validate_on_submit():

@@ -252,7 +252,7 @@ def _load(team_id: uuid.UUID | None) -> _Caseload:
         link = _Link(confirmed_at, removed_at)
         links_by_id[involved_id] = link
         links[person_id].append(link)
-    # The newest decision counts; of two recorded at the same moment, the one sharing.services.current_choice
+    # The newest decision counts; of two recorded at the same moment, the one sharing.consent.latest_choice
     # picks (the lower id), so that the measure and what the carer actually sees agree.
     choices = session.execute(
         select(SharingChoice.involved_id, SharingChoice.recorded_at, SharingChoice.sections)

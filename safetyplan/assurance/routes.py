@@ -14,8 +14,11 @@ from flask_wtf.file import FileField
 from wtforms.validators import InputRequired
 
 from safetyplan.accounts.models import User
-from safetyplan.assurance import measures, services
+from safetyplan.assurance import documents, measures
+from safetyplan.assurance.documents import MAX_DOCUMENT_BYTES, MAX_DOCUMENT_FINDINGS, DocumentProblem
+from safetyplan.assurance.report import build_report, record_measures_viewed
 from safetyplan.assurance.runchart import describe, svg
+from safetyplan.assurance.trail import TrailQuery, actions, search_trail, verify_trail
 from safetyplan.audit.actions import action_label
 from safetyplan.people.services import TeamSummary, list_teams
 from safetyplan.roles import Role
@@ -39,7 +42,7 @@ def _me() -> User:
 @signed_in(Role.AUDITOR)
 def report() -> str:
     """Stratification language found in plans, by team, month, category and author; the schema check."""
-    found = services.report(by=_me(), months=MONTHS)
+    found = build_report(by=_me(), months=MONTHS)
     return render_template(
         "assurance/report.html",
         report=found,
@@ -75,7 +78,7 @@ def quality_measures() -> str:
     team_id, teams = _team_choice()
     months = measures.month_range(date.today(), MONTHS)
     found = measures.series(team_id=team_id, months=months)
-    services.record_measures_viewed(by=_me(), team_id=team_id)
+    record_measures_viewed(by=_me(), team_id=team_id)
     charts = {
         key: (
             svg(
@@ -104,7 +107,7 @@ def measures_csv() -> Response:
     every = [one for team in chosen for one in measures.series(team_id=team.id, months=months).values()]
     if team_id is None:  # the page's figures for every team together, then each team's
         every = [*measures.series(team_id=None, months=months).values(), *every]
-    services.record_measures_viewed(by=_me(), team_id=team_id, download=True)
+    record_measures_viewed(by=_me(), team_id=team_id, download=True)
     return Response(
         measures.to_csv(every),
         mimetype="text/csv",
@@ -123,16 +126,16 @@ def scan() -> ResponseReturnValue:
     if form.validate_on_submit():
         upload = form.document.data
         file_name = _shown_name(upload.filename or "")
-        kind = services.kind_of(upload.filename or "")
+        kind = documents.kind_of(upload.filename or "")
         try:
-            data = upload.stream.read(services.MAX_DOCUMENT_BYTES + 1)
+            data = upload.stream.read(MAX_DOCUMENT_BYTES + 1)
         finally:
             upload.close()  # the upload is read once, here, and kept nowhere
         try:
             if kind is None:
-                raise services.DocumentProblem("kind")
-            results = services.scan_document(by=_me(), data=data, kind=kind)
-        except services.DocumentProblem as problem:
+                raise DocumentProblem("kind")
+            results = documents.scan_document(by=_me(), data=data, kind=kind)
+        except DocumentProblem as problem:
             show_error(form, problem)
             status = 400
     elif request.method == "POST":
@@ -143,7 +146,7 @@ def scan() -> ResponseReturnValue:
             form=form,
             results=results,
             file_name=file_name,
-            max_findings=services.MAX_DOCUMENT_FINDINGS,
+            max_findings=MAX_DOCUMENT_FINDINGS,
         ),
         status,
     )
@@ -211,7 +214,7 @@ def overview() -> str:
     """
     by = current_user._get_current_object()
     sent = request.form if request.method == "POST" else {}
-    query = services.TrailQuery(
+    query = TrailQuery(
         email=sent.get("email", "")[:254],
         reference=sent.get("reference", "")[:40],
         action=sent.get("action", "")[:64],
@@ -220,16 +223,16 @@ def overview() -> str:
     )
     older_than = _older_than(sent.get("older_than") if sent else request.args.get("older_than"))
     bad_dates = [name for name in ("since", "until") if sent.get(name, "").strip() and _date(sent[name]) is None]
-    found = services.search_trail(by=by, query=query, older_than=older_than)
+    found = search_trail(by=by, query=query, older_than=older_than)
     return render_template(
         "audit/overview.html",
-        verification=services.verify_trail(by=by),
+        verification=verify_trail(by=by),
         rows=found.rows,
         next_page=found.older_than,
         paged=older_than is not None,
         query=query,
         raw_dates={name: sent.get(name, "") for name in ("since", "until")},
-        actions=services.actions(by=by),
+        actions=actions(by=by),
         searched=any(sent.get(name) for name in ("email", "reference", "action", "since", "until")),
         bad_dates=bad_dates,
     )

@@ -16,20 +16,21 @@ import pyotp
 from flask.cli import with_appcontext
 from sqlalchemy import func, select, update
 
-from safetyplan.accounts import services as accounts
+from safetyplan.accounts import credentials, second_factor, teams, users
 from safetyplan.accounts.models import User
 from safetyplan.config import current_settings
 from safetyplan.db import session, transaction, utcnow
 from safetyplan.demo.history import seed_history
 from safetyplan.outbox import kept
 from safetyplan.people import services as people
-from safetyplan.plans import disagreements
-from safetyplan.plans import services as plans
+from safetyplan.plans import disagreements, revisions, suggestions
 from safetyplan.plans import unchecked as unchecked_plans
 from safetyplan.plans.content import Content
 from safetyplan.plans.models import Plan
+from safetyplan.plans.revisions import RevisionInput
 from safetyplan.roles import Role
-from safetyplan.sharing import services as sharing
+from safetyplan.sharing import carers, consent, invitations, involvement
+from safetyplan.sharing.involvement import InvolvedDetails
 
 #: Every demo account uses this password (development only: demo refuses to run in production).
 DEMO_PASSWORD = "river stones and tea"
@@ -85,7 +86,7 @@ ACCOUNTS = [
 
 def seed() -> None:
     """Make the demo data (in the current transaction)."""
-    team_ids = {name: accounts.create_team(by=None, name=name, phone=phone).id for name, phone in TEAMS.items()}
+    team_ids = {name: teams.create_team(by=None, name=name, phone=phone).id for name, phone in TEAMS.items()}
     session.flush()
     person_ids: dict[str, uuid.UUID] = {}
     for demo in PEOPLE:
@@ -106,7 +107,7 @@ def seed() -> None:
             people.add_to_caseload(by=None, person_id=person.id, team_id=team_ids[extra])
         person_ids[demo.name] = person.id
     for demo_account in ACCOUNTS:
-        user = accounts.create_user(
+        user = users.create_user(
             by=None,
             email=demo_account.email,
             display_name=demo_account.name,
@@ -115,10 +116,10 @@ def seed() -> None:
             person_id=person_ids[demo_account.person] if demo_account.person else None,
             preferred_language=demo_account.language,
         )
-        accounts.set_password_directly(user, DEMO_PASSWORD)
+        credentials.set_password_directly(user, DEMO_PASSWORD)
         if user.needs_second_factor:
             secret = pyotp.random_base32()
-            accounts.enable_totp(by=user, secret=secret, code=pyotp.TOTP(secret).now())
+            second_factor.enable_totp(by=user, secret=secret, code=pyotp.TOTP(secret).now())
             user.totp_last_step = None  # let the first demo sign-in use the current code
     session.flush()
     seed_plans(person_ids)
@@ -127,7 +128,7 @@ def seed() -> None:
 
 
 def _user(email: str) -> User:
-    found = accounts.find_user_by_email(email)
+    found = users.find_user_by_email(email)
     assert found is not None
     return found
 
@@ -174,11 +175,11 @@ def seed_plans(person_ids: dict[str, uuid.UUID]) -> None:
 
     def save(by: User, name: str, content: Content, reason: str, review_in: int, **extra: Any) -> None:
         person_id = person_ids[name]
-        plans.save_revision(
+        revisions.save_revision(
             by=by,
             person_id=person_id,
             base_number=unchecked_plans.current_number(person_id),
-            revision=plans.RevisionInput(
+            revision=RevisionInput(
                 content=content,
                 reason=reason,
                 next_review_on=today + timedelta(days=review_in),
@@ -223,7 +224,9 @@ def seed_plans(person_ids: dict[str, uuid.UUID]) -> None:
         person_agrees=False,
         disagreement="I don't want Dee told everything, only the warning signs.",
     )
-    plans.suggest(by=alex_account, section_key="on_my_own", text="Message the Shout text line if it's late at night")
+    suggestions.suggest(
+        by=alex_account, section_key="on_my_own", text="Message the Shout text line if it's late at night"
+    )
 
     # Samira: a plan whose review date has passed.
     save(
@@ -282,7 +285,7 @@ def seed_sharing(person_ids: dict[str, uuid.UUID]) -> None:
     alex_id = person_ids["Alex Demo"]
     kai, alex, pat = _user(f"clinician@{DOMAIN}"), _user(f"person@{DOMAIN}"), _user(f"carer@{DOMAIN}")
     base_url = current_settings().base_url
-    sharing.record_conversation(
+    involvement.record_conversation(
         by=kai,
         person_id=alex_id,
         held_on=date.today() - timedelta(days=20),
@@ -290,36 +293,36 @@ def seed_sharing(person_ids: dict[str, uuid.UUID]) -> None:
         "Kai explained that the team would share information without asking me only to keep me or someone else safe.",
         own_words=True,
     )
-    pat_involved = sharing.add_involved(
+    pat_involved = involvement.add_involved(
         by=alex,
         person_id=alex_id,
-        details=sharing.InvolvedDetails("Pat Demo-Carer", "carer", "my partner", "07700 900 203", f"carer@{DOMAIN}"),
+        details=InvolvedDetails("Pat Demo-Carer", "carer", "my partner", "07700 900 203", f"carer@{DOMAIN}"),
     )
-    link = sharing.invite(by=alex, person_id=alex_id, involved_id=pat_involved.id, base_url=base_url)
-    sharing.accept_invitation(token=link.split("#", 1)[1], by=pat)
-    sharing.confirm_link(by=alex, person_id=alex_id, involved_id=pat_involved.id)
-    sharing.choose_sections(
+    link = invitations.invite(by=alex, person_id=alex_id, involved_id=pat_involved.id, base_url=base_url)
+    invitations.accept_invitation(token=link.split("#", 1)[1], by=pat)
+    invitations.confirm_link(by=alex, person_id=alex_id, involved_id=pat_involved.id)
+    consent.choose_sections(
         by=alex, person_id=alex_id, involved_id=pat_involved.id, keys={"warning_signs", "how_others_help"}
     )
-    sharing.carer_suggest(
+    carers.carer_suggest(
         by=pat,
         person_id=alex_id,
         section_key="carers_will_do",
         text="I will keep the spare key and check in after your late shifts",
     )
-    dee = sharing.add_involved(
+    dee = involvement.add_involved(
         by=kai,
         person_id=alex_id,
-        details=sharing.InvolvedDetails("Dee Example", "family", "cousin", "07700 900 201", f"dee@{DOMAIN}"),
+        details=InvolvedDetails("Dee Example", "family", "cousin", "07700 900 201", f"dee@{DOMAIN}"),
     )
-    sharing.choose_sections(
+    consent.choose_sections(
         by=kai,
         person_id=alex_id,
         involved_id=dee.id,
         keys={"warning_signs"},
         decided_on=date.today() - timedelta(days=20),
     )
-    sharing.invite(by=kai, person_id=alex_id, involved_id=dee.id, base_url=base_url)
+    invitations.invite(by=kai, person_id=alex_id, involved_id=dee.id, base_url=base_url)
     # Alex, in their own account, says a part of the plan is not right for them: Kai sees it on the plan page.
 
     disagreements.record_disagreement(
@@ -341,11 +344,11 @@ def seed_assurance(person_ids: dict[str, uuid.UUID], team_ids: dict[str, uuid.UU
         current = unchecked_plans.revision_content(person_id, unchecked_plans.current_number(person_id)) or {}
         part = dict(current.get(section) or {"items": []})
         part["items"] = [*part.get("items", []), line]
-        plans.save_revision(
+        revisions.save_revision(
             by=by,
             person_id=person_id,
             base_number=unchecked_plans.current_number(person_id),
-            revision=plans.RevisionInput(
+            revision=RevisionInput(
                 content={**current, section: part},
                 reason="scheduled_review" if current else "first_plan",
                 person_took_part=True,
@@ -414,7 +417,7 @@ def demo_code(email: str) -> None:
     """Print the current authenticator code of a demo account (development only)."""
     _refuse_in_production()
     with transaction():
-        user = accounts.find_user_by_email(email)
+        user = users.find_user_by_email(email)
         if user is None or not user.totp_secret or not str(user.email).endswith("@" + DOMAIN):
             raise click.ClickException("that is not a demo account with an authenticator app")
         click.echo(pyotp.TOTP(str(user.totp_secret)).at(utcnow()))
@@ -428,19 +431,19 @@ def seed_load(people: int, revisions_each: int, team_size: int = 300) -> list[tu
     clinicians: list[tuple[str, str]] = []
     for team_number in range((people + team_size - 1) // team_size):
         with transaction():
-            team = accounts.create_team(by=None, name=f"Load Test Team {team_number + 1} (demo)", phone="01632 960 999")
+            team = teams.create_team(by=None, name=f"Load Test Team {team_number + 1} (demo)", phone="01632 960 999")
             session.flush()
             email = f"load.clinician.{team_number + 1}@{DOMAIN}"
-            clinician = accounts.create_user(
+            clinician = users.create_user(
                 by=None,
                 email=email,
                 display_name=f"Load Clinician {team_number + 1}",
                 role="clinician",
                 team_id=team.id,
             )
-            accounts.set_password_directly(clinician, DEMO_PASSWORD)
+            credentials.set_password_directly(clinician, DEMO_PASSWORD)
             secret = pyotp.random_base32()
-            accounts.enable_totp(by=clinician, secret=secret, code=pyotp.TOTP(secret).now())
+            second_factor.enable_totp(by=clinician, secret=secret, code=pyotp.TOTP(secret).now())
             clinician.totp_last_step = None
             clinicians.append((email, secret))
         count = min(team_size, people - team_number * team_size)
@@ -456,11 +459,11 @@ def seed_load(people: int, revisions_each: int, team_size: int = 300) -> list[tu
                                 "items": [f"Reason {revision + 1} of person {number}", *ALEX_FIRST["reasons"]["items"]]
                             },
                         }
-                        plans.save_revision(
+                        revisions.save_revision(
                             by=clinician,
                             person_id=person,
                             base_number=revision,
-                            revision=plans.RevisionInput(
+                            revision=RevisionInput(
                                 content=content,
                                 reason="first_plan" if revision == 0 else "scheduled_review",
                                 person_took_part=True,

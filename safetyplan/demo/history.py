@@ -20,16 +20,18 @@ from typing import Any
 
 from sqlalchemy import update
 
-from safetyplan.accounts import services as accounts
+from safetyplan.accounts import users
 from safetyplan.accounts.models import User
 from safetyplan.assurance.measures import month_range
 from safetyplan.config import current_settings
 from safetyplan.db import session, utcnow
 from safetyplan.people import services as people
 from safetyplan.people.models import CaseloadEntry, Person
-from safetyplan.plans import services as plans
+from safetyplan.plans import revisions
 from safetyplan.plans.models import Plan, PlanRevision
-from safetyplan.sharing import services as sharing
+from safetyplan.plans.revisions import RevisionInput
+from safetyplan.sharing import consent, invitations, involvement
+from safetyplan.sharing.involvement import InvolvedDetails
 from safetyplan.sharing.models import CarerInvitation, InvolvedPerson, InvolvementConversation, SharingChoice
 
 PEOPLE_PER_TEAM = 12
@@ -204,11 +206,11 @@ def _write(
     )
 
     for base_number, revision in enumerate(story.revisions):
-        saved = plans.save_revision(
+        saved = revisions.save_revision(
             by=clinician,
             person_id=person.id,
             base_number=base_number,
-            revision=plans.RevisionInput(
+            revision=RevisionInput(
                 content={} if revision.declined else _content(rng),
                 reason="first_plan" if base_number == 0 else "scheduled_review",
                 person_took_part=revision.took_part,
@@ -230,7 +232,7 @@ def _write(
         )
 
     if story.conversation_on:
-        conversation = sharing.record_conversation(
+        conversation = involvement.record_conversation(
             by=clinician, person_id=person.id, held_on=story.conversation_on, agreed=CONVERSATION, own_words=False
         )
         session.execute(
@@ -243,15 +245,15 @@ def _write(
         counters["carer"] += 1
         name, email = f"Demo Carer {counters['carer']:02d}", f"demo.carer.{counters['carer']:02d}@{domain}"
         kind, relationship = rng.choice([("carer", "partner"), ("family", "sister"), ("friend", "friend")])
-        involved = sharing.add_involved(
-            by=clinician, person_id=person.id, details=sharing.InvolvedDetails(name, kind, relationship, None, email)
+        involved = involvement.add_involved(
+            by=clinician, person_id=person.id, details=InvolvedDetails(name, kind, relationship, None, email)
         )
-        link = sharing.invite(by=clinician, person_id=person.id, involved_id=involved.id, base_url=base_url)
-        account = accounts.create_user(by=None, email=email, display_name=name, role="carer")
-        sharing.accept_invitation(token=link.split("#", 1)[1], by=account)
-        sharing.confirm_link(by=clinician, person_id=person.id, involved_id=involved.id)
+        link = invitations.invite(by=clinician, person_id=person.id, involved_id=involved.id, base_url=base_url)
+        account = users.create_user(by=None, email=email, display_name=name, role="carer")
+        invitations.accept_invitation(token=link.split("#", 1)[1], by=account)
+        invitations.confirm_link(by=clinician, person_id=person.id, involved_id=involved.id)
         linked = story.carer_linked
-        shared = sharing.choose_sections(
+        shared = consent.choose_sections(
             by=clinician, person_id=person.id, involved_id=involved.id, keys=SHARED_SECTIONS, decided_on=linked.date()
         )
         session.execute(update(User).where(User.id == account.id).values(created_at=linked))
@@ -267,7 +269,7 @@ def _write(
         )
         session.execute(update(SharingChoice).where(SharingChoice.id == shared.id).values(recorded_at=linked))
         if story.carer_withdrawn:
-            withdrawn = sharing.choose_sections(
+            withdrawn = consent.choose_sections(
                 by=clinician,
                 person_id=person.id,
                 involved_id=involved.id,

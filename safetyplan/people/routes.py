@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from safetyplan.accounts import services as accounts
+from safetyplan.accounts.teams import get_team, teams_of
 from safetyplan.errors import NotFound
 from safetyplan.people import services
 from safetyplan.people.forms import PersonForm
@@ -28,9 +28,9 @@ def add_person() -> ResponseReturnValue:
     """Record a person on one of the clinician's teams' caseloads (an admin may choose any team)."""
     by = current_user._get_current_object()
     teams = (
-        accounts.teams_of(by=by)
+        teams_of(by=by)
         if by.role == Role.CLINICIAN
-        else [accounts.get_team(by=by, team_id=t.id) for t in services.list_teams(by=by)]
+        else [get_team(by=by, team_id=t.id) for t in services.list_teams(by=by)]
     )
     form = PersonForm(team_choices=[(str(team.id), team.name) for team in teams if team is not None])
     if form.validate_on_submit():

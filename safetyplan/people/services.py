@@ -12,8 +12,8 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from safetyplan.accounts.access import admin_grounds
 from safetyplan.accounts.models import Team, TeamMembership, User
-from safetyplan.accounts.services import admin_grounds
 from safetyplan.audit import record
 from safetyplan.audit.grounds import Grounds
 from safetyplan.crypto import vault

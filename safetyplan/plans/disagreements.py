@@ -19,9 +19,10 @@ from safetyplan.db import session, utcnow
 from safetyplan.errors import NotFound
 from safetyplan.people.access import PLAN_ROLES, grounds_for, refuse
 from safetyplan.people.models import Person
+from safetyplan.plans.errors import PlanError
 from safetyplan.plans.models import Plan, PlanDisagreement
+from safetyplan.plans.revisions import PlanView
 from safetyplan.plans.sections import sections
-from safetyplan.plans.services import PlanError, PlanView
 from safetyplan.roles import Role
 
 #: The most words a disagreement holds.

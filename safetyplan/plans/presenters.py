@@ -18,8 +18,8 @@ from safetyplan.accounts.models import User
 from safetyplan.db import session
 from safetyplan.plans.caseload import CaseloadRow
 from safetyplan.plans.content import is_empty, section_content
+from safetyplan.plans.revisions import has_content
 from safetyplan.plans.sections import CURRENT_VERSION, section, sections
-from safetyplan.plans.services import has_content
 from safetyplan.roles import Role
 from safetyplan.web.presenters import link_to, table_row_maker
 

@@ -18,8 +18,9 @@ from safetyplan.accounts.models import User
 from safetyplan.detector import Finding
 from safetyplan.errors import NotFound
 from safetyplan.plans import caseload as caseload_of
-from safetyplan.plans import disagreements, services
+from safetyplan.plans import contacts, disagreements, drafts, editor, revisions, suggestions
 from safetyplan.plans.content import compare, compare_section, lines_of, section_content
+from safetyplan.plans.errors import Conflict, PlanError
 from safetyplan.plans.forms import (
     CrisisContactForm,
     DecisionForm,
@@ -34,8 +35,9 @@ from safetyplan.plans.forms import (
     plan_form_class,
 )
 from safetyplan.plans.models import PlanRevision
+from safetyplan.plans.reviews import SuggestedReview, reviews_due, suggested_review_date
+from safetyplan.plans.revisions import PlanView, RevisionInput
 from safetyplan.plans.sections import CURRENT_VERSION, REASONS, sections
-from safetyplan.plans.wording import flags_for_editor
 from safetyplan.roles import Role
 from safetyplan.web.access import signed_in
 from safetyplan.web.forms import add_error, keeps_words_when_signed_out, redisplays_on_refused_token, show_error
@@ -48,21 +50,21 @@ def _me() -> User:
     return current_user._get_current_object()  # type: ignore[no-any-return]
 
 
-def _view(person_id: uuid.UUID, action: str = "plan.viewed") -> services.PlanView:
+def _view(person_id: uuid.UUID, action: str = "plan.viewed") -> PlanView:
     try:
-        return services.view_plan(by=_me(), person_id=person_id, action=action)
+        return revisions.view_plan(by=_me(), person_id=person_id, action=action)
     except NotFound:
         abort(404)
 
 
-def _plan_context(view: services.PlanView) -> dict[str, object]:
+def _plan_context(view: PlanView) -> dict[str, object]:
     """What the plan component needs to show a revision: its sections, the contacts every plan lists, and what the
     person has said they disagree with."""
     return {
         "person": view.person,
         "revision": view.current,
-        "crisis_contacts": services.crisis_contacts(by=_me()),
-        "team_phones": services.team_phones(by=_me(), person_id=view.person.id),
+        "crisis_contacts": contacts.crisis_contacts(by=_me()),
+        "team_phones": contacts.team_phones(by=_me(), person_id=view.person.id),
         "disagreements": disagreements.disagreements_on(by=_me(), view=view),
     }
 
@@ -89,19 +91,19 @@ def caseload() -> str:
 def plan(person_id: uuid.UUID) -> str:
     """The person's current plan, suggestions waiting, and what to do next."""
     view = _view(person_id)
-    waiting = services.waiting_on(by=_me(), view=view)
+    waiting = suggestions.waiting_on(by=_me(), view=view)
     return render_template(
         "plans/plan.html",
         **_plan_context(view),
         plan=view.plan,
         waiting=waiting,
         decision_forms={s.id: DecisionForm(prefix=f"s{s.id.hex[:8]}", formdata=None) for s in waiting},
-        has_draft=services.draft_for(by=_me(), person_id=person_id) is not None,
+        has_draft=drafts.draft_for(by=_me(), person_id=person_id) is not None,
     )
 
 
 def _editor(
-    view: services.PlanView,
+    view: PlanView,
     form: MeetingForm,
     *,
     conflict: object = None,
@@ -121,15 +123,15 @@ def _editor(
             conflict=conflict,
             draft_at=draft_at,
             flagged=flagged or {},
-            crisis_contacts=services.crisis_contacts(by=_me()),
-            team_phones=services.team_phones(by=_me(), person_id=view.person.id),
+            crisis_contacts=contacts.crisis_contacts(by=_me()),
+            team_phones=contacts.team_phones(by=_me(), person_id=view.person.id),
             disagreements=disagreements.disagreements_on(by=_me(), view=view),
         ),
         status,
     )
 
 
-def _review_hint(suggested: services.SuggestedReview) -> str:
+def _review_hint(suggested: SuggestedReview) -> str:
     when = format_date(suggested.on, "d MMMM yyyy")
     if suggested.agreed_before:
         return str(
@@ -159,7 +161,7 @@ def _keep_as_draft(owner: User, person_id: uuid.UUID) -> bool:
     if fields is None or number is None:
         return False
     try:
-        services.save_draft(by=owner, person_id=person_id, base_number=number, fields=fields)
+        drafts.save_draft(by=owner, person_id=person_id, base_number=number, fields=fields)
     except NotFound:
         return False
     return True
@@ -174,7 +176,7 @@ def edit(person_id: uuid.UUID) -> ResponseReturnValue:
     me = _me()
     view = _view(person_id, action="plan.editor_opened")
     form_class = plan_form_class(CURRENT_VERSION)
-    draft = services.draft_for(by=me, person_id=person_id)
+    draft = drafts.draft_for(by=me, person_id=person_id)
     if request.method == "GET":
         if draft is not None:
             form = form_class(formdata=MultiDict(draft.fields or {}))
@@ -186,7 +188,7 @@ def edit(person_id: uuid.UUID) -> ResponseReturnValue:
                 return _editor(view, form, conflict=_conflict_view(view.current, content_from_form(form)[0]))
             return _editor(view, form, draft_at=draft.updated_at)
         starting = form_data(view.current.content if view.current else None)
-        suggested = services.suggested_review_date(view.current, today=date.today())
+        suggested = suggested_review_date(view.current, today=date.today())
         form = form_class(
             data={
                 **starting,
@@ -201,55 +203,39 @@ def edit(person_id: uuid.UUID) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _editor(view, form)
     content, own_words = content_from_form(form)
-    if not form.wording_checked.data:
-        # Compared with the revision the text builds on (after a merge, the one merged with).
-        builds_on = _number(form.merge_with.data) if form.merge_with.data else _number(form.base_number.data)
-        flagged = flags_for_editor(
-            content, own_words, CURRENT_VERSION, services.revision_content(by=me, view=view, number=builds_on)
-        )
-        if flagged:
-            # A gentle note beside each such section; saving again keeps the wording. Nothing is blocked, and
-            # what was typed is kept as a draft too, as on every other way back to the editor.
-            form.wording_checked.data = "1"
-            services.save_draft(
-                by=me,
-                person_id=person_id,
-                base_number=_number(form.base_number.data),
-                fields={**_typed(), "merge_with": "", "wording_checked": ""},
-            )
-            return _editor(view, form, flagged=flagged)
-    base = _number(form.base_number.data)
-    # A save from the conflict view builds on the revision the user was shown there, and only on that one.
-    merged = _number(form.merge_with.data) if form.merge_with.data else None
+    submission = editor.Submission(
+        revision=RevisionInput(
+            content=content,
+            own_words=own_words,
+            reason=form.reason.data or "",
+            person_took_part=bool(form.person_took_part.data),
+            carer_took_part=bool(form.carer_took_part.data),
+            advocate_took_part=bool(form.advocate_took_part.data),
+            participants=form.participants(),
+            person_agrees=form.agrees(),
+            disagreement=form.disagreement.data,
+            next_review_on=form.next_review_on.data,
+        ),
+        base_number=_number(form.base_number.data),
+        typed=_typed(),
+        merge_with=_number(form.merge_with.data) if form.merge_with.data else None,
+        wording_checked=bool(form.wording_checked.data),
+    )
     try:
-        services.save_revision(
-            by=me,
-            person_id=person_id,
-            base_number=merged if merged is not None and merged > base else base,
-            revision=services.RevisionInput(
-                content=content,
-                own_words=own_words,
-                reason=form.reason.data or "",
-                person_took_part=bool(form.person_took_part.data),
-                carer_took_part=bool(form.carer_took_part.data),
-                advocate_took_part=bool(form.advocate_took_part.data),
-                participants=form.participants(),
-                person_agrees=form.agrees(),
-                disagreement=form.disagreement.data,
-                next_review_on=form.next_review_on.data,
-            ),
-        )
-    except services.Conflict as conflict:
-        # Their text beside ours. Ours stays in the form and in the draft, still based on the revision it began
-        # from; only a save from this view (which carries merge_with) may build on theirs.
-        form.merge_with.data = str(conflict.current.number)
-        services.save_draft(by=me, person_id=person_id, base_number=base, fields={**_typed(), "merge_with": ""})
-        return _editor(view, form, conflict=_conflict_view(conflict.current, content), status=409)
-    except services.PlanError as error:
+        outcome = editor.submit(by=me, person_id=person_id, submission=submission)
+    except PlanError as error:
         if error.code == "base":
             abort(400)
         show_error(form, error)
         return _editor(view, form)
+    if isinstance(outcome, editor.Flagged):
+        # A gentle note beside each such section; saving again keeps the wording. Nothing is blocked.
+        form.wording_checked.data = "1"
+        return _editor(view, form, flagged=outcome.flags)
+    if isinstance(outcome, editor.Conflicted):
+        # Their text beside ours; ours stays in the form (and the draft).
+        form.merge_with.data = str(outcome.current.number)
+        return _editor(view, form, conflict=_conflict_view(outcome.current, content), status=409)
     flash(_("Plan saved."))
     return redirect(url_for("plans.plan", person_id=person_id))
 
@@ -290,7 +276,7 @@ def _conflict_view(theirs: PlanRevision, ours: Mapping[str, object]) -> dict[str
     return {
         "revision": theirs,
         "by_me": theirs.author_id == _me().id,
-        "author": services.author_name(by=_me(), revision=theirs),
+        "author": revisions.author_name(by=_me(), revision=theirs),
         "sections": differing,
     }
 
@@ -318,7 +304,7 @@ def save_draft(person_id: uuid.UUID) -> Response:
     if fields is None:
         abort(413)
     try:
-        services.save_draft(
+        drafts.save_draft(
             by=_me(), person_id=person_id, base_number=_number(request.form.get("base_number") or 0), fields=fields
         )
     except NotFound:
@@ -330,7 +316,7 @@ def save_draft(person_id: uuid.UUID) -> Response:
 @signed_in(Role.CLINICIAN)
 def discard_draft(person_id: uuid.UUID) -> ResponseReturnValue:
     try:
-        services.discard_draft(by=_me(), person_id=person_id)
+        drafts.discard_draft(by=_me(), person_id=person_id)
     except NotFound:
         abort(404)
     flash(_("Your unsaved changes were discarded."))
@@ -348,11 +334,11 @@ def declined(person_id: uuid.UUID) -> ResponseReturnValue:
         form.base_number.data = str(view.number)
     if form.validate_on_submit():
         try:
-            services.save_revision(
+            revisions.save_revision(
                 by=_me(),
                 person_id=person_id,
                 base_number=_number(form.base_number.data or 0),
-                revision=services.RevisionInput(
+                revision=RevisionInput(
                     content=view.current.content if view.current else {},
                     reason="scheduled_review" if view.current else "first_plan",
                     person_took_part=True,
@@ -361,10 +347,10 @@ def declined(person_id: uuid.UUID) -> ResponseReturnValue:
                     declined=True,
                 ),
             )
-        except services.Conflict:
+        except Conflict:
             add_error(form, _("Someone else saved this plan a moment ago. Check it, then record this again."))
             form.base_number.data = str(_view(person_id).number)
-        except services.PlanError as error:
+        except PlanError as error:
             show_error(form, error)
         else:
             flash(_("Recorded that a plan was offered and declined."))
@@ -377,13 +363,13 @@ def declined(person_id: uuid.UUID) -> ResponseReturnValue:
 def history(person_id: uuid.UUID) -> str:
     """Every revision: who saved it, when, why, who took part; pick two to compare."""
     try:
-        person, revisions = services.history(by=_me(), person_id=person_id)
+        person, every = revisions.history(by=_me(), person_id=person_id)
     except NotFound:
         abort(404)
     return render_template(
         "plans/history.html",
         person=person,
-        revisions=revisions,
+        revisions=every,
         reasons=REASONS,
         disagreements=disagreements.disagreements_in_history(by=_me(), person=person),
     )
@@ -394,18 +380,18 @@ def history(person_id: uuid.UUID) -> str:
 def revision(person_id: uuid.UUID, number: int) -> str:
     """One revision in full, with the sections it was written with."""
     try:
-        person, found = services.get_revision(by=_me(), person_id=person_id, number=number)
+        person, found = revisions.get_revision(by=_me(), person_id=person_id, number=number)
     except NotFound:
         abort(404)
-    newest = services.current_number(by=_me(), person_id=person_id)
+    newest = revisions.current_number(by=_me(), person_id=person_id)
     return render_template(
         "plans/revision.html",
         person=person,
         revision=found,
         current_number=newest,
         reasons=REASONS,
-        crisis_contacts=services.crisis_contacts(by=_me()),
-        team_phones=services.team_phones(by=_me(), person_id=person_id),
+        crisis_contacts=contacts.crisis_contacts(by=_me()),
+        team_phones=contacts.team_phones(by=_me(), person_id=person_id),
         restore_form=RestoreForm(formdata=None, base_number=newest),
     )
 
@@ -417,8 +403,8 @@ def compare_revisions(person_id: uuid.UUID) -> str:
     first, second = _number(request.args.get("from", "")), _number(request.args.get("to", ""))
     first, second = min(first, second), max(first, second)
     try:
-        person, before = services.get_revision(by=_me(), person_id=person_id, number=first, action="plan.compared")
-        _person, after = services.get_revision(by=_me(), person_id=person_id, number=second, action="plan.compared")
+        person, before = revisions.get_revision(by=_me(), person_id=person_id, number=first, action="plan.compared")
+        _person, after = revisions.get_revision(by=_me(), person_id=person_id, number=second, action="plan.compared")
     except NotFound:
         abort(404)
     differences = compare(before.content, before.sections_version, after.content, after.sections_version)
@@ -433,12 +419,12 @@ def restore(person_id: uuid.UUID, number: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         abort(400)
     try:
-        saved = services.restore(
+        saved = revisions.restore(
             by=_me(), person_id=person_id, number=number, base_number=_number(form.base_number.data or 0)
         )
     except NotFound:
         abort(404)
-    except services.Conflict:
+    except Conflict:
         flash(_("Someone else saved this plan a moment ago, so nothing was restored. Check the newest revision first."))
         return redirect(url_for("plans.history", person_id=person_id))
     flash(_("Revision %(old)d restored as revision %(new)d.", old=number, new=saved.number))
@@ -450,7 +436,7 @@ def restore(person_id: uuid.UUID, number: int) -> ResponseReturnValue:
 def decide(suggestion_id: uuid.UUID) -> ResponseReturnValue:
     """Add a suggestion to the plan in its author's words, or say why not. The person decides what a carer
     suggests; a clinician decides the person's suggestions (or records the person's decision on a carer's)."""
-    found = services.suggestion_or_none(by=_me(), suggestion_id=suggestion_id)
+    found = suggestions.suggestion_or_none(by=_me(), suggestion_id=suggestion_id)
     if found is None:
         abort(404)
     own = _me().role == Role.PERSON
@@ -459,12 +445,12 @@ def decide(suggestion_id: uuid.UUID) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             if form.decision.data == "accept":
-                services.accept_suggestion(by=_me(), suggestion_id=suggestion_id)
+                suggestions.accept_suggestion(by=_me(), suggestion_id=suggestion_id)
                 flash(_("It was added to the plan, in their words."))
             else:
-                services.decline_suggestion(by=_me(), suggestion_id=suggestion_id, answer=form.answer.data or "")
+                suggestions.decline_suggestion(by=_me(), suggestion_id=suggestion_id, answer=form.answer.data or "")
                 flash(_("The plan was left as it is. They will see your answer."))
-        except services.PlanError:
+        except PlanError:
             flash(_("This suggestion was already answered."))
         except NotFound:
             abort(404)
@@ -472,7 +458,7 @@ def decide(suggestion_id: uuid.UUID) -> ResponseReturnValue:
     if own:
         return _my_plan_page(form_for={suggestion_id: form}), 400
     view = _view(found.person_id)
-    waiting = services.suggestions(by=_me(), person_id=found.person_id, status="waiting")
+    waiting = suggestions.suggestions(by=_me(), person_id=found.person_id, status="waiting")
     forms = {
         s.id: (form if s.id == suggestion_id else DecisionForm(prefix=f"s{s.id.hex[:8]}", formdata=None))
         for s in waiting
@@ -525,7 +511,7 @@ def _my_plan_page(form_for: dict[uuid.UUID, DecisionForm] | None = None) -> str:
     me = _me()
     person_id = _own_person_id()
     view = _view(person_id)
-    every = services.suggestions(by=me, person_id=person_id)
+    every = suggestions.suggestions(by=me, person_id=person_id)
     from_carers = [s for s in every if s.author_role == Role.CARER and s.status == "waiting"]
     forms = form_for or {}
     return render_template(
@@ -560,8 +546,8 @@ def suggest() -> ResponseReturnValue:
     form = SuggestionForm(version=view.current.sections_version, section=request.args.get("section"))
     if form.validate_on_submit():
         try:
-            services.suggest(by=_me(), section_key=form.section.data or "", text=form.text.data or "")
-        except (services.PlanError, KeyError):
+            suggestions.suggest(by=_me(), section_key=form.section.data or "", text=form.text.data or "")
+        except (PlanError, KeyError):
             abort(400)
         flash(_("Thank you. Your care team will see your suggestion and answer it."))
         return redirect(url_for("plans.my_plan"))
@@ -581,7 +567,7 @@ def disagree() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             disagreements.record_disagreement(by=_me(), section_key=form.section_key(), words=form.words.data or "")
-        except services.PlanError:
+        except PlanError:
             abort(400)  # only forged input gets here: the form checks the part and the words
         flash(_("Thank you. Your care team will see what you said, and talk with you about it."))
         return redirect(url_for("plans.my_plan"))
@@ -596,7 +582,7 @@ def withdraw_disagreement(disagreement_id: uuid.UUID) -> ResponseReturnValue:
         disagreements.withdraw_disagreement(by=_me(), disagreement_id=disagreement_id)
     except NotFound:
         abort(404)
-    except services.PlanError as error:
+    except PlanError as error:
         if error.code != "withdrawn":
             abort(404)  # not a person's own account: nothing of theirs to take back
         flash(_("You had already taken that back."))
@@ -612,7 +598,7 @@ def withdraw_disagreement(disagreement_id: uuid.UUID) -> ResponseReturnValue:
 @signed_in(Role.CLINICIAN)
 def reviews() -> str:
     """People on the clinician's teams by review date: overdue first. Dates only, never a judgement of the person."""
-    return render_template("plans/reviews.html", rows=services.reviews_due(by=_me()))
+    return render_template("plans/reviews.html", rows=reviews_due(by=_me()))
 
 
 # Crisis contacts (admins) ------------------------------------------------------------------------------------------
@@ -622,19 +608,19 @@ def reviews() -> str:
 @signed_in(Role.ADMIN)
 def crisis_contacts() -> str:
     """The services every plan lists, in English and Welsh."""
-    return render_template("admin/crisis_contacts.html", contacts=services.crisis_contacts(by=_me()))
+    return render_template("admin/crisis_contacts.html", contacts=contacts.crisis_contacts(by=_me()))
 
 
 @bp.route("/admin/crisis-contacts/<uuid:contact_id>", methods=["GET", "POST"])
 @signed_in(Role.ADMIN)
 @redisplays_on_refused_token
 def crisis_contact(contact_id: uuid.UUID) -> ResponseReturnValue:
-    contact = services.get_crisis_contact(by=_me(), contact_id=contact_id)
+    contact = contacts.get_crisis_contact(by=_me(), contact_id=contact_id)
     if contact is None:
         abort(404)
     form = CrisisContactForm(obj=contact)
     if form.validate_on_submit():
-        services.update_crisis_contact(
+        contacts.update_crisis_contact(
             by=_me(), contact_id=contact_id, values={f.name: f.data or "" for f in form if f.name != "csrf_token"}
         )
         flash(

@@ -1,6 +1,6 @@
 """Reads of plans that check no access, for services that have already checked it (and for the demo and the
 tests' factories). Routes never import this module (an import contract in pyproject.toml): they call the checked
-services in ``plans.services``."""
+services (``plans.revisions``, ``plans.contacts`` and the rest)."""
 
 from __future__ import annotations
 

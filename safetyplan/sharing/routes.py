@@ -10,16 +10,18 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from safetyplan.accounts.login import complete_sign_in
 from safetyplan.accounts.models import User
 from safetyplan.accounts.passwords import PasswordProblem
-from safetyplan.accounts.sessions import complete_sign_in
 from safetyplan.config import current_settings
 from safetyplan.errors import NotFound
 from safetyplan.people.models import Person
-from safetyplan.plans import services as plans
+from safetyplan.plans import contacts
 from safetyplan.plans.sections import CURRENT_VERSION, sections
 from safetyplan.roles import Role
-from safetyplan.sharing import services
+from safetyplan.sharing import carers, consent, invitations, involvement, transparency
+from safetyplan.sharing.carers import CARERS_SECTION, CarerView
+from safetyplan.sharing.errors import SharingError
 from safetyplan.sharing.forms import (
     ActionForm,
     CarerSuggestionForm,
@@ -30,8 +32,8 @@ from safetyplan.sharing.forms import (
     RecordedSectionsForm,
     SectionsForm,
 )
+from safetyplan.sharing.involvement import InvolvedDetails
 from safetyplan.sharing.models import InvolvedPerson
-from safetyplan.sharing.services import InvolvedDetails
 from safetyplan.web.access import public, signed_in
 from safetyplan.web.forms import redisplays_on_refused_token, show_error
 from safetyplan.web.locale import current_language
@@ -46,14 +48,14 @@ def _me() -> User:
 def _person(person_id: uuid.UUID) -> Person:
     """The person's record, for someone who manages their sharing (the person, or a clinician of their team)."""
     try:
-        return services.managed_person(by=_me(), person_id=person_id)
+        return involvement.managed_person(by=_me(), person_id=person_id)
     except NotFound:
         abort(404)
 
 
 def _involved(person_id: uuid.UUID, involved_id: uuid.UUID) -> InvolvedPerson:
     try:
-        return services.get_involved(by=_me(), person_id=person_id, involved_id=involved_id)
+        return involvement.get_involved(by=_me(), person_id=person_id, involved_id=involved_id)
     except NotFound:
         abort(404)
 
@@ -70,8 +72,8 @@ def overview(person_id: uuid.UUID) -> str:
     return render_template(
         "sharing/overview.html",
         person=person,
-        visibility=services.who_can_see(by=_me(), person_id=person_id),
-        conversations=services.conversations(by=_me(), person_id=person_id),
+        visibility=transparency.who_can_see(by=_me(), person_id=person_id),
+        conversations=involvement.conversations(by=_me(), person_id=person_id),
         action_form=ActionForm(formdata=None),
         own=_me().role == Role.PERSON,
     )
@@ -85,7 +87,7 @@ def add_involved(person_id: uuid.UUID) -> ResponseReturnValue:
     person = _person(person_id)
     form = InvolvedForm()
     if form.validate_on_submit():
-        services.add_involved(
+        involvement.add_involved(
             by=_me(),
             person_id=person_id,
             details=InvolvedDetails(
@@ -112,13 +114,13 @@ def choose_sections(person_id: uuid.UUID, involved_id: uuid.UUID) -> ResponseRet
     keys = [part.key for part in sections(CURRENT_VERSION)]
     form_class = SectionsForm if own else RecordedSectionsForm
     form = form_class(keys=keys)
-    choice = services.current_choice(by=_me(), person_id=person_id, involved_id=involved_id)
+    choice = consent.current_choice(by=_me(), person_id=person_id, involved_id=involved_id)
     first_time = choice is None
     if request.method == "GET":
-        form.sections.data = sorted(services.suggested_sections() if first_time else choice.section_keys)  # type: ignore[union-attr]
+        form.sections.data = sorted(consent.suggested_sections() if first_time else choice.section_keys)  # type: ignore[union-attr]
     if form.validate_on_submit():
         chosen = set(form.sections.data or [])
-        services.choose_sections(
+        consent.choose_sections(
             by=_me(),
             person_id=person_id,
             involved_id=involved_id,
@@ -137,7 +139,7 @@ def choose_sections(person_id: uuid.UUID, involved_id: uuid.UUID) -> ResponseRet
         form=form,
         own=own,
         first_time=first_time,
-        history=services.choices_for(by=_me(), person_id=person_id, involved_id=involved_id),
+        history=consent.choices_for(by=_me(), person_id=person_id, involved_id=involved_id),
     )
 
 
@@ -149,8 +151,8 @@ def invite(person_id: uuid.UUID, involved_id: uuid.UUID) -> ResponseReturnValue:
         abort(400)
     involved = _involved(person_id, involved_id)
     try:
-        services.invite(by=_me(), person_id=person_id, involved_id=involved_id, base_url=current_settings().base_url)
-    except services.SharingError as error:
+        invitations.invite(by=_me(), person_id=person_id, involved_id=involved_id, base_url=current_settings().base_url)
+    except SharingError as error:
         flash(error.message)
         return _overview(person_id)
     flash(_("Invitation sent to %(email)s. It works once, for 7 days.", email=involved.email))
@@ -165,8 +167,8 @@ def confirm(person_id: uuid.UUID, involved_id: uuid.UUID) -> ResponseReturnValue
         abort(400)
     involved = _involved(person_id, involved_id)
     try:
-        services.confirm_link(by=_me(), person_id=person_id, involved_id=involved_id)
-    except services.SharingError as error:
+        invitations.confirm_link(by=_me(), person_id=person_id, involved_id=involved_id)
+    except SharingError as error:
         flash(error.message)
         return _overview(person_id)
     flash(_("Confirmed. %(name)s can now see the parts of the plan chosen for them.", name=involved.name))
@@ -181,8 +183,8 @@ def unlink(person_id: uuid.UUID, involved_id: uuid.UUID) -> ResponseReturnValue:
         abort(400)
     involved = _involved(person_id, involved_id)
     try:
-        services.unlink(by=_me(), person_id=person_id, involved_id=involved_id)
-    except services.SharingError as error:
+        invitations.unlink(by=_me(), person_id=person_id, involved_id=involved_id)
+    except SharingError as error:
         flash(error.message)
         return _overview(person_id)
     flash(_("Done. That account cannot see anything. You can send %(name)s a new invitation.", name=involved.name))
@@ -197,7 +199,7 @@ def remove(person_id: uuid.UUID, involved_id: uuid.UUID) -> ResponseReturnValue:
     involved = _involved(person_id, involved_id)
     form = ActionForm()
     if form.validate_on_submit():
-        services.remove_involved(by=_me(), person_id=person_id, involved_id=involved_id)
+        involvement.remove_involved(by=_me(), person_id=person_id, involved_id=involved_id)
         flash(_("%(name)s is no longer involved and cannot see any of the plan.", name=involved.name))
         return _overview(person_id)
     return render_template(
@@ -213,7 +215,7 @@ def record_conversation(person_id: uuid.UUID) -> ResponseReturnValue:
     person = _person(person_id)
     form = ConversationForm()
     if form.validate_on_submit():
-        services.record_conversation(
+        involvement.record_conversation(
             by=_me(),
             person_id=person_id,
             held_on=form.held_on.data,
@@ -232,7 +234,7 @@ def who_has_looked() -> str:
     me = _me()
     if me.person_id is None:
         abort(404)
-    return render_template("sharing/looked.html", days=services.who_has_looked(by=me, person_id=me.person_id))
+    return render_template("sharing/looked.html", days=transparency.who_has_looked(by=me, person_id=me.person_id))
 
 
 # Invitations -----------------------------------------------------------------------------------------------------
@@ -245,17 +247,17 @@ def invitation() -> ResponseReturnValue:
     """Accept an invitation: make a carer account (or use the one you are signed in to)."""
     me = _me() if current_user.is_authenticated else None
     if me is not None and me.role != Role.CARER:
-        services.refuse_wrong_account(by=me)
+        invitations.refuse_wrong_account(by=me)
         return render_template("sharing/invitation_wrong_account.html"), 403
     form = InvitationForm() if me is not None else InvitationAccountForm()
     if form.validate_on_submit():
         token = (form.token.data or "").strip()
         try:
             if me is not None:
-                services.accept_invitation(token=token, by=me)
+                invitations.accept_invitation(token=token, by=me)
             else:
                 assert isinstance(form, InvitationAccountForm)
-                user = services.create_carer_account(
+                user = invitations.create_carer_account(
                     token=token,
                     email=form.email.data or "",
                     name=form.name.data or "",
@@ -263,7 +265,7 @@ def invitation() -> ResponseReturnValue:
                     language=current_language(),
                 )
                 complete_sign_in(by=user)
-        except services.SharingError as error:
+        except SharingError as error:
             if error.code == "invitation_invalid":
                 return render_template("sharing/invitation_invalid.html"), 410
             if error.code == "already_linked":
@@ -289,24 +291,24 @@ def shared_home() -> str:
     """The people who share parts of their plan with you."""
     return render_template(
         "sharing/carer_home.html",
-        links=services.carer_links(by=_me()),
+        links=carers.carer_links(by=_me()),
         welcome=request.args.get("welcome") == "1",
         has_second_factor=_me().has_second_factor,
     )
 
 
-def _carer_view(person_id: uuid.UUID, action: str = "plan.viewed") -> services.CarerView:
+def _carer_view(person_id: uuid.UUID, action: str = "plan.viewed") -> CarerView:
     try:
-        return services.carer_view(by=_me(), person_id=person_id, action=action)
+        return carers.carer_view(by=_me(), person_id=person_id, action=action)
     except NotFound:
         abort(404)
 
 
-def _carer_context(view: services.CarerView) -> dict[str, object]:
+def _carer_context(view: CarerView) -> dict[str, object]:
     return {
         "view": view,
         "revision": view.revision,
-        "crisis_contacts": plans.crisis_contacts(by=_me()),
+        "crisis_contacts": contacts.crisis_contacts(by=_me()),
         "team_phones": view.team_phones,
     }
 
@@ -319,7 +321,7 @@ def shared_plan(person_id: uuid.UUID) -> str:
     return render_template(
         "sharing/carer_plan.html",
         **_carer_context(view),
-        suggestions=services.carer_suggestions(by=_me(), person_id=person_id),
+        suggestions=carers.carer_suggestions(by=_me(), person_id=person_id),
     )
 
 
@@ -338,17 +340,17 @@ def shared_print(person_id: uuid.UUID) -> str:
 def shared_suggest(person_id: uuid.UUID) -> ResponseReturnValue:
     """Add what you will do to help, or suggest a change to a part shared with you; the person decides."""
     try:
-        keys = services.carer_sections(by=_me(), person_id=person_id)
+        keys = carers.carer_sections(by=_me(), person_id=person_id)
     except NotFound:
         abort(404)
     view = _carer_view(person_id, action="plan.suggestion_opened")
-    form = CarerSuggestionForm(keys=keys, section=request.args.get("section") or services.CARERS_SECTION)
+    form = CarerSuggestionForm(keys=keys, section=request.args.get("section") or CARERS_SECTION)
     if form.validate_on_submit():
         try:
-            services.carer_suggest(
+            carers.carer_suggest(
                 by=_me(), person_id=person_id, section_key=form.section.data or "", text=form.text.data or ""
             )
-        except services.SharingError as error:
+        except SharingError as error:
             if error.code != "no_plan":
                 abort(400)
             show_error(form, error)
@@ -362,4 +364,4 @@ def shared_suggest(person_id: uuid.UUID) -> ResponseReturnValue:
 @signed_in(Role.CARER)
 def crisis_help() -> str:
     """How to help someone in a crisis, in plain words, with the numbers to call."""
-    return render_template("sharing/crisis_help.html", crisis_contacts=plans.crisis_contacts(by=_me()))
+    return render_template("sharing/crisis_help.html", crisis_contacts=contacts.crisis_contacts(by=_me()))

@@ -119,7 +119,7 @@ def demo(live_server: LiveServer) -> LiveServer:
 def current_code(live_server: LiveServer, email: str) -> str:
     import pyotp
 
-    from safetyplan.accounts.services import find_user_by_email
+    from safetyplan.accounts.users import find_user_by_email
     from safetyplan.db import transaction
 
     with live_server.app.app_context(), transaction():

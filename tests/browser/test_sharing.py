@@ -80,7 +80,7 @@ def test_the_person_shares_two_sections_the_carer_sees_them_adds_help_and_the_pe
 
 def test_a_carer_invited_by_email_makes_an_account_and_is_confirmed(browser: Browser, demo, base_url):
     from safetyplan.db import transaction
-    from safetyplan.sharing import services
+    from safetyplan.sharing import invitations, involvement
 
     person = browser.new_context(base_url=base_url).new_page()
     sign_in(person, demo, "person@safetyplan.example")
@@ -97,13 +97,13 @@ def test_a_carer_invited_by_email_makes_an_account_and_is_confirmed(browser: Bro
 
     # The email went through the outbox; make a fresh invitation here to know its token (it replaces that one).
     with demo.app.app_context(), transaction():
-        from safetyplan.accounts.services import find_user_by_email
+        from safetyplan.accounts.users import find_user_by_email
 
         alex = find_user_by_email("person@safetyplan.example")
         jordan = next(
-            i for i in services.involved_people(by=alex, person_id=alex.person_id) if i.name == "Jordan Demo-Friend"
+            i for i in involvement.involved_people(by=alex, person_id=alex.person_id) if i.name == "Jordan Demo-Friend"
         )
-        link = services.invite(by=alex, person_id=alex.person_id, involved_id=jordan.id, base_url=base_url)
+        link = invitations.invite(by=alex, person_id=alex.person_id, involved_id=jordan.id, base_url=base_url)
 
     visitor = browser.new_context(base_url=base_url).new_page()
     visitor.goto(link)
@@ -138,7 +138,7 @@ def test_a_carer_invited_by_email_makes_an_account_and_is_confirmed(browser: Bro
 
 
 def person_url_id(demo) -> str:
-    from safetyplan.accounts.services import find_user_by_email
+    from safetyplan.accounts.users import find_user_by_email
     from safetyplan.db import transaction
 
     with demo.app.app_context(), transaction():

@@ -17,9 +17,9 @@ from flask import Flask
 from safetyplan.accounts.models import Team
 from safetyplan.db import transaction
 from safetyplan.people.models import Person
-from safetyplan.plans import disagreements
-from safetyplan.plans import services as plans
-from safetyplan.sharing import services as sharing
+from safetyplan.plans import disagreements, drafts
+from safetyplan.sharing import carers, involvement
+from safetyplan.sharing.involvement import InvolvedDetails
 from tests.factories import Account, create_account, create_person, create_team, get_user, link_carer, write_plan
 from tests.integration.test_authorization_matrix import CANARY, ROLES
 from tests.pages import PageClient
@@ -80,7 +80,7 @@ def _side(team_name: str, person_name: str, nhs_number: str, words: str) -> _Mad
     carer = create_account("carer")
     involved_id = link_carer(person, carer, sections={"reasons", "people_to_ask"}, by=writer)
     with transaction():
-        suggestion = sharing.carer_suggest(
+        suggestion = carers.carer_suggest(
             by=get_user(carer), person_id=person.id, section_key="reasons", text="Ring me any time"
         )
         disagreement = disagreements.record_disagreement(
@@ -88,10 +88,10 @@ def _side(team_name: str, person_name: str, nhs_number: str, words: str) -> _Mad
         )
         clinician = get_user(writer)
         spares = {
-            role: sharing.add_involved(
+            role: involvement.add_involved(
                 by=clinician,
                 person_id=person.id,
-                details=sharing.InvolvedDetails(
+                details=InvolvedDetails(
                     name=f"Spare for {role}", kind="family", email=f"spare-{uuid.uuid4().hex[:8]}@example.com"
                 ),
             ).id
@@ -115,7 +115,7 @@ def build_world(app: Flask) -> World:
         }
         with transaction():
             # An unsaved draft of the clinician's, so that the editor opens on it.
-            plans.save_draft(
+            drafts.save_draft(
                 by=get_user(accounts["clinician"]),
                 person_id=ours.person.id,
                 base_number=1,

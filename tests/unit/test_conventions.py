@@ -60,16 +60,16 @@ def test_no_role_is_compared_with_a_bare_string():
 #: asked for. (Helpers of the web layer itself, forms, presenters, sections and content shapes are not services.)
 NO_ACTOR = {
     # No one is signed in yet: the caller is who the credentials say, and the service checks them.
-    "safetyplan.accounts.services.authenticate",
-    "safetyplan.accounts.services.get_user",  # the account waiting for its second factor, from the signed session
-    "safetyplan.accounts.services.set_password_with_token",
-    "safetyplan.sharing.services.create_carer_account",
+    "safetyplan.accounts.signin.authenticate",
+    "safetyplan.accounts.users.get_user",  # the account waiting for its second factor, from the signed session
+    "safetyplan.accounts.credentials.set_password_with_token",
+    "safetyplan.sharing.invitations.create_carer_account",
     # Pure: reads nothing, or only what is not anyone's (a new secret, a QR code, a file's kind, a suggested date).
-    "safetyplan.accounts.services.new_totp_secret",
-    "safetyplan.accounts.services.totp_uri",
-    "safetyplan.assurance.services.kind_of",
-    "safetyplan.plans.services.suggested_review_date",
-    "safetyplan.sharing.services.suggested_sections",
+    "safetyplan.accounts.second_factor.new_totp_secret",
+    "safetyplan.accounts.second_factor.totp_uri",
+    "safetyplan.assurance.documents.kind_of",
+    "safetyplan.plans.reviews.suggested_review_date",
+    "safetyplan.sharing.consent.suggested_sections",
     "safetyplan.assurance.runchart.describe",
     "safetyplan.assurance.runchart.svg",
     "safetyplan.health.check",
@@ -148,5 +148,5 @@ def test_every_service_a_route_calls_takes_the_acting_user_keyword_only():
 
 def test_the_route_walk_sees_the_services_routes_call():
     calls = functions_routes_call()
-    assert "safetyplan.plans.services.view_plan" in calls
-    assert "safetyplan.sharing.services.invite" in calls
+    assert "safetyplan.plans.revisions.view_plan" in calls
+    assert "safetyplan.sharing.invitations.invite" in calls

@@ -13,13 +13,13 @@ from flask_babel import Babel
 from wtforms import Form, StringField
 
 import safetyplan
+from safetyplan.accounts.errors import AccountError, NotAllowed, SignInRefused, Throttled
 from safetyplan.accounts.passwords import PasswordProblem
-from safetyplan.accounts.services import AccountError, NotAllowed, SignInRefused, Throttled
-from safetyplan.assurance.services import DocumentProblem
+from safetyplan.assurance.documents import DocumentProblem
 from safetyplan.errors import DomainError
 from safetyplan.people.services import PersonError
-from safetyplan.plans.services import PlanError
-from safetyplan.sharing.services import SharingError
+from safetyplan.plans.errors import PlanError
+from safetyplan.sharing.errors import SharingError
 from safetyplan.web.forms import add_error, show_error
 
 PACKAGE = Path(safetyplan.__file__).parent

@@ -107,7 +107,7 @@ def test_a_persons_own_account_is_linked_to_their_record_by_nhs_number(app, admi
         ).data
     )
     assert "This person already has an account" in text_of(again, ".nhsuk-error-summary")
-    from safetyplan.accounts.services import find_user_by_email
+    from safetyplan.accounts.users import find_user_by_email
     from safetyplan.db import transaction
     from safetyplan.people.services import find_person_by_nhs_number
 

@@ -27,7 +27,8 @@ def test_users_add_prints_a_set_password_link(app, team):
     assert code == 0, output
     assert output.startswith("Added clinician dr.cli@example.com.\nSet-password link (works once, for 72 hours): ")
     assert re.search(r"http://127\.0\.0\.1:5000/set-password#[A-Za-z0-9_-]{40,}", output)
-    from safetyplan.accounts.services import find_user_by_email, team_ids_of
+    from safetyplan.accounts.teams import team_ids_of
+    from safetyplan.accounts.users import find_user_by_email
 
     with app.app_context(), transaction():
         user = find_user_by_email("DR.CLI@example.com")
@@ -51,6 +52,7 @@ def test_users_add_can_read_a_password_from_standard_input(app):
 
 
 def test_a_persons_account_is_linked_to_their_record(app, team):
+    from safetyplan.accounts.users import find_user_by_email
     from tests.factories import create_person
 
     with app.app_context():
@@ -58,7 +60,6 @@ def test_a_persons_account_is_linked_to_their_record(app, team):
     assert "needs --person" in invoke(app, "users", "add", "linked@example.com", "--role", "person")[1]
     code, output = invoke(app, "users", "add", "linked@example.com", "--role", "person", "--person", "999 000 0115")
     assert code == 0, output
-    from safetyplan.accounts.services import find_user_by_email
 
     with app.app_context(), transaction():
         assert find_user_by_email("linked@example.com").person_id == person.id

@@ -13,7 +13,7 @@ from safetyplan.assurance import measures
 from safetyplan.db import database, session, transaction
 from safetyplan.people.models import CaseloadEntry
 from safetyplan.plans.models import PlanRevision
-from safetyplan.sharing import services as sharing
+from safetyplan.sharing import consent, involvement
 from safetyplan.sharing.models import InvolvedPerson, SharingChoice
 from tests.factories import create_account, create_person, create_team, get_user, link_carer, write_plan
 
@@ -61,7 +61,7 @@ def carer(person, clinician, *, confirmed: str, shared: str, removed: str | None
 
 def withdraw(person, clinician, involved_id, *, recorded: str) -> None:
     with transaction():
-        choice = sharing.choose_sections(
+        choice = consent.choose_sections(
             by=get_user(clinician),
             person_id=person.id,
             involved_id=involved_id,
@@ -73,7 +73,7 @@ def withdraw(person, clinician, involved_id, *, recorded: str) -> None:
 
 def conversation(person, clinician, *, held_on: date) -> None:
     with transaction():
-        sharing.record_conversation(
+        involvement.record_conversation(
             by=get_user(clinician),
             person_id=person.id,
             held_on=held_on,
@@ -267,7 +267,7 @@ def test_a_restored_revision_or_an_accepted_suggestion_is_not_counted_as_a_revie
 
     from safetyplan.assurance.measures import month_range, series
     from safetyplan.db import transaction as db_transaction
-    from safetyplan.plans import services as plan_services
+    from safetyplan.plans import revisions
     from tests.factories import create_account, create_person, get_user, write_plan
 
     with app.app_context():
@@ -282,7 +282,7 @@ def test_a_restored_revision_or_an_accepted_suggestion_is_not_counted_as_a_revie
             next_review_on=date.today() + timedelta(days=40),
         )
         with db_transaction():
-            plan_services.restore(by=get_user(clinician), person_id=person.id, number=1, base_number=2)
+            revisions.restore(by=get_user(clinician), person_id=person.id, number=1, base_number=2)
         with db_transaction():
             found = series(team_id=team.id, months=month_range(date.today(), 1))
         made_with = found["made_with_person"].points[-1]

@@ -383,10 +383,10 @@ def test_the_editor_lists_its_parts_and_the_conversation_at_the_top(clinician_cl
 
 
 def test_the_editor_suggests_a_review_date_the_clinician_can_change(app, clinician_client, person):
-    from safetyplan.plans import services
+    from safetyplan.plans import reviews
 
     page = clinician_client.get_page(f"/people/{person.id}/plan/edit")
-    suggested = services.suggested_review_date(None, today=date.today()).on
+    suggested = reviews.suggested_review_date(None, today=date.today()).on
     typed = [page.select_one(f"#next_review_on-{part}")["value"] for part in ("day", "month", "year")]
     assert typed == [str(suggested.day), str(suggested.month), str(suggested.year)]
     assert "3 months from today" in text_of(page, "#next_review_on-hint")

@@ -10,9 +10,11 @@ from sqlalchemy import select, text
 from safetyplan.accounts.models import User
 from safetyplan.db import session, transaction
 from safetyplan.errors import NotFound
-from safetyplan.plans import services
+from safetyplan.plans import reviews, revisions, suggestions
 from safetyplan.plans.content import compare_section
+from safetyplan.plans.errors import Conflict, PlanError
 from safetyplan.plans.models import PlanRevision
+from safetyplan.plans.revisions import RevisionInput
 from safetyplan.plans.sections import section
 from tests.factories import create_account, create_person, create_team, get_user, write_plan
 
@@ -37,12 +39,12 @@ def revision_input(words, **changes):
         "person_agrees": True,
         "next_review_on": SOON,
     }
-    return services.RevisionInput(**{**values, **changes})
+    return RevisionInput(**{**values, **changes})
 
 
 def save(clinician, person, base, words, **changes):
     with transaction():
-        return services.save_revision(
+        return revisions.save_revision(
             by=get_user(clinician), person_id=person.id, base_number=base, revision=revision_input(words, **changes)
         ).number
 
@@ -60,7 +62,7 @@ def test_every_save_adds_a_revision_and_never_changes_an_earlier_one(app, settin
         assert bytes(sealed_before) == bytes(sealed_after)
         assert numbers == [1, 2]
         with transaction():
-            _person, first = services.get_revision(by=get_user(clinician), person_id=person.id, number=1)
+            _person, first = revisions.get_revision(by=get_user(clinician), person_id=person.id, number=1)
             assert first.content["reasons"]["items"] == ["first words"]
 
 
@@ -79,7 +81,7 @@ def test_agreement_participants_and_disagreement_are_recorded(app, setting):
             disagreement="I don't want my mum told",
         )
         with transaction():
-            view = services.view_plan(by=get_user(clinician), person_id=person.id)
+            view = revisions.view_plan(by=get_user(clinician), person_id=person.id)
             current = view.current
             assert (current.person_took_part, current.carer_took_part, current.advocate_took_part) == (True, True, True)
             assert current.person_agrees is False
@@ -92,7 +94,7 @@ def test_agreement_participants_and_disagreement_are_recorded(app, setting):
 
 def test_a_review_date_in_the_past_is_refused(app, setting):
     person, clinician, _ = setting
-    with app.app_context(), pytest.raises(services.PlanError, match="review_date_past"):
+    with app.app_context(), pytest.raises(PlanError, match="review_date_past"):
         save(clinician, person, 0, "words", next_review_on=date.today())
 
 
@@ -101,11 +103,11 @@ def test_two_saves_from_the_same_revision_never_silently_overwrite(app, setting)
     with app.app_context():
         save(clinician, person, 0, "first")
         save(clinician, person, 1, "mine")
-        with pytest.raises(services.Conflict) as conflict:
+        with pytest.raises(Conflict) as conflict:
             save(clinician, person, 1, "theirs")
         assert conflict.value.current.number == 2
         with transaction():
-            assert services.view_plan(by=get_user(clinician), person_id=person.id).current.content["reasons"][
+            assert revisions.view_plan(by=get_user(clinician), person_id=person.id).current.content["reasons"][
                 "items"
             ] == ["mine"]
 
@@ -126,18 +128,18 @@ def test_many_concurrent_saves_lose_no_update(app, setting, writers):
                 for _attempt in range(50):
                     with transaction():
                         user = session.get(User, clinician.id)
-                        view = services.view_plan(by=user, person_id=person.id)
+                        view = revisions.view_plan(by=user, person_id=person.id)
                         base, lines = view.number, list(view.current.content["reasons"]["items"])
                     try:
                         with transaction():
-                            services.save_revision(
+                            revisions.save_revision(
                                 by=session.get(User, clinician.id),
                                 person_id=person.id,
                                 base_number=base,
                                 revision=revision_input([*lines, f"writer {number}"]),
                             )
                         return
-                    except services.Conflict:
+                    except Conflict:
                         continue
                 failures.append(f"writer {number} never saved")
         except Exception as error:  # noqa: BLE001
@@ -150,7 +152,7 @@ def test_many_concurrent_saves_lose_no_update(app, setting, writers):
         thread.join()
     assert failures == []
     with app.app_context(), transaction():
-        view = services.view_plan(by=session.get(User, clinician.id), person_id=person.id)
+        view = revisions.view_plan(by=session.get(User, clinician.id), person_id=person.id)
         assert sorted(view.current.content["reasons"]["items"]) == sorted(f"writer {n}" for n in range(writers))
         assert view.number == writers + 1
 
@@ -161,7 +163,7 @@ def test_restoring_makes_a_new_revision_from_an_old_one(app, setting):
         save(clinician, person, 0, "original")
         save(clinician, person, 1, "changed")
         with transaction():
-            restored = services.restore(by=get_user(clinician), person_id=person.id, number=1, base_number=2)
+            restored = revisions.restore(by=get_user(clinician), person_id=person.id, number=1, base_number=2)
             assert (restored.number, restored.reason, restored.restored_from) == (3, "restored", 1)
             assert restored.content["reasons"]["items"] == ["original"]
 
@@ -179,9 +181,9 @@ def test_accepting_a_suggestion_keeps_the_conversation_record_and_who_wrote_the_
             carer_took_part=True,
         )
         with transaction():
-            suggestion = services.suggest(by=get_user(person_account), section_key="reasons", text="My garden")
+            suggestion = suggestions.suggest(by=get_user(person_account), section_key="reasons", text="My garden")
         with transaction():
-            revision = services.accept_suggestion(by=get_user(clinician), suggestion_id=suggestion.id)
+            revision = suggestions.accept_suggestion(by=get_user(clinician), suggestion_id=suggestion.id)
             part = revision.content["reasons"]
             assert part["items"] == ["first", "My garden"]
             assert (part["by"], part["own_words"], part["suggested_by"]) == ("clinician", False, ["person"])
@@ -197,15 +199,17 @@ def test_a_persons_suggestion_is_accepted_in_their_words(app, setting):
     with app.app_context():
         save(clinician, person, 0, "first")
         with transaction():
-            suggestion = services.suggest(by=get_user(person_account), section_key="on_my_own", text="Stroke the cat")
+            suggestion = suggestions.suggest(
+                by=get_user(person_account), section_key="on_my_own", text="Stroke the cat"
+            )
         with transaction():
-            revision = services.accept_suggestion(by=get_user(clinician), suggestion_id=suggestion.id)
+            revision = suggestions.accept_suggestion(by=get_user(clinician), suggestion_id=suggestion.id)
             part = revision.content["on_my_own"]
             assert part["items"] == ["Stroke the cat"] and part["by"] == "person" and part["own_words"] is True
             assert revision.content["reasons"]["items"] == ["first"]
             assert revision.reason == "suggestion_accepted"
-        with transaction(), pytest.raises(services.PlanError):
-            services.accept_suggestion(by=get_user(clinician), suggestion_id=suggestion.id)
+        with transaction(), pytest.raises(PlanError):
+            suggestions.accept_suggestion(by=get_user(clinician), suggestion_id=suggestion.id)
 
 
 def test_a_declined_suggestion_keeps_the_plan_and_tells_the_person_why(app, setting):
@@ -213,15 +217,15 @@ def test_a_declined_suggestion_keeps_the_plan_and_tells_the_person_why(app, sett
     with app.app_context():
         save(clinician, person, 0, "first")
         with transaction():
-            suggestion = services.suggest(by=get_user(person_account), section_key="reasons", text="My dog Biscuit")
+            suggestion = suggestions.suggest(by=get_user(person_account), section_key="reasons", text="My dog Biscuit")
         with transaction():
-            services.decline_suggestion(
+            suggestions.decline_suggestion(
                 by=get_user(clinician), suggestion_id=suggestion.id, answer="Let's talk on Monday"
             )
         with transaction():
-            (mine,) = services.suggestions(by=get_user(person_account), person_id=person.id)
+            (mine,) = suggestions.suggestions(by=get_user(person_account), person_id=person.id)
             assert (mine.status, mine.answer) == ("declined", "Let's talk on Monday")
-            assert services.current_number(by=get_user(clinician), person_id=person.id) == 1
+            assert revisions.current_number(by=get_user(clinician), person_id=person.id) == 1
 
 
 def test_attribution_keeps_the_persons_words_when_a_clinician_changes_another_section(app, setting):
@@ -229,17 +233,17 @@ def test_attribution_keeps_the_persons_words_when_a_clinician_changes_another_se
     with app.app_context():
         save(clinician, person, 0, "first")
         with transaction():
-            suggestion = services.suggest(by=get_user(person_account), section_key="on_my_own", text="Music")
+            suggestion = suggestions.suggest(by=get_user(person_account), section_key="on_my_own", text="Music")
         with transaction():
-            accepted = services.accept_suggestion(by=get_user(clinician), suggestion_id=suggestion.id)
+            accepted = suggestions.accept_suggestion(by=get_user(clinician), suggestion_id=suggestion.id)
             content = dict(accepted.content)
         content["reasons"] = {"items": ["first", "added by the clinician"]}
         with transaction():
-            later = services.save_revision(
+            later = revisions.save_revision(
                 by=get_user(clinician),
                 person_id=person.id,
                 base_number=accepted.number,
-                revision=services.RevisionInput(
+                revision=RevisionInput(
                     content=content, reason="scheduled_review", person_took_part=False, next_review_on=SOON
                 ),
             )
@@ -269,7 +273,7 @@ def test_plans_are_out_of_reach_for_other_teams_admins_auditors_and_other_people
         ]
         for stranger in strangers:
             with transaction(), pytest.raises(NotFound):
-                services.view_plan(by=get_user(stranger), person_id=person.id)
+                revisions.view_plan(by=get_user(stranger), person_id=person.id)
         # Each refusal is kept in the audit trail (the request edge commits a refused request's events).
         from safetyplan.audit.models import AuditEvent
 
@@ -302,7 +306,7 @@ def test_reviews_due_are_ordered_by_date_with_overdue_first(app):
                 .values(next_review_on=date.today() - timedelta(days=2))
             )
         with transaction():
-            rows = services.reviews_due(by=get_user(clinician))
+            rows = reviews.reviews_due(by=get_user(clinician))
         assert [row.name for row in rows] == ["Overdue", "Sooner", "Later", "No Plan"]
         assert [row.overdue for row in rows] == [True, False, False, False]
 
@@ -315,7 +319,7 @@ def test_an_old_revision_renders_with_the_sections_it_was_written_with(app, sett
     with app.app_context():
         save(clinician, person, 0, "words")
         with transaction():
-            old = services.view_plan(by=get_user(clinician), person_id=person.id).current
+            old = revisions.view_plan(by=get_user(clinician), person_id=person.id).current
             newer = registry.Section("pets", 10, "Pets", "My pets", "Which pets?", "Ask about pets")
             monkeypatch.setitem(registry.REGISTRY, 2, (*registry.SECTIONS_V1, newer))
             assert old.sections_version == 1
@@ -344,7 +348,7 @@ def _revision(saved_on: date, review_on: date | None) -> PlanRevision:
     ],
 )
 def test_the_suggested_review_date_follows_the_last_gap_or_is_3_months(today, current, expected, weeks):
-    suggested = services.suggested_review_date(current, today=today)
+    suggested = reviews.suggested_review_date(current, today=today)
     assert (suggested.on, suggested.weeks_as_before) == (expected, weeks)
     assert suggested.agreed_before == (
         current is not None and current.next_review_on is not None and current.next_review_on > today

@@ -67,9 +67,9 @@ def carer_responses(client: PageClient, person_id) -> bytes:
 
 def share(app, world, keys) -> None:
     with app.app_context(), transaction():
-        from safetyplan.sharing import services
+        from safetyplan.sharing import consent
 
-        services.choose_sections(
+        consent.choose_sections(
             by=get_user(world["clinician"]),
             person_id=world["person"].id,
             involved_id=world["involved_id"],
@@ -401,7 +401,7 @@ def test_an_expired_or_tampered_invitation_gets_a_clear_page_with_no_hint_about_
 
 
 def get_user_by_email(email):
-    from safetyplan.accounts.services import find_user_by_email
+    from safetyplan.accounts.users import find_user_by_email
 
     return find_user_by_email(email)
 

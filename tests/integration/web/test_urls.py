@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 from werkzeug.routing import IntegerConverter, UUIDConverter
 
-from safetyplan.accounts.services import find_user_by_email
+from safetyplan.accounts.users import find_user_by_email
 from safetyplan.config import PROJECT_ROOT
 from safetyplan.db import session, transaction
 from safetyplan.demo import DEMO_PASSWORD, seed
