@@ -1,8 +1,10 @@
-"""Plan services: append-only revisions, agreement, suggestions, restore, comparison, conflicts, reviews."""
+"""Revisions: append-only, agreement recorded, never a silent overwrite, restore, attribution, reach."""
+
+from __future__ import annotations
 
 import threading
 import uuid
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from sqlalchemy import select, text
@@ -10,43 +12,12 @@ from sqlalchemy import select, text
 from safetyplan.accounts.models import User
 from safetyplan.db import session, transaction
 from safetyplan.errors import NotFound
-from safetyplan.plans import reviews, revisions, suggestions
-from safetyplan.plans.content import compare_section
+from safetyplan.plans import revisions, suggestions
 from safetyplan.plans.errors import Conflict, PlanError
 from safetyplan.plans.models import PlanRevision
 from safetyplan.plans.revisions import RevisionInput
-from safetyplan.plans.sections import section
-from tests.factories import create_account, create_person, create_team, get_user, write_plan
-
-SOON = date.today() + timedelta(days=14)
-
-
-@pytest.fixture
-def setting(app):
-    with app.app_context():
-        team = create_team("Plan Team")
-        person = create_person(team, name="Plan Person")
-        clinician = create_account("clinician", team=team)
-        person_account = create_account("person", person=person)
-    return person, clinician, person_account
-
-
-def revision_input(words, **changes):
-    values = {
-        "content": {"reasons": {"items": words if isinstance(words, list) else [words]}},
-        "reason": "scheduled_review",
-        "person_took_part": True,
-        "person_agrees": True,
-        "next_review_on": SOON,
-    }
-    return RevisionInput(**{**values, **changes})
-
-
-def save(clinician, person, base, words, **changes):
-    with transaction():
-        return revisions.save_revision(
-            by=get_user(clinician), person_id=person.id, base_number=base, revision=revision_input(words, **changes)
-        ).number
+from tests.factories import create_account, create_person, create_team, get_user
+from tests.integration.plans.saving import SOON, revision_input, save
 
 
 def test_every_save_adds_a_revision_and_never_changes_an_earlier_one(app, setting):
@@ -168,66 +139,6 @@ def test_restoring_makes_a_new_revision_from_an_old_one(app, setting):
             assert restored.content["reasons"]["items"] == ["original"]
 
 
-def test_accepting_a_suggestion_keeps_the_conversation_record_and_who_wrote_the_rest(app, setting):
-    person, clinician, person_account = setting
-    with app.app_context():
-        save(
-            clinician,
-            person,
-            0,
-            "first",
-            person_agrees=False,
-            disagreement="Not the part about my mum",
-            carer_took_part=True,
-        )
-        with transaction():
-            suggestion = suggestions.suggest(by=get_user(person_account), section_key="reasons", text="My garden")
-        with transaction():
-            revision = suggestions.accept_suggestion(by=get_user(clinician), suggestion_id=suggestion.id)
-            part = revision.content["reasons"]
-            assert part["items"] == ["first", "My garden"]
-            assert (part["by"], part["own_words"], part["suggested_by"]) == ("clinician", False, ["person"])
-            assert (revision.person_agrees, revision.disagreement, revision.carer_took_part) == (
-                False,
-                "Not the part about my mum",
-                True,
-            )
-
-
-def test_a_persons_suggestion_is_accepted_in_their_words(app, setting):
-    person, clinician, person_account = setting
-    with app.app_context():
-        save(clinician, person, 0, "first")
-        with transaction():
-            suggestion = suggestions.suggest(
-                by=get_user(person_account), section_key="on_my_own", text="Stroke the cat"
-            )
-        with transaction():
-            revision = suggestions.accept_suggestion(by=get_user(clinician), suggestion_id=suggestion.id)
-            part = revision.content["on_my_own"]
-            assert part["items"] == ["Stroke the cat"] and part["by"] == "person" and part["own_words"] is True
-            assert revision.content["reasons"]["items"] == ["first"]
-            assert revision.reason == "suggestion_accepted"
-        with transaction(), pytest.raises(PlanError):
-            suggestions.accept_suggestion(by=get_user(clinician), suggestion_id=suggestion.id)
-
-
-def test_a_declined_suggestion_keeps_the_plan_and_tells_the_person_why(app, setting):
-    person, clinician, person_account = setting
-    with app.app_context():
-        save(clinician, person, 0, "first")
-        with transaction():
-            suggestion = suggestions.suggest(by=get_user(person_account), section_key="reasons", text="My dog Biscuit")
-        with transaction():
-            suggestions.decline_suggestion(
-                by=get_user(clinician), suggestion_id=suggestion.id, answer="Let's talk on Monday"
-            )
-        with transaction():
-            (mine,) = suggestions.suggestions(by=get_user(person_account), person_id=person.id)
-            assert (mine.status, mine.answer) == ("declined", "Let's talk on Monday")
-            assert revisions.current_number(by=get_user(clinician), person_id=person.id) == 1
-
-
 def test_attribution_keeps_the_persons_words_when_a_clinician_changes_another_section(app, setting):
     person, clinician, person_account = setting
     with app.app_context():
@@ -249,15 +160,6 @@ def test_attribution_keeps_the_persons_words_when_a_clinician_changes_another_se
             )
             assert later.content["on_my_own"]["by"] == "person" and later.content["on_my_own"]["own_words"] is True
             assert later.content["reasons"]["by"] == "clinician" and later.content["reasons"]["own_words"] is False
-
-
-def test_word_level_comparison():
-    part = section("reasons")
-    difference = compare_section({"items": ["I walk by the river"]}, {"items": ["I walk by the sea"]}, part)
-    assert [(p.kind, p.text) for p in difference.before] == [("same", "I walk by the "), ("removed", "river")]
-    assert [(p.kind, p.text) for p in difference.after] == [("same", "I walk by the "), ("added", "sea")]
-    assert difference.changed
-    assert not compare_section({"items": ["same"]}, {"items": ["same"]}, part).changed
 
 
 def test_plans_are_out_of_reach_for_other_teams_admins_auditors_and_other_people(app, setting):
@@ -286,31 +188,6 @@ def test_plans_are_out_of_reach_for_other_teams_admins_auditors_and_other_people
         assert refused == [(stranger.id, "plan.viewed", "none") for stranger in strangers]
 
 
-def test_reviews_due_are_ordered_by_date_with_overdue_first(app):
-    with app.app_context():
-        team = create_team("Review Team")
-        clinician = create_account("clinician", team=team)
-        names = {"Later": 30, "Sooner": 3, "Overdue": None, "No Plan": None}
-        people = {name: create_person(team, name=name) for name in names}
-        write_plan(people["Later"], clinician, next_review_on=date.today() + timedelta(days=30))
-        write_plan(people["Sooner"], clinician, next_review_on=date.today() + timedelta(days=3))
-        write_plan(people["Overdue"], clinician, next_review_on=date.today() + timedelta(days=1))
-        from sqlalchemy import update
-
-        from safetyplan.plans.models import Plan
-
-        with transaction():  # a date that has passed since it was set
-            session.execute(
-                update(Plan)
-                .where(Plan.person_id == people["Overdue"].id)
-                .values(next_review_on=date.today() - timedelta(days=2))
-            )
-        with transaction():
-            rows = reviews.reviews_due(by=get_user(clinician))
-        assert [row.name for row in rows] == ["Overdue", "Sooner", "Later", "No Plan"]
-        assert [row.overdue for row in rows] == [True, False, False, False]
-
-
 def test_an_old_revision_renders_with_the_sections_it_was_written_with(app, setting, monkeypatch):
     from safetyplan.plans import sections as registry
     from safetyplan.plans.presenters import plan_parts
@@ -325,31 +202,3 @@ def test_an_old_revision_renders_with_the_sections_it_was_written_with(app, sett
             assert old.sections_version == 1
             assert [part.section.key for part in plan_parts(old)] == [s.key for s in registry.SECTIONS_V1]
             assert uuid.UUID(str(old.id))
-
-
-def _revision(saved_on: date, review_on: date | None) -> PlanRevision:
-    from datetime import UTC, datetime
-
-    return PlanRevision(
-        created_at=datetime(saved_on.year, saved_on.month, saved_on.day, 10, tzinfo=UTC), next_review_on=review_on
-    )
-
-
-@pytest.mark.parametrize(
-    ("today", "current", "expected", "weeks"),
-    [
-        (date(2026, 12, 2), None, date(2027, 3, 2), None),  # a first plan: 3 months
-        (date(2026, 11, 30), None, date(2027, 2, 28), None),  # no 30 February: the month's last day
-        (date(2026, 12, 2), _revision(date(2026, 10, 1), date(2026, 11, 12)), date(2027, 1, 13), 6),  # as last time
-        (date(2026, 12, 2), _revision(date(2026, 11, 25), date(2026, 12, 9)), date(2026, 12, 9), None),  # still to come
-        (date(2026, 12, 2), _revision(date(2026, 10, 1), date(2026, 10, 2)), date(2027, 3, 2), None),  # a day: odd
-        (date(2026, 12, 2), _revision(date(2020, 1, 1), date(2026, 1, 1)), date(2027, 3, 2), None),  # years: odd
-        (date(2026, 12, 2), _revision(date(2026, 10, 1), None), date(2027, 3, 2), None),
-    ],
-)
-def test_the_suggested_review_date_follows_the_last_gap_or_is_3_months(today, current, expected, weeks):
-    suggested = reviews.suggested_review_date(current, today=today)
-    assert (suggested.on, suggested.weeks_as_before) == (expected, weeks)
-    assert suggested.agreed_before == (
-        current is not None and current.next_review_on is not None and current.next_review_on > today
-    )
