@@ -15,7 +15,10 @@ from safetyplan.accounts import routes as account_routes
 from safetyplan.admin import routes as admin_routes
 from safetyplan.assurance import presenters as assurance_presenters
 from safetyplan.assurance import routes as assurance_routes
+from safetyplan.assurance.schema_check import EXPORT_SHAPES
 from safetyplan.config import PROJECT_ROOT, SETTINGS_KEY, Settings
+from safetyplan.exchange import fhir
+from safetyplan.exchange import routes as exchange_routes
 from safetyplan.people import routes as people_routes
 from safetyplan.plans import presenters as plan_presenters
 from safetyplan.plans import routes as plan_routes
@@ -33,6 +36,7 @@ BLUEPRINTS = (
     sharing_routes.bp,
     assurance_routes.bp,
     assurance_routes.trail,
+    exchange_routes.bp,
 )
 #: What each domain's templates call, besides the NHS.UK macros (web's own are added by web.init_app).
 TEMPLATE_GLOBALS = (
@@ -74,6 +78,8 @@ def build_app(config: Settings | None = None) -> Flask:
     web.init_app(app, settings, login.RULES)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    # What the schema check reads to prove no export can carry a risk level (assurance cannot import exchange).
+    app.extensions[EXPORT_SHAPES] = {"FHIR plan document": fhir.sample_bundle}
     for template_globals in TEMPLATE_GLOBALS:
         app.jinja_env.globals.update(template_globals)
     if settings.trusted_proxies:

@@ -15,6 +15,7 @@ from safetyplan.config import ConfigError
 from safetyplan.crypto.cli import keys
 from safetyplan.db import database
 from safetyplan.demo import demo
+from safetyplan.exchange.cli import plans
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False, load_dotenv=False)
@@ -69,6 +70,7 @@ cli.add_command(users)
 cli.add_command(teams)
 cli.add_command(demo)
 cli.add_command(assurance)
+cli.add_command(plans)
 
 
 def main() -> None:

@@ -51,4 +51,4 @@ def assurance_check_schema() -> None:
     if offenders:
         click.echo(f"{len(offenders)} place(s) could hold a risk level for a person.", err=True)
         sys.exit(1)
-    click.echo("No column, form field or plan section could hold a risk level.")
+    click.echo("No column, form field, plan section or export could hold a risk level.")

@@ -17,6 +17,10 @@ band or category. The rules (docs/adr/0007-stratification-detector.md):
 - Text (labels, choices, section titles and prompts) in which the stratification detector finds a level label,
   a colour rating, a numeric score or a named prediction tool.
 
+- In what the app sends out (each export's shape, registered by the app factory under ``EXPORT_SHAPES``): an
+  element or extension name that pairs a risk term with a scale term, a coded risk level (``RISK_CODES``), the
+  codes of one system together making an ordinal scale or RAG colours, and any text that reads as stratification.
+
 Nothing is exempt by name: a table passes because of what its names and values say, not because it is listed.
 """
 
@@ -183,7 +187,7 @@ class Offender:
 def check(engine: Engine) -> list[Offender]:
     """Every place in the database behind ``engine``, the app's forms and the plan sections that could hold a risk
     level. An empty list means none was found."""
-    return [*check_database(engine), *check_forms(), *check_sections()]
+    return [*check_database(engine), *check_forms(), *check_sections(), *check_documents(export_shapes())]
 
 
 # --- The rules -----------------------------------------------------------------------------------------------------
@@ -403,3 +407,61 @@ def check_sections() -> list[Offender]:
                 if reason := text_reason(str(getattr(part, attribute))):
                     offenders.append(Offender(f"{where} {attribute}", reason))
     return offenders
+
+
+# --- What the app sends out ----------------------------------------------------------------------------------------
+
+#: Where the app factory registers the shape of each export: a name -> a function returning a sample of it.
+EXPORT_SHAPES = "safetyplan.export_shapes"
+
+#: Codes other systems use for a person's risk level (system, code); the import firewall refuses them too.
+RISK_CODES = frozenset({("http://loinc.org", "93374-7")})  # LOINC "Suicide risk level"
+
+
+def export_shapes() -> dict[str, Any]:
+    """The export shapes the running app registered (none outside an app)."""
+    return dict(current_app.extensions.get(EXPORT_SHAPES, {})) if has_app_context() else {}
+
+
+def check_documents(shapes: dict[str, Any]) -> list[Offender]:
+    """Every element name, extension, code and text of each export's sample that could hold a risk level."""
+    offenders: list[Offender] = []
+    for name, sample in shapes.items():
+        codes_by_system: dict[str, set[str]] = {}
+        for path, node in _walk(sample(), name):
+            offenders += _node_offenders(path, node, codes_by_system)
+        for system, found in codes_by_system.items():
+            if reason := values_reason(found):
+                offenders.append(Offender(f"{name}: codes of {system}", reason))
+    return offenders
+
+
+def _walk(node: Any, path: str) -> Iterator[tuple[str, Any]]:
+    yield path, node
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _walk(value, f"{path}.{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _walk(value, f"{path}[{index}]")
+
+
+def _node_offenders(path: str, node: Any, codes_by_system: dict[str, set[str]]) -> list[Offender]:
+    found: list[Offender] = []
+    if isinstance(node, dict):
+        for key in node:
+            if reason := name_reason(key):
+                found.append(Offender(f"{path}.{key}", reason))
+        url = node.get("url")
+        if isinstance(url, str) and (reason := name_reason(url.rstrip("/").rpartition("/")[2])):
+            found.append(Offender(f"{path} extension {url}", reason))
+        system, code = node.get("system"), node.get("code")
+        if isinstance(system, str) and isinstance(code, str):
+            codes_by_system.setdefault(system, set()).add(code)
+            if (system, code) in RISK_CODES:
+                found.append(Offender(f"{path}", f"the code {system}|{code} is a risk level"))
+            elif reason := name_reason(code):
+                found.append(Offender(f"{path}", reason))
+    elif isinstance(node, str) and (reason := text_reason(re.sub(r"<[^>]+>", " ", node))):
+        found.append(Offender(path, reason))
+    return found

@@ -12,7 +12,7 @@ from safetyplan.accounts.models import Team
 from safetyplan.db import session
 from safetyplan.people.models import CaseloadEntry
 from safetyplan.plans.content import Content
-from safetyplan.plans.models import Plan, PlanRevision
+from safetyplan.plans.models import CrisisContact, Plan, PlanRevision
 
 
 def plan_of(person_id: uuid.UUID, *, lock: bool = False) -> Plan | None:
@@ -49,3 +49,15 @@ def team_phones(person_id: uuid.UUID) -> list[tuple[str, str]]:
         .order_by(Team.name)
     )
     return [(name, phone) for name, phone in teams if phone is not None]
+
+
+def revisions_of(person_id: uuid.UUID) -> list[PlanRevision]:
+    """Every revision of the person's plan, oldest first."""
+    return list(
+        session.scalars(select(PlanRevision).where(PlanRevision.person_id == person_id).order_by(PlanRevision.number))
+    )
+
+
+def crisis_lines() -> list[CrisisContact]:
+    """The national crisis lines every plan lists, in the order plans show them."""
+    return list(session.scalars(select(CrisisContact).order_by(CrisisContact.position)))

@@ -57,6 +57,10 @@ EXPECTED: dict[str, dict[str, int]] = {
     "sharing.invitation": {"anonymous": 200, **dict.fromkeys(ROLES[1:], 403), "carer": 200},
     "sharing.shared_home": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "carer": 200},
     "sharing.crisis_help": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "carer": 200},
+    # A plan as a FHIR document: its team's clinicians only; the Questionnaire it answers is public.
+    "exchange.plan_fhir:own": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "clinician": 200},
+    "exchange.plan_fhir:other": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "clinician": 404},
+    "exchange.plan_questionnaire": dict.fromkeys(ROLES, 200),
 }
 # Pages of one person's plan: the clinicians of their team (and, where the policy lets them, the person).
 for endpoint, person_may in [
@@ -157,6 +161,7 @@ def url_for_case(app, endpoint, variant, ids):
         "involved_id": involved_id,
         "number": 1,
         "contact_id": uuid.UUID(int=1),
+        "version": 1,
     }
     rule = next(rule for rule in app.url_map.iter_rules() if rule.endpoint == endpoint)
     query = {"from": 1, "to": 1} if endpoint == "plans.compare_revisions" else {}

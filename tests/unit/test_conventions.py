@@ -72,6 +72,7 @@ NO_ACTOR = {
     "safetyplan.sharing.consent.suggested_sections",
     "safetyplan.assurance.runchart.describe",
     "safetyplan.assurance.runchart.svg",
+    "safetyplan.exchange.questionnaires.questionnaire",  # the questions of a registry version: no one's data
     "safetyplan.health.check",
 }
 NOT_SERVICES = (

@@ -12,10 +12,11 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import CheckConstraint, Column, DateTime, Enum, Integer, MetaData, String, Table, create_engine
 
-from safetyplan.assurance.schema_check import Offender, check, name_reason, values_reason
+from safetyplan.assurance.schema_check import EXPORT_SHAPES, Offender, check, name_reason, values_reason
 from safetyplan.cli import cli
 from safetyplan.db import database
 from safetyplan.detector import CATEGORIES
+from safetyplan.exchange.fhir import sample_bundle
 from safetyplan.plans.sections import REGISTRY, Section
 
 
@@ -89,7 +90,7 @@ def test_echo_assessed_as_high_risk_into_the_command_prints_a_finding(tmp_path):
 
 def test_check_schema_passes_on_the_migrated_database(app):
     code, output = check_schema(app)
-    assert (code, output) == (0, "No column, form field or plan section could hold a risk level.\n")
+    assert (code, output) == (0, "No column, form field, plan section or export could hold a risk level.\n")
 
 
 @pytest.fixture
@@ -294,3 +295,20 @@ def test_values_that_look_like_a_risk_scale_are_named(values):
 )
 def test_ordinary_values_are_not_named(values):
     assert values_reason(values) is None
+
+
+def test_check_schema_names_a_risk_level_added_to_an_export(app, monkeypatch):
+    def with_a_level():
+        bundle = sample_bundle()
+        care_plan = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "CarePlan")
+        care_plan["extension"].append({"url": "https://example.org/StructureDefinition/risk-level", "valueCode": "x"})
+        care_plan["category"].append({"coding": [{"system": "http://loinc.org", "code": "93374-7"}]})
+        care_plan["note"] = [{"text": "Assessed as high risk"}]
+        return bundle
+
+    monkeypatch.setitem(app.extensions, EXPORT_SHAPES, {"FHIR plan document": with_a_level})
+    code, output = check_schema(app)
+    assert code == 1
+    assert "extension https://example.org/StructureDefinition/risk-level" in output
+    assert "the code http://loinc.org|93374-7 is a risk level" in output
+    assert "'high risk' (level-label)" in output

@@ -39,6 +39,7 @@ QUERY_PARAMETERS = {
     "to",
     "reason",
     "section",
+    "revision",
     "v",  # orders, filters, pages, choices
 }
 
