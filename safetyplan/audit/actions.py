@@ -42,6 +42,7 @@ ACTIONS = {
     "plan.draft_saved": _l("Kept a draft of a plan"),
     "plan.editor_opened": _l("Opened a plan to write or review it"),
     "plan.exported_fhir": _l("Exported a plan as a FHIR document"),
+    "plan.exported_pdf": _l("Downloaded a plan as a PDF"),
     "plan.history_viewed": _l("Looked at a plan's history"),
     "plan.lookups_viewed": _l("Looked at who has looked at their plan"),
     "plan.printed": _l("Opened a plan to print it"),

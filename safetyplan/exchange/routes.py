@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from safetyplan.errors import NotFound
 from safetyplan.exchange.export import export_fhir
+from safetyplan.exchange.pdf import plan_pdf
 from safetyplan.exchange.questionnaires import questionnaire
 from safetyplan.roles import Role
 from safetyplan.web.access import public, signed_in
@@ -43,6 +44,19 @@ def plan_fhir(person_id: uuid.UUID) -> Response:
     except NotFound:
         abort(404)
     return _fhir(exported.bundle, filename=f"safety-plan-revision-{exported.revision_number}.fhir.json")
+
+
+@bp.get("/people/<uuid:person_id>/plan.pdf")
+@signed_in(Role.CLINICIAN, Role.PERSON)
+def plan_as_pdf(person_id: uuid.UUID) -> Response:
+    """The current plan as a PDF: for the person's clinicians, and for the person to keep."""
+    try:
+        made = plan_pdf(by=current_user._get_current_object(), person_id=person_id)
+    except NotFound:
+        abort(404)
+    response = Response(made.data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{made.filename}"'
+    return response
 
 
 @bp.get("/fhir/Questionnaire/safety-plan-v<int:version>")

@@ -61,6 +61,19 @@ EXPECTED: dict[str, dict[str, int]] = {
     "exchange.plan_fhir:own": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "clinician": 200},
     "exchange.plan_fhir:other": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "clinician": 404},
     "exchange.plan_questionnaire": dict.fromkeys(ROLES, 200),
+    # The plan as a PDF: its team's clinicians and the person themself.
+    "exchange.plan_as_pdf:own": {
+        "anonymous": SIGN_IN,
+        **dict.fromkeys(ROLES[1:], 403),
+        "clinician": 200,
+        "person": 200,
+    },
+    "exchange.plan_as_pdf:other": {
+        "anonymous": SIGN_IN,
+        **dict.fromkeys(ROLES[1:], 403),
+        "clinician": 404,
+        "person": 404,
+    },
 }
 # Pages of one person's plan: the clinicians of their team (and, where the policy lets them, the person).
 for endpoint, person_may in [

@@ -15,7 +15,7 @@ import safetyplan
 PACKAGE = Path(safetyplan.__file__).parent
 REASON = "# Imported here because"
 #: Each allowed import inside a function, by module: a new one needs a reason in the code and a line here.
-ALLOWED = {"safetyplan/__init__.py": 1}
+ALLOWED = {"safetyplan/__init__.py": 1, "safetyplan/exchange/pdf.py": 1}
 
 
 def imports_inside_functions(source: str) -> list[int]:

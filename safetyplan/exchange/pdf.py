@@ -1,0 +1,102 @@
+"""A plan as a PDF, made with WeasyPrint from the print view's sections: selectable text, Welsh characters right,
+the revision and date and the page number on every page.
+
+For the clinicians of a team holding the person and for the person (their own), audited like a print; and for the
+command line. WeasyPrint fetches nothing: the page carries its own styles, and any other address is refused.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from flask import render_template
+from flask_babel import force_locale, format_date
+from flask_babel import gettext as _
+
+from safetyplan.accounts.models import User
+from safetyplan.audit import Grounds, record
+from safetyplan.db import session
+from safetyplan.errors import NotFound
+from safetyplan.people.models import Person
+from safetyplan.plans import unchecked as unchecked_plans
+from safetyplan.plans.contacts import crisis_contacts, team_phones
+from safetyplan.plans.revisions import view_plan
+from safetyplan.roles import Role
+
+
+@dataclass(frozen=True)
+class Pdf:
+    data: bytes
+    revision_number: int
+
+    @property
+    def filename(self) -> str:
+        """What the file is, never whose: no name, NHS number or date of birth."""
+        return f"safety-plan-revision-{self.revision_number}.pdf"
+
+
+def _refuse_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    raise ValueError(f"a plan's PDF fetches nothing ({url.split(':', 1)[0]}: refused)")
+
+
+def _render(person: Person, revision: Any, contacts: Any, phones: Any, *, own: bool) -> bytes:
+    revision_line = _(
+        "Revision %(number)d, %(date)s", number=revision.number, date=format_date(revision.created_at, "d MMMM yyyy")
+    )
+    html = render_template(
+        "exchange/plan_pdf.html",
+        person=person,
+        revision=revision,
+        crisis_contacts=contacts,
+        team_phones=phones,
+        revision_line=str(revision_line),
+        own=own,
+        only=None,
+    )
+    # Imported here because WeasyPrint loads Pango and its fonts when imported: the app (and every command) starts
+    # without them on a machine that never makes a PDF, and only this call needs them.
+    from weasyprint import HTML
+
+    pdf = HTML(string=html, url_fetcher=_refuse_fetch).write_pdf()
+    assert pdf is not None
+    return bytes(pdf)
+
+
+def plan_pdf(*, by: User, person_id: uuid.UUID) -> Pdf:
+    """The current revision of the person's plan as a PDF, for someone who may read the plan. NotFound when out of
+    reach or when there is no plan yet."""
+    view = view_plan(by=by, person_id=person_id, action="plan.exported_pdf")
+    if view.current is None:
+        raise NotFound()
+    data = _render(
+        view.person,
+        view.current,
+        crisis_contacts(by=by),
+        team_phones(by=by, person_id=person_id),
+        own=by.role == Role.PERSON,
+    )
+    return Pdf(data, view.current.number)
+
+
+def plan_pdf_for_command_line(*, person_id: uuid.UUID, language: str = "en") -> Pdf:
+    """The same PDF for ``safetyplan plans export-pdf``, audited as the command line."""
+    person = session.get(Person, person_id)
+    plan = unchecked_plans.plan_of(person_id)
+    current = unchecked_plans.revision_of(plan, plan.current_number) if plan else None
+    if person is None or plan is None or current is None:
+        raise NotFound()
+    with force_locale(language):
+        data = _render(
+            person, current, unchecked_plans.crisis_lines(), unchecked_plans.team_phones(person_id), own=False
+        )
+    record(
+        "plan.exported_pdf",
+        by=None,
+        grounds=Grounds.COMMAND_LINE,
+        person_id=person_id,
+        plan_id=plan.id,
+        revision_id=current.id,
+    )
+    return Pdf(data, current.number)
