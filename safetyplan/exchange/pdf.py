@@ -24,6 +24,7 @@ from safetyplan.plans import unchecked as unchecked_plans
 from safetyplan.plans.contacts import crisis_contacts, team_phones
 from safetyplan.plans.revisions import view_plan
 from safetyplan.roles import Role
+from safetyplan.sharing.carers import carer_view
 
 
 @dataclass(frozen=True)
@@ -41,19 +42,22 @@ def _refuse_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
     raise ValueError(f"a plan's PDF fetches nothing ({url.split(':', 1)[0]}: refused)")
 
 
-def _render(person: Person, revision: Any, contacts: Any, phones: Any, *, own: bool) -> bytes:
+def _render(
+    revision: Any, contacts: Any, phones: Any, *, title: str, subtitle: str, only: frozenset[str] | None = None
+) -> bytes:
+    """The PDF of ``revision`` (only the sections in ``only``, when given: a carer's)."""
     revision_line = _(
         "Revision %(number)d, %(date)s", number=revision.number, date=format_date(revision.created_at, "d MMMM yyyy")
     )
     html = render_template(
         "exchange/plan_pdf.html",
-        person=person,
         revision=revision,
         crisis_contacts=contacts,
         team_phones=phones,
         revision_line=str(revision_line),
-        own=own,
-        only=None,
+        title=title,
+        subtitle=subtitle,
+        only=only,
     )
     # Imported here because WeasyPrint loads Pango and its fonts when imported: the app (and every command) starts
     # without them on a machine that never makes a PDF, and only this call needs them.
@@ -64,6 +68,10 @@ def _render(person: Person, revision: Any, contacts: Any, phones: Any, *, own: b
     return bytes(pdf)
 
 
+def _title(person: Person, *, own: bool) -> str:
+    return str(_("My safety plan") if own else _("Safety plan: %(name)s", name=person.known_as))
+
+
 def plan_pdf(*, by: User, person_id: uuid.UUID) -> Pdf:
     """The current revision of the person's plan as a PDF, for someone who may read the plan. NotFound when out of
     reach or when there is no plan yet."""
@@ -71,11 +79,11 @@ def plan_pdf(*, by: User, person_id: uuid.UUID) -> Pdf:
     if view.current is None:
         raise NotFound()
     data = _render(
-        view.person,
         view.current,
         crisis_contacts(by=by),
         team_phones(by=by, person_id=person_id),
-        own=by.role == Role.PERSON,
+        title=_title(view.person, own=by.role == Role.PERSON),
+        subtitle=view.person.known_as,
     )
     return Pdf(data, view.current.number)
 
@@ -89,7 +97,11 @@ def plan_pdf_for_command_line(*, person_id: uuid.UUID, language: str = "en") -> 
         raise NotFound()
     with force_locale(language):
         data = _render(
-            person, current, unchecked_plans.crisis_lines(), unchecked_plans.team_phones(person_id), own=False
+            current,
+            unchecked_plans.crisis_lines(),
+            unchecked_plans.team_phones(person_id),
+            title=_title(person, own=False),
+            subtitle=person.known_as,
         )
     record(
         "plan.exported_pdf",
@@ -100,3 +112,20 @@ def plan_pdf_for_command_line(*, person_id: uuid.UUID, language: str = "en") -> 
         revision_id=current.id,
     )
     return Pdf(data, current.number)
+
+
+def carer_pdf(*, by: User, person_id: uuid.UUID) -> Pdf:
+    """What the person shares with this carer, from the plan they agreed with, as a PDF: no other section is ever
+    in it. NotFound when they share nothing with this carer, or there is no agreed plan yet."""
+    view = carer_view(by=by, person_id=person_id, action="plan.exported_pdf")
+    if view.revision is None:
+        raise NotFound()
+    data = _render(
+        view.revision,
+        crisis_contacts(by=by),
+        view.team_phones,
+        title=str(_("%(name)s's safety plan", name=view.name)),
+        subtitle=str(_("The parts shared with me")),
+        only=view.shared,
+    )
+    return Pdf(data, view.revision.number)

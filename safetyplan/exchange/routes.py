@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from safetyplan.errors import NotFound
 from safetyplan.exchange.export import export_fhir
-from safetyplan.exchange.pdf import plan_pdf
+from safetyplan.exchange.pdf import Pdf, carer_pdf, plan_pdf
 from safetyplan.exchange.questionnaires import questionnaire
 from safetyplan.roles import Role
 from safetyplan.web.access import public, signed_in
@@ -54,6 +54,21 @@ def plan_as_pdf(person_id: uuid.UUID) -> Response:
         made = plan_pdf(by=current_user._get_current_object(), person_id=person_id)
     except NotFound:
         abort(404)
+    return _pdf(made)
+
+
+@bp.get("/shared/<uuid:person_id>/plan.pdf")
+@signed_in(Role.CARER)
+def shared_plan_as_pdf(person_id: uuid.UUID) -> Response:
+    """The parts of the plan the person shares with you, as a PDF."""
+    try:
+        made = carer_pdf(by=current_user._get_current_object(), person_id=person_id)
+    except NotFound:
+        abort(404)
+    return _pdf(made)
+
+
+def _pdf(made: Pdf) -> Response:
     response = Response(made.data, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{made.filename}"'
     return response

@@ -223,6 +223,8 @@ def edit(person_id: uuid.UUID) -> ResponseReturnValue:
     )
     try:
         outcome = editor.submit(by=me, person_id=person_id, submission=submission)
+    except NotFound:  # their access ended while they wrote (the draft kept by autosave stays theirs)
+        abort(404)
     except PlanError as error:
         if error.code == "base":
             abort(400)

@@ -21,7 +21,7 @@ def manager_grounds(by: User, person_id: uuid.UUID, action: str) -> Grounds:
     return reach(by, person_id, action=action, roles=PLAN_ROLES)[0]
 
 
-def involved_or_none(person_id: uuid.UUID, involved_id: uuid.UUID) -> InvolvedPerson | None:
+def _involved_or_none(person_id: uuid.UUID, involved_id: uuid.UUID) -> InvolvedPerson | None:
     found = session.get(InvolvedPerson, involved_id)
     if found is None or found.person_id != person_id or found.removed_at is not None:
         return None
@@ -32,7 +32,7 @@ def reach_involved(
     by: User, person_id: uuid.UUID, involved_id: uuid.UUID, action: str
 ) -> tuple[Grounds, InvolvedPerson]:
     grounds = manager_grounds(by, person_id, action)
-    found = involved_or_none(person_id, involved_id)
+    found = _involved_or_none(person_id, involved_id)
     if found is None:
         record(action, by=by, grounds=grounds, outcome="failed", person_id=person_id)
         raise NotFound()

@@ -107,7 +107,12 @@ for endpoint, person_may in [
         {role: 404 if status == 200 else status for role, status in own.items()},
     )
 # The carer's view of a person who shares with them; another person's looks exactly like a missing page.
-for endpoint in ("sharing.shared_plan", "sharing.shared_print", "sharing.shared_suggest"):
+for endpoint in (
+    "sharing.shared_plan",
+    "sharing.shared_print",
+    "sharing.shared_suggest",
+    "exchange.shared_plan_as_pdf",
+):
     EXPECTED[f"{endpoint}:own"] = {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "carer": 200}
     EXPECTED[f"{endpoint}:other"] = {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "carer": 404}
 

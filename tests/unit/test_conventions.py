@@ -92,7 +92,7 @@ NOT_SERVICES = (
     "passwords",
     "templating",
     "messages",
-    "measures",
+    "measures",  # counts over a team, never a person: the auditor-only route policy is their check
 )
 
 
