@@ -132,6 +132,7 @@ def test_a_form_sent_after_the_session_ended_shows_the_words_and_a_way_back(brow
     other = context.new_page()
     other.goto("/account")
     other.get_by_role("button", name="Sign out").click()
+    other.wait_for_load_state()  # closing a tab mid-navigation once hung Chromium for the whole test timeout
     other.close()
     page.get_by_role("button", name="Send suggestion").click()
     expect(page.locator("h1")).to_have_text("You have been signed out")
