@@ -25,7 +25,7 @@ from safetyplan.plans import routes as plan_routes
 from safetyplan.sharing import presenters as sharing_presenters
 from safetyplan.sharing import routes as sharing_routes
 from safetyplan.web import routes as web_routes
-from safetyplan.web import templating
+from safetyplan.web import templating, uploads
 
 BLUEPRINTS = (
     web_routes.bp,
@@ -70,6 +70,7 @@ def build_app(config: Settings | None = None) -> Flask:
     app.extensions[SETTINGS_KEY] = settings
 
     templating.init_app(app)  # first: extensions add globals to the Jinja environment it configures
+    uploads.init_app(app)  # before the CSRF check, which reads the body: a page may take a larger one
     extensions.csrf.init_app(app)
     crypto.init_app(app, settings)  # before the database: a missing keyring must stop start-up first
     db.init_app(app, settings.database_url)

@@ -8,6 +8,7 @@ under ``instance/`` (git-ignored), created on first use.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -53,6 +54,13 @@ class Settings:
     mail_from: str = "SafetyPlan <no-reply@safetyplan.invalid>"
     #: How many reverse proxies sit in front of the app and set X-Forwarded-For (0: none).
     trusted_proxies: int = 0
+    #: The organisation that holds the plans, as exports name it (a FHIR document's custodian, the sender on
+    #: transfer), and its ODS code (the National Record Locator's custodian).
+    organisation: str = "SafetyPlan (development)"
+    ods_code: str = "XDEV1"
+    #: The FHIR endpoint the National Record Locator pointers go to; unset outside production: they are written
+    #: to ``instance/outbox/``.
+    nrl_url: str | None = None
 
     @property
     def is_development(self) -> bool:
@@ -99,6 +107,9 @@ class Settings:
             smtp_url=smtp_url,
             mail_from=environ.get("SAFETYPLAN_MAIL_FROM") or cls.mail_from,
             trusted_proxies=_whole_number(environ, "SAFETYPLAN_TRUSTED_PROXIES", 0),
+            organisation=environ.get("SAFETYPLAN_ORGANISATION", "").strip() or cls.organisation,
+            ods_code=_ods_code(environ, production=env == "production"),
+            nrl_url=environ.get("SAFETYPLAN_NRL_URL", "").strip() or None,
         )
 
 
@@ -112,6 +123,17 @@ def _required(environ: Mapping[str, str], name: str) -> str:
     value = environ.get(name, "").strip()
     if not value:
         raise ConfigError(f"{name} is not set: production needs it. See 'Configuration' in README.md.")
+    return value
+
+
+def _ods_code(environ: Mapping[str, str], *, production: bool) -> str:
+    value = environ.get("SAFETYPLAN_ODS_CODE", "").strip().upper()
+    if not value:
+        if production:
+            raise ConfigError("SAFETYPLAN_ODS_CODE must be set in production (the trust's ODS code).")
+        return Settings.ods_code
+    if not re.fullmatch(r"[A-Z0-9]{3,10}", value):
+        raise ConfigError("SAFETYPLAN_ODS_CODE must be 3 to 10 letters and digits, like RX4.")
     return value
 
 

@@ -44,6 +44,8 @@ ACTIONS = {
     "plan.exported_fhir": _l("Exported a plan as a FHIR document"),
     "plan.exported_pdf": _l("Downloaded a plan as a PDF"),
     "plan.history_viewed": _l("Looked at a plan's history"),
+    "plan.import_refused": _l("Tried to import a plan that was refused"),
+    "plan.imported_fhir": _l("Imported a plan received on transfer"),
     "plan.lookups_viewed": _l("Looked at who has looked at their plan"),
     "plan.printed": _l("Opened a plan to print it"),
     "plan.restored": _l("Restored an earlier revision of a plan"),

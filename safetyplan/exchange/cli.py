@@ -1,4 +1,5 @@
-"""``safetyplan plans``: a plan as a FHIR document, from the command line (for a transfer, or to check an export)."""
+"""``safetyplan plans``: a plan as a FHIR document or a PDF, from the command line, and a plan received on transfer
+taken in."""
 
 from __future__ import annotations
 
@@ -7,17 +8,22 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import force_locale
 
+from safetyplan.accounts.teams import find_team
 from safetyplan.db import transaction
 from safetyplan.errors import NotFound
 from safetyplan.exchange.export import export_fhir
+from safetyplan.exchange.imports import ImportReport, import_fhir
+from safetyplan.exchange.messages import REFUSALS
 from safetyplan.exchange.pdf import plan_pdf_for_command_line
+from safetyplan.exchange.reading import MAX_BYTES, ImportRefused
 from safetyplan.people.services import find_person_by_nhs_number
 
 
 @click.group()
 def plans() -> None:
-    """Export plans (as FHIR documents and PDFs)."""
+    """Export plans (as FHIR documents and PDFs), and import them (FHIR documents)."""
 
 
 @plans.command("export-fhir")
@@ -61,3 +67,44 @@ def plans_export_pdf(nhs_number: str, output: Path, language: str) -> None:
     output.touch(mode=0o600)
     output.write_bytes(made.data)
     click.echo(f"Wrote revision {made.revision_number} to {output}.")
+
+
+@plans.command("import-fhir")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--team", required=True, help="The receiving team (by name): the person joins its caseload.")
+@with_appcontext
+def plans_import_fhir(file: Path, team: str) -> None:
+    """Take in the plan in FILE (a FHIR document from another trust) as a new revision, "on transfer". Prints what
+    was taken and what was refused. Nothing is stored when the file is refused."""
+    found = find_team(team)
+    if found is None:
+        raise click.ClickException(f"there is no team called {team!r}")
+    with file.open("rb") as handle:
+        data = handle.read(MAX_BYTES + 1)
+    refused: ImportRefused | None = None
+    with transaction():  # a refused import is audited too, so its event must commit: raise after
+        try:
+            report = import_fhir(by=None, team_id=found.id, data=data)
+        except ImportRefused as error:
+            refused = error
+    with force_locale("en"):  # the command line speaks English, like the rest of the CLI
+        if refused is not None:
+            details = "".join(f"\n  at {where}" for where in refused.details)
+            raise click.ClickException(f"nothing was imported. {refused.message}.{details}")
+        _echo_report(report)
+
+
+def _echo_report(report: ImportReport) -> None:
+    sender = report.organisation or "an organisation the file does not name"
+    if report.already:
+        click.echo(f"Already imported: revision {report.revision_number} holds this document. Nothing new stored.")
+    else:
+        added = " (added to the caseload)" if report.person_added else ""
+        click.echo(f"Imported from {sender} as revision {report.revision_number}{added}.")
+        if report.involved_added:
+            click.echo(f"People involved, with what each sees: {report.involved_added}.")
+    for refusal in report.refused:
+        detail = f" ({refusal.detail})" if refusal.detail else ""
+        click.echo(f"Refused: {refusal.what}{detail}. {REFUSALS[refusal.reason]}.")
+    for flag in report.flagged:
+        click.echo(f"Flagged in {flag.section}: {flag.words!r} reads as a risk level ({flag.category}).")

@@ -11,6 +11,7 @@ CANONICAL = "https://fhir.safetyplan.example"
 
 SNOMED = "http://snomed.info/sct"
 NHS_NUMBER = "https://fhir.nhs.uk/Id/nhs-number"
+ODS_CODE = "https://fhir.nhs.uk/Id/ods-organization-code"
 UK_CORE = "https://fhir.hl7.org.uk/StructureDefinition/UKCore-"
 
 #: SNOMED CT "Mental health crisis plan" and its category "Care plan", as the National Record Locator files it.
@@ -20,6 +21,8 @@ CARE_PLAN_CATEGORY = {"system": SNOMED, "code": "734163000", "display": "Care pl
 SECTION_SYSTEM = f"{CANONICAL}/CodeSystem/plan-section"
 REASON_SYSTEM = f"{CANONICAL}/CodeSystem/revision-reason"
 INVOLVEMENT_SYSTEM = f"{CANONICAL}/CodeSystem/involvement-kind"
+#: The role a revision's author wrote it in (person, clinician or carer), on its Provenance.
+AUTHOR_ROLE_SYSTEM = f"{CANONICAL}/CodeSystem/author-role"
 
 #: Who last wrote a section (person, clinician or carer), and whether it is in the person's own words.
 WRITTEN_BY = f"{CANONICAL}/StructureDefinition/written-by"
@@ -29,6 +32,8 @@ NEXT_REVIEW = f"{CANONICAL}/StructureDefinition/next-review-date"
 #: Whether the person agreed with the plan, and in their words why not (on each revision's Provenance).
 PERSON_AGREES = f"{CANONICAL}/StructureDefinition/person-agrees"
 DISAGREEMENT = f"{CANONICAL}/StructureDefinition/disagreement"
+#: The organisation where a revision was written, on the Provenance of a revision received from elsewhere.
+RECEIVED_FROM = f"{CANONICAL}/StructureDefinition/received-from"
 #: The revision number a Provenance records.
 REVISION_NUMBER = f"{CANONICAL}/StructureDefinition/revision-number"
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from safetyplan.accounts.models import User
+from safetyplan.config import current_settings
 from safetyplan.db import session
 from safetyplan.people import unchecked as unchecked_people
 from safetyplan.people.models import Person
@@ -64,6 +66,45 @@ class RevisionRecord:
 
 
 @dataclass(frozen=True)
+class EarlierRecord:
+    """A revision written at another organisation, as its record came with the plan on transfer (as text)."""
+
+    recorded: str
+    author: str
+    role: str
+    reason: str | None
+    reason_text: str
+    organisation: str
+    number: int | None = None
+    took_part: tuple[str, ...] = ()
+    person_agrees: bool | None = None
+    disagreement: str | None = None
+
+    @classmethod
+    def of(cls, entry: dict[str, Any], organisation: str) -> EarlierRecord:
+        return cls(
+            recorded=str(entry.get("recorded") or ""),
+            author=str(entry.get("author") or ""),
+            role=str(entry.get("role") or ""),
+            reason=entry.get("reason"),
+            reason_text=str(entry.get("reason_text") or ""),
+            organisation=str(entry.get("organisation") or organisation),
+            number=entry.get("number"),
+            took_part=tuple(entry.get("took_part") or ()),
+            person_agrees=entry.get("person_agrees"),
+            disagreement=entry.get("disagreement"),
+        )
+
+
+@dataclass(frozen=True)
+class Organisation:
+    """The organisation holding the plan (a document's custodian): its name and ODS code."""
+
+    name: str
+    ods_code: str
+
+
+@dataclass(frozen=True)
 class Involved:
     """Someone the person involved, and the plan sections the person's newest decision lets them see."""
 
@@ -100,6 +141,9 @@ class PlanDocument:
     #: True when this is the newest revision (an older one is exported as a completed plan).
     is_current: bool = True
     first_saved: datetime | None = field(default=None)
+    #: The revisions written elsewhere before the plan came here on transfer, oldest first.
+    earlier: tuple[EarlierRecord, ...] = ()
+    custodian: Organisation | None = None
 
 
 def _author(revision: PlanRevision) -> Author:
@@ -155,6 +199,13 @@ def gather(person_id: uuid.UUID, number: int | None = None) -> PlanDocument | No
                 decided_by_role=choice.recorded_by_role if choice else None,
             )
         )
+    settings = current_settings()
+    earlier = tuple(
+        EarlierRecord.of(entry, str(revision.origin.get("organisation") or ""))
+        for revision in revisions
+        if revision.number <= chosen.number and revision.origin
+        for entry in revision.origin.get("history") or []
+    )
     return PlanDocument(
         person=PersonDetails(
             id=person.id,
@@ -175,4 +226,6 @@ def gather(person_id: uuid.UUID, number: int | None = None) -> PlanDocument | No
         ),
         is_current=chosen.number == revisions[-1].number,
         first_saved=revisions[0].created_at,
+        earlier=earlier,
+        custodian=Organisation(settings.organisation, settings.ods_code),
     )

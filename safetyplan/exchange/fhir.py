@@ -24,7 +24,9 @@ from flask_babel import force_locale
 from safetyplan.exchange import codes
 from safetyplan.exchange.document import (
     Author,
+    EarlierRecord,
     Involved,
+    Organisation,
     PersonDetails,
     PlanDocument,
     RevisionRecord,
@@ -66,6 +68,12 @@ def _telecom(number: str | None, channel: str = "call") -> list[dict[str, str]]:
     if not number:
         return []
     return [{"system": "sms" if channel == "text" else "phone", "value": number}]
+
+
+def _author_role(role: str) -> dict[str, Any]:
+    if role not in (Role.PERSON, Role.CLINICIAN, Role.CARER):
+        return {}
+    return {"role": [{"coding": [{"system": codes.AUTHOR_ROLE_SYSTEM, "code": role}]}]}
 
 
 class _Builder:
@@ -202,6 +210,7 @@ class _Builder:
         agents: list[Resource] = [
             {
                 "type": {"coding": [{"system": codes.PROVENANCE_TYPE, "code": "author", "display": "Author"}]},
+                **_author_role(record.author.role),
                 "who": self.author(record.author, patient),
             }
         ]
@@ -238,6 +247,63 @@ class _Builder:
             reason=[{"coding": [{"system": codes.REASON_SYSTEM, "code": record.reason, "display": reason}]}],
             agent=agents,
             extension=extensions,
+        )
+
+    def earlier(self, index: int, record: EarlierRecord, patient: Resource, target: Resource) -> Resource:
+        """The Provenance of a revision written elsewhere, from its record as it came (names as text)."""
+        who: dict[str, str] = (
+            {**_ref(patient), "display": record.author}
+            if record.role == Role.PERSON
+            else {"display": record.author or "Unknown"}
+        )
+        agents: list[Resource] = [
+            {
+                "type": {"coding": [{"system": codes.PROVENANCE_TYPE, "code": "author", "display": "Author"}]},
+                **_author_role(record.role),
+                "who": who,
+            }
+        ]
+        for name in record.took_part:
+            agents.append(
+                {
+                    "type": {
+                        "coding": [{"system": codes.PROVENANCE_TYPE, "code": "informant", "display": "Informant"}]
+                    },
+                    "role": [{"text": "Took part in the conversation"}],
+                    "who": {"display": name},
+                }
+            )
+        extensions: list[Resource] = []
+        if record.number is not None:
+            extensions.append({"url": codes.REVISION_NUMBER, "valueInteger": record.number})
+        if record.person_agrees is not None:
+            extensions.append({"url": codes.PERSON_AGREES, "valueBoolean": record.person_agrees})
+        if record.disagreement:
+            extensions.append({"url": codes.DISAGREEMENT, "valueString": record.disagreement})
+        if record.organisation:
+            extensions.append({"url": codes.RECEIVED_FROM, "valueString": record.organisation})
+        reason: Resource = {"text": record.reason_text or "Not recorded"}
+        if record.reason in REASONS:
+            reason = {
+                "coding": [
+                    {"system": codes.REASON_SYSTEM, "code": record.reason, "display": str(REASONS[record.reason])}
+                ]
+            }
+        fields: dict[str, Any] = {"reason": [reason], "agent": agents}
+        if extensions:
+            fields["extension"] = extensions
+        recorded = record.recorded or _instant(self.document.revision.created_at)
+        return self.make(
+            "Provenance", "Provenance", "earlier", index, target=[_ref(target)], recorded=recorded, **fields
+        )
+
+    def organisation(self, organisation: Organisation) -> Resource:
+        return self.make(
+            "Organization",
+            "Organization",
+            "custodian",
+            name=organisation.name,
+            identifier=[{"system": codes.ODS_CODE, "value": organisation.ods_code}],
         )
 
     def consent(self, someone: Involved, patient: Resource, related: Resource) -> Resource:
@@ -357,9 +423,14 @@ def _bundle_of(document: PlanDocument, *, generated_at: datetime) -> Resource:
     )
     for someone in document.involved:
         build.consent(someone, patient, involved[someone.id])
+    for index, elsewhere in enumerate(document.earlier):
+        build.earlier(index, elsewhere, patient, care_plan)
     for earlier in document.history:
         targets = [care_plan, response] if earlier.number == record.number else [care_plan]
         build.provenance(earlier, patient, targets)
+    if document.custodian:
+        custodian = build.organisation(document.custodian)
+        composition["custodian"] = {**_ref(custodian), "display": custodian["name"]}
 
     composition.update(
         {
@@ -449,6 +520,20 @@ def sample_document() -> PlanDocument:
         teams=(Service("Example Team", "01632 960000"),),
         crisis_lines=(Service("Example Line", "85258", "text", "Example detail"),),
         first_saved=moment,
+        earlier=(
+            EarlierRecord(
+                recorded="2025-06-01T09:00:00+00:00",
+                author="Example Earlier Clinician",
+                role="clinician",
+                reason="first_plan",
+                reason_text="First plan",
+                organisation="Example Sending Trust",
+                number=1,
+                took_part=("Example Person",),
+                person_agrees=True,
+            ),
+        ),
+        custodian=Organisation("Example Trust", "XDEV1"),
     )
 
 

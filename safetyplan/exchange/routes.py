@@ -1,23 +1,39 @@
-"""FHIR pages: a plan as a FHIR document for its clinicians, and the Questionnaire each registry version answers."""
+"""Plans leaving and arriving: a plan as a FHIR document or a PDF, the Questionnaire each registry version answers,
+and the page where a clinician imports a plan received on transfer."""
 
 from __future__ import annotations
 
 import json
 import uuid
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, abort, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf.file import FileField
+from wtforms import SelectField
+from wtforms.validators import InputRequired
 
+from safetyplan.accounts.models import User
+from safetyplan.accounts.teams import teams_of
 from safetyplan.errors import NotFound
 from safetyplan.exchange.export import export_fhir
+from safetyplan.exchange.imports import import_fhir
+from safetyplan.exchange.messages import REFUSALS
 from safetyplan.exchange.pdf import Pdf, carer_pdf, plan_pdf
 from safetyplan.exchange.questionnaires import questionnaire
+from safetyplan.exchange.reading import MAX_BYTES, ImportRefused
+from safetyplan.plans.sections import section
 from safetyplan.roles import Role
 from safetyplan.web.access import public, signed_in
+from safetyplan.web.forms import BaseForm, show_error
+from safetyplan.web.uploads import takes_files_up_to
 
 bp = Blueprint("exchange", __name__)
 
 FHIR_JSON = "application/fhir+json"
+#: The form around a file of the largest size allowed (its other fields and the multipart framing).
+FORM_OVERHEAD = 64 * 1024
 #: Revision numbers are small; anything outside this is not one.
 MAX_NUMBER = 2**31 - 1
 
@@ -82,3 +98,49 @@ def plan_questionnaire(version: int) -> Response:
         return _fhir(questionnaire(version))
     except KeyError:
         abort(404)
+
+
+class ImportForm(BaseForm):
+    team = SelectField(validate_choice=True, validators=[InputRequired(_l("Select the team receiving the plan"))])
+    file = FileField(validators=[InputRequired(_l("Select a file to import"))])
+
+
+def _me() -> User:
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+@bp.route("/plans/import", methods=["GET", "POST"])
+@signed_in(Role.CLINICIAN)
+@takes_files_up_to(MAX_BYTES + FORM_OVERHEAD)
+def import_plan() -> ResponseReturnValue:
+    """Import a plan received on transfer (a FHIR document): the report says what was taken and what refused."""
+    form = ImportForm()
+    form.team.choices = [(str(team.id), team.name) for team in teams_of(by=_me())]
+    report, status = None, 200
+    details: tuple[str, ...] = ()
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            data = upload.stream.read(MAX_BYTES + 1)
+        finally:
+            upload.close()  # read once, here: only what the import stores is kept
+        try:
+            report = import_fhir(by=_me(), team_id=uuid.UUID(form.team.data), data=data)
+        except ImportRefused as refused:
+            if refused.code == "not_allowed":
+                abort(403)
+            show_error(form, refused)
+            details, status = refused.details, 400
+    elif request.method == "POST":
+        status = 400
+    return (
+        render_template(
+            "exchange/import.html",
+            form=form,
+            report=report,
+            details=details,
+            refusals=REFUSALS,
+            section=section,
+        ),
+        status,
+    )

@@ -60,6 +60,7 @@ class PlanRevision(EncryptedRecord, Base):
     content_sealed: Mapped[bytes | None] = mapped_column("content", LargeBinary)
     participants_sealed: Mapped[bytes | None] = mapped_column("participants", LargeBinary)
     disagreement_sealed: Mapped[bytes | None] = mapped_column("disagreement", LargeBinary)
+    origin_sealed: Mapped[bytes | None] = mapped_column("origin", LargeBinary)
 
     #: {section key: section content}; see safetyplan/plans/content.py.
     content = encrypted("content_sealed", JSON)
@@ -67,6 +68,10 @@ class PlanRevision(EncryptedRecord, Base):
     participants = encrypted("participants_sealed", JSON)
     #: The person's own words on why they do not agree.
     disagreement = encrypted("disagreement_sealed", TEXT)
+    #: For a plan received on transfer, where it came from and its record there, as text: {"organisation",
+    #: "document", "history": [{"number", "recorded", "author", "role", "reason", "took_part", "person_agrees",
+    #: "disagreement", "organisation"}]} (see safetyplan/exchange/reading.py). None for a plan written here.
+    origin = encrypted("origin_sealed", JSON)
 
     __table_args__ = (UniqueConstraint("plan_id", "number", name="uq_plan_revisions_plan_id_number"),)
 

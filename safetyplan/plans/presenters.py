@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from babel.dates import get_month_names
 from flask import url_for
-from flask_babel import format_date, get_locale
+from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from safetyplan.accounts.models import User
@@ -19,7 +20,7 @@ from safetyplan.db import session
 from safetyplan.plans.caseload import CaseloadRow
 from safetyplan.plans.content import is_empty, section_content
 from safetyplan.plans.revisions import has_content
-from safetyplan.plans.sections import CURRENT_VERSION, section, sections
+from safetyplan.plans.sections import CURRENT_VERSION, REASONS, section, sections
 from safetyplan.roles import Role
 from safetyplan.web.presenters import link_to, table_row_maker
 
@@ -142,7 +143,37 @@ def caseload_rows(rows: list[CaseloadRow], headings: list[str]) -> list[Markup]:
     ]
 
 
+EARLIER_ROLES = {Role.PERSON: _l("the person"), Role.CLINICIAN: _l("a clinician"), Role.CARER: _l("a carer")}
+
+
+def earlier_rows(revision: Any) -> list[list[dict[str, str]]]:
+    """The record that came with a plan received on transfer, one row per revision written there: when, who
+    (and in what role), why, who took part and whether the person agreed. All of it as the sender wrote it."""
+    rows = []
+    for entry in (revision.origin or {}).get("history") or []:
+        try:
+            when = format_datetime(datetime.fromisoformat(entry.get("recorded") or ""), "d MMMM yyyy, HH:mm")
+        except ValueError:
+            when = _("Not recorded")
+        who = entry.get("author") or _("Not recorded")
+        if entry.get("role") in EARLIER_ROLES:
+            who = f"{who} ({EARLIER_ROLES[entry['role']]})"
+        reason = REASONS.get(entry.get("reason") or "", entry.get("reason_text") or _("Not recorded"))
+        agrees = entry.get("person_agrees")
+        rows.append(
+            [
+                {"text": when},
+                {"text": who},
+                {"text": str(reason)},
+                {"text": ", ".join(entry.get("took_part") or []) or _("Not recorded")},
+                {"text": _("Yes") if agrees is True else (_("No") if agrees is False else _("Not asked"))},
+            ]
+        )
+    return rows
+
+
 GLOBALS = {
+    "earlier_rows": earlier_rows,
     "caseload_rows": caseload_rows,
     "plan_parts": plan_parts,
     "has_plan_content": has_content,

@@ -14,7 +14,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, and_, delete, select, update
 
 from safetyplan.accounts.models import User
-from safetyplan.audit import record
+from safetyplan.audit import Grounds, record
 from safetyplan.db import session, utcnow
 from safetyplan.errors import NotFound
 from safetyplan.people.access import refuse
@@ -176,7 +176,7 @@ def _attributed(
 
 def append_revision(
     *,
-    by: User,
+    by: User | None,
     plan: Plan,
     base_number: int,
     content: Content,
@@ -184,7 +184,8 @@ def append_revision(
     values: dict[str, Any],
     version: int = CURRENT_VERSION,
 ) -> PlanRevision:
-    """Add revision base_number + 1, or raise Conflict if the plan moved on. The one way a revision is written."""
+    """Add revision base_number + 1, or raise Conflict if the plan moved on. The one way a revision is written.
+    ``by`` None is the command line (a plan received on transfer by an operator)."""
     moved = cast(
         CursorResult[Any],
         session.execute(
@@ -206,8 +207,8 @@ def append_revision(
         person_id=plan.person_id,
         number=base_number + 1,
         created_at=utcnow(),
-        author_id=by.id,
-        author_role=by.role,
+        author_id=by.id if by else None,
+        author_role=by.role if by else None,
         reason=reason,
         sections_version=version,
         content=content,
@@ -304,6 +305,47 @@ def restore(*, by: User, person_id: uuid.UUID, number: int, base_number: int) ->
         plan_id=plan.id,
         revision_id=saved.id,
     )
+    return saved
+
+
+@dataclass(frozen=True)
+class ReceivedRevision:
+    """A plan that came from elsewhere (``safetyplan.exchange.imports`` read it and checked access)."""
+
+    content: Content
+    version: int
+    origin: dict[str, Any]
+    next_review_on: date | None
+    declined: bool
+
+
+def receive_revision(
+    *, by: User | None, person_id: uuid.UUID, received: ReceivedRevision, grounds: Grounds
+) -> PlanRevision:
+    """Add a revision holding a plan received on transfer, with the reason "on transfer" and where it came from.
+    Its words go through the detector like any other revision's. The caller has checked ``by`` may write it."""
+    plan = _locked_plan_made_if_missing(person_id)
+    previous = unchecked.revision_of(plan, plan.current_number)
+    next_review = (
+        received.next_review_on if received.next_review_on and received.next_review_on > date.today() else None
+    )
+    saved = append_revision(
+        by=by,
+        plan=plan,
+        base_number=plan.current_number,
+        content=received.content,
+        reason="transfer",
+        version=received.version,
+        values={
+            "declined": received.declined,
+            "person_took_part": False,
+            "participants": {},
+            "person_agrees": None,
+            "next_review_on": next_review,
+            "origin": received.origin,
+        },
+    )
+    record_findings(saved, previous.content if previous else None, grounds=grounds)
     return saved
 
 

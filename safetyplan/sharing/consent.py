@@ -46,15 +46,15 @@ def suggested_sections() -> frozenset[str]:
     return frozenset(part.key for part in sections(CURRENT_VERSION) if part.suggested_for_carers)
 
 
-def add_choice(by: User, involved: InvolvedPerson, keys: frozenset[str], decided_on: date) -> SharingChoice:
+def add_choice(by: User | None, involved: InvolvedPerson, keys: frozenset[str], decided_on: date) -> SharingChoice:
     choice = SharingChoice(
         involved_id=involved.id,
         person_id=involved.person_id,
         sections=" ".join(part.key for part in sections(CURRENT_VERSION) if part.key in keys),
         decided_on=decided_on,
         recorded_at=utcnow(),
-        recorded_by=by.id,
-        recorded_by_role=by.role,
+        recorded_by=by.id if by else None,
+        recorded_by_role=by.role if by else None,
     )
     session.add(choice)
     session.flush()

@@ -77,6 +77,36 @@ def add_involved(*, by: User, person_id: uuid.UUID, details: InvolvedDetails) ->
     return involved
 
 
+def receive_involved(
+    *, by: User | None, person_id: uuid.UUID, details: InvolvedDetails, keys: frozenset[str], decided_on: date | None
+) -> InvolvedPerson | None:
+    """Someone the person involved at another organisation, with what they chose to share with them there, as
+    it came with the plan on transfer (``safetyplan.exchange.imports`` has checked access). None when the person
+    already involves someone of that name here: what they chose here stands."""
+    name = details.name.strip()
+    if not name or details.kind not in KINDS:
+        return None
+    for already in session.scalars(
+        select(InvolvedPerson).where(InvolvedPerson.person_id == person_id, InvolvedPerson.removed_at.is_(None))
+    ):
+        if str(already.name).casefold() == name.casefold():
+            return None
+    involved = InvolvedPerson(
+        person_id=person_id,
+        kind=details.kind,
+        added_at=utcnow(),
+        added_by=by.id if by else None,
+        name=name,
+        relationship=(details.relationship or "").strip() or None,
+        phone=(details.phone or "").strip() or None,
+    )
+    session.add(involved)
+    session.flush()
+    if keys:
+        add_choice(by, involved, keys, min(decided_on or date.today(), date.today()))
+    return involved
+
+
 def remove_involved(*, by: User, person_id: uuid.UUID, involved_id: uuid.UUID) -> None:
     """The person no longer wants them involved: their link, invitations and every share end now."""
     grounds, involved = reach_involved(by, person_id, involved_id, "involvement.person_removed")

@@ -72,6 +72,7 @@ EXPECTED_POST: dict[str, dict[str, int]] = {
     "people.add_person": refused_but(clinician=200, admin=200),
     # Auditors.
     "assurance.scan": refused_but(auditor=400),  # no document: the scan page again, as a 400
+    "exchange.import_plan": refused_but(clinician=400),  # no file: the import page again, as a 400
     "audit_trail.overview": refused_but(auditor=200),
     # Clinicians: the caseload search, and one person's plan.
     "plans.caseload": refused_but(clinician=200),

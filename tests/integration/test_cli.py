@@ -28,6 +28,7 @@ def test_broken_production_config_fails_with_one_line_naming_the_variable(missin
         "SAFETYPLAN_KEYRING": str(tmp_path / "keyring.json"),
         "SAFETYPLAN_BASE_URL": "https://safetyplan.example.nhs.uk",
         "SAFETYPLAN_SMTP_URL": "smtp://smtp.example.nhs.uk:587",
+        "SAFETYPLAN_ODS_CODE": "RX9",
     }
     del env[missing]
     result = run_cli("db", "upgrade", env=env)

@@ -12,6 +12,7 @@ PRODUCTION = {
     "SAFETYPLAN_KEYRING": "/run/secrets/safetyplan-keyring.json",
     "SAFETYPLAN_BASE_URL": "https://safetyplan.example.nhs.uk",
     "SAFETYPLAN_SMTP_URL": "smtp://mailer:secret@smtp.example.nhs.uk:587",
+    "SAFETYPLAN_ODS_CODE": "RX9",
 }
 
 
@@ -30,6 +31,7 @@ def test_production_settings_when_everything_is_set():
         "SAFETYPLAN_KEYRING",
         "SAFETYPLAN_BASE_URL",
         "SAFETYPLAN_SMTP_URL",
+        "SAFETYPLAN_ODS_CODE",
     ],
 )
 def test_production_refuses_to_start_when_a_setting_is_missing(variable):
@@ -46,6 +48,12 @@ def test_production_refuses_a_blank_secret():
 def test_production_refuses_a_short_secret_key():
     with pytest.raises(ConfigError, match="at least 32"):
         Settings.from_env({**PRODUCTION, "SAFETYPLAN_SECRET_KEY": "short"})
+
+
+def test_an_ods_code_is_letters_and_digits_and_kept_in_capitals():
+    assert Settings.from_env({**PRODUCTION, "SAFETYPLAN_ODS_CODE": " rx4 "}).ods_code == "RX4"
+    with pytest.raises(ConfigError, match="SAFETYPLAN_ODS_CODE must be 3 to 10 letters and digits"):
+        Settings.from_env({**PRODUCTION, "SAFETYPLAN_ODS_CODE": "R/X"})
 
 
 def test_an_unknown_environment_is_refused():

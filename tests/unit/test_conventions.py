@@ -92,6 +92,7 @@ NOT_SERVICES = (
     "passwords",
     "templating",
     "messages",
+    "uploads",  # a decorator on a view: how large a body the page takes
     "measures",  # counts over a team, never a person: the auditor-only route policy is their check
 )
 

@@ -17,6 +17,7 @@ from safetyplan.accounts.errors import AccountError, NotAllowed, SignInRefused, 
 from safetyplan.accounts.passwords import PasswordProblem
 from safetyplan.assurance.documents import DocumentProblem
 from safetyplan.errors import DomainError
+from safetyplan.exchange.reading import ImportRefused
 from safetyplan.people.services import PersonError
 from safetyplan.plans.errors import PlanError
 from safetyplan.sharing.errors import SharingError
@@ -25,7 +26,16 @@ from safetyplan.web.forms import add_error, show_error
 PACKAGE = Path(safetyplan.__file__).parent
 ERRORS: dict[str, type[DomainError]] = {
     cls.__name__: cls
-    for cls in (AccountError, SignInRefused, PasswordProblem, DocumentProblem, PersonError, PlanError, SharingError)
+    for cls in (
+        AccountError,
+        SignInRefused,
+        PasswordProblem,
+        DocumentProblem,
+        ImportRefused,
+        PersonError,
+        PlanError,
+        SharingError,
+    )
 }
 
 
