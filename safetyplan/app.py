@@ -17,11 +17,12 @@ from safetyplan.assurance import presenters as assurance_presenters
 from safetyplan.assurance import routes as assurance_routes
 from safetyplan.assurance.schema_check import EXPORT_SHAPES
 from safetyplan.config import PROJECT_ROOT, SETTINGS_KEY, Settings
-from safetyplan.exchange import fhir
+from safetyplan.exchange import crisis, fhir
 from safetyplan.exchange import routes as exchange_routes
 from safetyplan.people import routes as people_routes
 from safetyplan.plans import presenters as plan_presenters
 from safetyplan.plans import routes as plan_routes
+from safetyplan.plans.events import PLAN_CHANGED
 from safetyplan.sharing import presenters as sharing_presenters
 from safetyplan.sharing import routes as sharing_routes
 from safetyplan.web import routes as web_routes
@@ -80,7 +81,12 @@ def build_app(config: Settings | None = None) -> Flask:
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     # What the schema check reads to prove no export can carry a risk level (assurance cannot import exchange).
-    app.extensions[EXPORT_SHAPES] = {"FHIR plan document": fhir.sample_bundle}
+    app.extensions[EXPORT_SHAPES] = {
+        "FHIR plan document": fhir.sample_bundle,
+        "Crisis view pointer (National Record Locator)": crisis.sample_pointer,
+    }
+    # What runs when a plan or what it shares changes (plans and sharing cannot import exchange, above them).
+    app.extensions[PLAN_CHANGED] = [crisis.on_plan_changed]
     for template_globals in TEMPLATE_GLOBALS:
         app.jinja_env.globals.update(template_globals)
     if settings.trusted_proxies:

@@ -15,7 +15,7 @@ from safetyplan.config import ConfigError
 from safetyplan.crypto.cli import keys
 from safetyplan.db import database
 from safetyplan.demo import demo
-from safetyplan.exchange.cli import plans
+from safetyplan.exchange.cli import deliveries, plans
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False, load_dotenv=False)
@@ -71,6 +71,7 @@ cli.add_command(teams)
 cli.add_command(demo)
 cli.add_command(assurance)
 cli.add_command(plans)
+cli.add_command(deliveries)
 
 
 def main() -> None:

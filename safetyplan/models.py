@@ -11,6 +11,7 @@ from safetyplan.accounts.models import (
 )
 from safetyplan.audit.models import AuditChainHead, AuditEvent
 from safetyplan.crypto.models import DataKey
+from safetyplan.exchange.models import Delivery
 from safetyplan.health import WriteCheck
 from safetyplan.people.models import CaseloadEntry, Person
 from safetyplan.plans.models import (
@@ -22,7 +23,13 @@ from safetyplan.plans.models import (
     StratificationFinding,
     Suggestion,
 )
-from safetyplan.sharing.models import CarerInvitation, InvolvedPerson, InvolvementConversation, SharingChoice
+from safetyplan.sharing.models import (
+    CarerInvitation,
+    CrisisViewChoice,
+    InvolvedPerson,
+    InvolvementConversation,
+    SharingChoice,
+)
 
 __all__ = [
     "AuditChainHead",
@@ -30,7 +37,9 @@ __all__ = [
     "CarerInvitation",
     "CaseloadEntry",
     "CrisisContact",
+    "CrisisViewChoice",
     "DataKey",
+    "Delivery",
     "InvolvedPerson",
     "InvolvementConversation",
     "Person",

@@ -20,7 +20,9 @@ from safetyplan.accounts import credentials, second_factor, teams, users
 from safetyplan.accounts.models import User
 from safetyplan.config import current_settings
 from safetyplan.db import session, transaction, utcnow
+from safetyplan.demo import transfers
 from safetyplan.demo.history import seed_history
+from safetyplan.exchange.deliveries import send_due, transport_for
 from safetyplan.outbox import kept
 from safetyplan.people import services as people
 from safetyplan.plans import disagreements, revisions, suggestions
@@ -125,6 +127,8 @@ def seed() -> None:
     seed_plans(person_ids)
     seed_sharing(person_ids)
     seed_assurance(person_ids, team_ids)
+    transfers.seed_crisis_view(_user(f"clinician@{DOMAIN}"), person_ids["Alex Demo"])
+    transfers.seed_transfer(team_ids[RIVERSIDE], current_settings().instance_path)
 
 
 def _user(email: str) -> User:
@@ -378,6 +382,11 @@ def demo_sign_ins() -> str:
         staff = demo_account.role in (Role.CLINICIAN, Role.AUDITOR, Role.ADMIN)
         note = f"  then the code from: .venv/bin/safetyplan demo code {demo_account.email}" if staff else ""
         lines.append(f"  {demo_account.role:<10} {demo_account.email}{note}")
+    instance = current_settings().instance_path
+    lines.append(
+        f"A plan from another (fictional) trust to import, with a risk level: {instance / transfers.TRANSFER_FILE}"
+    )
+    lines.append(f"Alex's crisis view for urgent care, as sent to the National Record Locator: {instance / 'outbox'}")
     return "\n".join(lines)
 
 
@@ -403,6 +412,8 @@ def demo(context: click.Context, people: int, revisions_each: int) -> None:
         if empty:
             with kept():  # the made-up people's invitations go nowhere
                 seed()
+    if empty:  # Alex's crisis view, published to instance/outbox/ (or SAFETYPLAN_NRL_URL)
+        send_due(transport_for(current_settings()))
     if people:
         with click.progressbar(length=1, label=f"Adding {people:,} people with {revisions_each} revisions each") as bar:
             seed_load(people, revisions_each)

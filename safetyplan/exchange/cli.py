@@ -11,14 +11,17 @@ from flask.cli import with_appcontext
 from flask_babel import force_locale
 
 from safetyplan.accounts.teams import find_team
+from safetyplan.config import current_settings
 from safetyplan.db import transaction
 from safetyplan.errors import NotFound
+from safetyplan.exchange.deliveries import send_due, transport_for
 from safetyplan.exchange.export import export_fhir
 from safetyplan.exchange.imports import ImportReport, import_fhir
 from safetyplan.exchange.messages import REFUSALS
 from safetyplan.exchange.pdf import plan_pdf_for_command_line
 from safetyplan.exchange.reading import MAX_BYTES, ImportRefused
 from safetyplan.people.services import find_person_by_nhs_number
+from safetyplan.plans.sections import section
 
 
 @click.group()
@@ -107,4 +110,21 @@ def _echo_report(report: ImportReport) -> None:
         detail = f" ({refusal.detail})" if refusal.detail else ""
         click.echo(f"Refused: {refusal.what}{detail}. {REFUSALS[refusal.reason]}.")
     for flag in report.flagged:
-        click.echo(f"Flagged in {flag.section}: {flag.words!r} reads as a risk level ({flag.category}).")
+        title = section(flag.section).title
+        click.echo(
+            f"Flagged in {title!s}: {flag.words!r} reads as a risk level ({flag.category}). Imported as written."
+        )
+
+
+@click.group()
+def deliveries() -> None:
+    """Send documents waiting in the outbox (crisis-view pointers for the National Record Locator)."""
+
+
+@deliveries.command("send")
+@with_appcontext
+def deliveries_send() -> None:
+    """Send every delivery that is due, to SAFETYPLAN_NRL_URL or, when unset, to instance/outbox/. Run it every
+    minute (a timer or cron): a failed send is tried again later, waiting longer each time."""
+    report = send_due(transport_for(current_settings()))
+    click.echo(f"Sent {report.sent}; {report.failed} failed and will be tried again.")

@@ -19,12 +19,15 @@ from safetyplan.accounts.models import User
 from safetyplan.audit import Grounds, record
 from safetyplan.db import session
 from safetyplan.errors import NotFound
+from safetyplan.people.identifiers import format_nhs_number
 from safetyplan.people.models import Person
 from safetyplan.plans import unchecked as unchecked_plans
 from safetyplan.plans.contacts import crisis_contacts, team_phones
+from safetyplan.plans.models import PlanRevision
 from safetyplan.plans.revisions import view_plan
+from safetyplan.plans.sections import sections
 from safetyplan.roles import Role
-from safetyplan.sharing.carers import carer_view
+from safetyplan.sharing.carers import SharedRevision, carer_view
 
 
 @dataclass(frozen=True)
@@ -129,3 +132,24 @@ def carer_pdf(*, by: User, person_id: uuid.UUID) -> Pdf:
         only=view.shared,
     )
     return Pdf(data, view.revision.number)
+
+
+def crisis_view_pdf(person: Person, revision: PlanRevision, keys: frozenset[str]) -> bytes:
+    """The crisis view for urgent care: only the sections in ``keys`` of this (agreed) revision are copied in, with
+    the numbers to call, in English. Checks no access: ``exchange.crisis`` publishes what the person chose."""
+    available = {part.key for part in sections(revision.sections_version)}
+    content = {key: value for key, value in (revision.content or {}).items() if key in keys and key in available}
+    shown = SharedRevision(revision.number, revision.created_at, revision.sections_version, content)
+    with force_locale("en"):
+        who = [person.name]
+        if person.nhs_number:
+            who.append(str(_("NHS number %(number)s", number=format_nhs_number(person.nhs_number))))
+        who.append(str(_("born %(date)s", date=format_date(person.date_of_birth, "d MMMM yyyy"))))
+        return _render(
+            shown,
+            unchecked_plans.crisis_lines(),
+            unchecked_plans.team_phones(person.id) if "services" in keys else [],
+            title=str(_("Mental health crisis plan")),
+            subtitle=", ".join(who),
+            only=keys,
+        )

@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 import uuid
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.file import FileField
@@ -17,16 +18,21 @@ from wtforms.validators import InputRequired
 from safetyplan.accounts.models import User
 from safetyplan.accounts.teams import teams_of
 from safetyplan.errors import NotFound
+from safetyplan.exchange.crisis import crisis_view_page
+from safetyplan.exchange.deliveries import not_yet_sent
 from safetyplan.exchange.export import export_fhir
 from safetyplan.exchange.imports import import_fhir
 from safetyplan.exchange.messages import REFUSALS
 from safetyplan.exchange.pdf import Pdf, carer_pdf, plan_pdf
 from safetyplan.exchange.questionnaires import questionnaire
 from safetyplan.exchange.reading import MAX_BYTES, ImportRefused
-from safetyplan.plans.sections import section
+from safetyplan.plans.sections import CURRENT_VERSION, section, sections
 from safetyplan.roles import Role
+from safetyplan.sharing.crisis_view import SUGGESTED, choose_crisis_view
+from safetyplan.sharing.errors import SharingError
+from safetyplan.sharing.forms import RecordedSectionsForm, SectionsForm
 from safetyplan.web.access import public, signed_in
-from safetyplan.web.forms import BaseForm, show_error
+from safetyplan.web.forms import BaseForm, redisplays_on_refused_token, show_error
 from safetyplan.web.uploads import takes_files_up_to
 
 bp = Blueprint("exchange", __name__)
@@ -144,3 +150,46 @@ def import_plan() -> ResponseReturnValue:
         ),
         status,
     )
+
+
+@bp.route("/people/<uuid:person_id>/crisis-view", methods=["GET", "POST"])
+@signed_in(Role.CLINICIAN, Role.PERSON)
+@redisplays_on_refused_token
+def crisis_view(person_id: uuid.UUID) -> ResponseReturnValue:
+    """Choose what urgent care can see. A clinician records the conversation first; then the person may change it."""
+    try:
+        page = crisis_view_page(by=_me(), person_id=person_id)
+    except NotFound:
+        abort(404)
+    own = _me().role == Role.PERSON
+    keys = [part.key for part in sections(CURRENT_VERSION)]
+    form = SectionsForm(keys=keys) if own else RecordedSectionsForm(keys=keys)
+    latest = page.choices[0] if page.choices else None
+    if request.method == "GET":
+        form.sections.data = sorted(latest.section_keys if latest else SUGGESTED)
+    status = 200
+    if (not own or page.talked) and form.validate_on_submit():
+        chosen = set(form.sections.data or [])
+        try:
+            choose_crisis_view(
+                by=_me(), person_id=person_id, keys=chosen, decided_on=None if own else form.decided_on.data
+            )
+        except SharingError as error:
+            show_error(form, error)
+            status = 400
+        else:
+            if chosen:
+                flash(_("Saved. Urgent care can see the parts chosen, from the newest plan agreed."))
+            else:
+                flash(_("Saved. Urgent care cannot see any of the plan now."))
+            return redirect(url_for("exchange.crisis_view", person_id=person_id))
+    elif request.method == "POST":
+        status = 400
+    return render_template("exchange/crisis_view.html", page=page, form=form, own=own), status
+
+
+@bp.get("/admin/deliveries")
+@signed_in(Role.ADMIN)
+def deliveries() -> str:
+    """Documents waiting to leave (crisis-view pointers): what is stuck, and why, without anyone's details."""
+    return render_template("exchange/deliveries.html", rows=not_yet_sent(by=_me()))

@@ -23,6 +23,7 @@ from safetyplan.plans import unchecked
 from safetyplan.plans.access import plan_grounds, reach_plan
 from safetyplan.plans.content import Content, is_empty, same, section_content
 from safetyplan.plans.errors import Conflict, PlanError
+from safetyplan.plans.events import plan_changed
 from safetyplan.plans.models import Plan, PlanDraft, PlanRevision
 from safetyplan.plans.sections import CURRENT_VERSION, REASONS, sections
 from safetyplan.plans.wording import record_findings
@@ -217,6 +218,7 @@ def append_revision(
     session.add(revision)
     session.flush()
     session.expire(plan)
+    plan_changed(plan.person_id, by)
     return revision
 
 

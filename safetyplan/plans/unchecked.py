@@ -61,3 +61,14 @@ def revisions_of(person_id: uuid.UUID) -> list[PlanRevision]:
 def crisis_lines() -> list[CrisisContact]:
     """The national crisis lines every plan lists, in the order plans show them."""
     return list(session.scalars(select(CrisisContact).order_by(CrisisContact.position)))
+
+
+def agreed_revision(person_id: uuid.UUID) -> PlanRevision | None:
+    """The newest revision the person agreed with (not a declined plan): what carers and urgent care see."""
+    return session.scalars(
+        select(PlanRevision)
+        .join(Plan, Plan.id == PlanRevision.plan_id)
+        .where(Plan.person_id == person_id, PlanRevision.person_agrees.is_(True), PlanRevision.declined.is_(False))
+        .order_by(PlanRevision.number.desc())
+        .limit(1)
+    ).first()

@@ -19,7 +19,7 @@ from safetyplan.errors import NotFound
 from safetyplan.people.access import refuse
 from safetyplan.people.models import Person
 from safetyplan.plans import unchecked as unchecked_plans
-from safetyplan.plans.models import Plan, PlanRevision, Suggestion
+from safetyplan.plans.models import Plan, Suggestion
 from safetyplan.plans.sections import CURRENT_VERSION, section, sections
 from safetyplan.roles import Role
 from safetyplan.sharing.consent import shared_sections
@@ -96,24 +96,13 @@ class CarerView:
     team_phones: list[tuple[str, str]]
 
 
-def _agreed_revision(person_id: uuid.UUID) -> PlanRevision | None:
-    """The newest revision the person agreed with: what carers see (never drafts, suggestions or history)."""
-    return session.scalars(
-        select(PlanRevision)
-        .join(Plan, Plan.id == PlanRevision.plan_id)
-        .where(Plan.person_id == person_id, PlanRevision.person_agrees.is_(True), PlanRevision.declined.is_(False))
-        .order_by(PlanRevision.number.desc())
-        .limit(1)
-    ).first()
-
-
 def carer_view(*, by: User, person_id: uuid.UUID, action: str = "plan.viewed") -> CarerView:
     """What the person shares with this carer, from the newest revision they agreed with; audited."""
     involved = _carer_link(by, person_id, action)
     keys = shared_sections(involved)
     person = session.get(Person, person_id)
     assert person is not None
-    revision = _agreed_revision(person_id) if keys else None
+    revision = unchecked_plans.agreed_revision(person_id) if keys else None
     shared = None
     if revision is not None:
         available = {part.key for part in sections(revision.sections_version)}

@@ -15,6 +15,10 @@ MESSAGES: Mapping[str, Any] = {
     "kind": _l("Select how they are involved"),
     "future_date": _l("The date must be today or in the past"),
     "section": _l("Select parts of the plan from the list"),
+    "crisis_view_not_talked": _l(
+        "Talk to your care team about what urgent care can see first. They will record what you choose, and then you "
+        "can change it here"
+    ),
     "no_email": _l("Add their email address first, so that the invitation can be sent"),
     "already_linked": _l("They have already accepted an invitation"),
     "nothing_to_confirm": _l("There is nothing to confirm"),

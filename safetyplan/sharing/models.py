@@ -81,6 +81,26 @@ class SharingChoice(Base):
         return frozenset(self.sections.split())
 
 
+class CrisisViewChoice(Base):
+    """One decision about the crisis view: which plan sections urgent care (an ambulance crew, NHS 111, A&E) may
+    see, through the National Record Locator. Kept like carer sharing: never changed, the newest counts, "" shares
+    nothing. The first is recorded by a clinician, after talking it through with the person."""
+
+    __tablename__ = "crisis_view_choices"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"), index=True)
+    sections: Mapped[str] = mapped_column(String(400), default="")
+    decided_on: Mapped[date] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    recorded_by_role: Mapped[str | None] = mapped_column(String(16))
+
+    @property
+    def section_keys(self) -> frozenset[str]:
+        return frozenset(self.sections.split())
+
+
 class CarerInvitation(Base):
     """A single-use, expiring link for an involved person to make (or use) a carer account. Only a hash of its
     token is kept; the token itself travels in the link's fragment, which never reaches a server log."""

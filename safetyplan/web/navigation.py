@@ -19,6 +19,7 @@ NAVIGATION = {
         ("admin.users", _l("Accounts")),
         ("admin.teams", _l("Teams")),
         ("plans.crisis_contacts", _l("Crisis contacts")),
+        ("exchange.deliveries", _l("Documents to send")),
         ("people.add_person", _l("Add a person")),
     ],
     Role.AUDITOR: [

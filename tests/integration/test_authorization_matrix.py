@@ -62,6 +62,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "exchange.plan_fhir:other": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "clinician": 404},
     "exchange.plan_questionnaire": dict.fromkeys(ROLES, 200),
     "exchange.import_plan": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "clinician": 200},
+    "exchange.deliveries": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "admin": 200},
     # The plan as a PDF: its team's clinicians and the person themself.
     "exchange.plan_as_pdf:own": {
         "anonymous": SIGN_IN,
@@ -99,6 +100,7 @@ for endpoint, person_may in [
     ("sharing.choose_sections", True),
     ("sharing.remove", True),
     ("sharing.record_conversation", False),
+    ("exchange.crisis_view", True),
 ]:
     own = {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "clinician": 200}
     if person_may:

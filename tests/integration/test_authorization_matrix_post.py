@@ -103,6 +103,9 @@ EXPECTED_POST: dict[str, dict[str, int]] = {
     "sharing.record_conversation:other": refused_but(clinician=NOT_FOUND),
     "sharing.choose_sections:own": refused_but(clinician=200, person=REDIRECT),
     "sharing.choose_sections:other": refused_but(clinician=NOT_FOUND, person=NOT_FOUND),
+    # No date (the clinician) or no conversation recorded yet (the person): the page again, as a 400.
+    "exchange.crisis_view:own": refused_but(clinician=400, person=400),
+    "exchange.crisis_view:other": refused_but(clinician=NOT_FOUND, person=NOT_FOUND),
     "sharing.invite:own": refused_but(clinician=REDIRECT, person=REDIRECT),
     "sharing.invite:other": refused_but(clinician=NOT_FOUND, person=NOT_FOUND),
     "sharing.confirm:own": refused_but(clinician=REDIRECT, person=REDIRECT),
@@ -270,6 +273,7 @@ REDISPLAYED_FOR_A_STRANGER = [
     ("sharing.add_involved:other", "person"),
     ("sharing.record_conversation:other", "clinician"),
     ("sharing.choose_sections:other", "clinician"),
+    ("exchange.crisis_view:other", "clinician"),
     ("sharing.shared_suggest:other", "carer"),
 ]
 

@@ -312,3 +312,19 @@ def test_check_schema_names_a_risk_level_added_to_an_export(app, monkeypatch):
     assert "extension https://example.org/StructureDefinition/risk-level" in output
     assert "the code http://loinc.org|93374-7 is a risk level" in output
     assert "'high risk' (level-label)" in output
+
+
+def test_check_schema_reads_the_crisis_pointer_and_names_a_level_added_to_it(app, monkeypatch):
+    from safetyplan.exchange.crisis import sample_pointer
+
+    assert "Crisis view pointer (National Record Locator)" in app.extensions[EXPORT_SHAPES]  # checked every run
+
+    def with_a_level():
+        pointer = sample_pointer()
+        pointer["category"].append({"coding": [{"system": "http://loinc.org", "code": "93374-7"}]})
+        return pointer
+
+    monkeypatch.setitem(app.extensions, EXPORT_SHAPES, {"Crisis view pointer (National Record Locator)": with_a_level})
+    code, output = check_schema(app)
+    assert code == 1
+    assert "the code http://loinc.org|93374-7 is a risk level" in output
