@@ -15,7 +15,7 @@ from safetyplan.config import ConfigError
 from safetyplan.crypto.cli import keys
 from safetyplan.db import database
 from safetyplan.demo import demo
-from safetyplan.exchange.cli import deliveries, plans
+from safetyplan.exchange.cli import deliveries, people_group, plans
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False, load_dotenv=False)
@@ -72,6 +72,7 @@ cli.add_command(demo)
 cli.add_command(assurance)
 cli.add_command(plans)
 cli.add_command(deliveries)
+cli.add_command(people_group)
 
 
 def main() -> None:

@@ -39,6 +39,7 @@ ACTIONS = {
     "involvement.person_removed": _l("Stopped involving someone"),
     "involvement.viewed": _l("Looked at who is involved"),
     "person.created": _l("Added a person"),
+    "person.exported_everything": _l("Downloaded everything held about a person"),
     "person.viewed": _l("Looked at a person's record"),
     "plan.compared": _l("Compared two revisions of a plan"),
     "plan.declined": _l("Recorded that a plan was offered and declined"),

@@ -15,6 +15,7 @@ from safetyplan.config import current_settings
 from safetyplan.db import transaction
 from safetyplan.errors import NotFound
 from safetyplan.exchange.deliveries import send_due, transport_for
+from safetyplan.exchange.everything import everything_for_command_line
 from safetyplan.exchange.export import export_fhir
 from safetyplan.exchange.imports import ImportReport, import_fhir
 from safetyplan.exchange.messages import REFUSALS
@@ -128,3 +129,25 @@ def deliveries_send() -> None:
     minute (a timer or cron): a failed send is tried again later, waiting longer each time."""
     report = send_due(transport_for(current_settings()))
     click.echo(f"Sent {report.sent}; {report.failed} failed and will be tried again.")
+
+
+@click.group("people")
+def people_group() -> None:
+    """A person's own copy of everything held about them."""
+
+
+@people_group.command("export")
+@click.option("--nhs-number", required=True, help="The NHS number of the person asking for their copy.")
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--language", type=click.Choice(["en", "cy"]), default="en", show_default=True)
+@with_appcontext
+def people_export(nhs_number: str, output: Path, language: str) -> None:
+    """Write everything held about the person to OUTPUT, a zip (readable by you only), to give them. Audited."""
+    with transaction():
+        person = find_person_by_nhs_number(by=None, nhs_number=nhs_number)
+        made = everything_for_command_line(person_id=person.id, language=language) if person else None
+    if made is None:
+        raise click.ClickException("no one with this NHS number is recorded")
+    output.touch(mode=0o600)
+    output.write_bytes(made.data)
+    click.echo(f"Wrote everything held about them to {output}.")

@@ -134,6 +134,18 @@ def carer_pdf(*, by: User, person_id: uuid.UUID) -> Pdf:
     return Pdf(data, view.revision.number)
 
 
+def revision_pdf(person: Person, revision: PlanRevision) -> bytes:
+    """One revision, whole, in the current language: for the person's own copy of everything (whose service has
+    checked who asks, and audits it)."""
+    return _render(
+        revision,
+        unchecked_plans.crisis_lines(),
+        unchecked_plans.team_phones(person.id),
+        title=_title(person, own=True),
+        subtitle=person.known_as,
+    )
+
+
 def crisis_view_pdf(person: Person, revision: PlanRevision, keys: frozenset[str]) -> bytes:
     """The crisis view for urgent care: only the sections in ``keys`` of this (agreed) revision are copied in, with
     the numbers to call, in English. Checks no access: ``exchange.crisis`` publishes what the person chose."""

@@ -20,6 +20,7 @@ from safetyplan.accounts.teams import teams_of
 from safetyplan.errors import NotFound
 from safetyplan.exchange.crisis import crisis_view_page
 from safetyplan.exchange.deliveries import not_yet_sent
+from safetyplan.exchange.everything import everything_for_me
 from safetyplan.exchange.export import export_fhir
 from safetyplan.exchange.imports import import_fhir
 from safetyplan.exchange.messages import REFUSALS
@@ -193,3 +194,16 @@ def crisis_view(person_id: uuid.UUID) -> ResponseReturnValue:
 def deliveries() -> str:
     """Documents waiting to leave (crisis-view pointers): what is stuck, and why, without anyone's details."""
     return render_template("exchange/deliveries.html", rows=not_yet_sent(by=_me()))
+
+
+@bp.get("/my-plan/everything.zip")
+@signed_in(Role.PERSON)
+def everything() -> Response:
+    """Everything held about me, as one zip file (the right of access)."""
+    try:
+        made = everything_for_me(by=_me())
+    except NotFound:
+        abort(404)
+    response = Response(made.data, mimetype="application/zip")
+    response.headers["Content-Disposition"] = f'attachment; filename="{made.filename}"'
+    return response

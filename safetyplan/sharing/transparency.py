@@ -100,6 +100,13 @@ def who_has_looked(*, by: User, person_id: uuid.UUID, limit: int = 1000) -> list
             person_id=person_id,
         )
         raise NotFound()
+    record("plan.lookups_viewed", by=by, grounds=Grounds.SELF, person_id=person_id)
+    return looks_by_day(person_id, excluding=by.id, limit=limit)
+
+
+def looks_by_day(person_id: uuid.UUID, *, excluding: uuid.UUID | None, limit: int = 1000) -> list[LooksOnADay]:
+    """The looks ``who_has_looked`` lists (leaving out ``excluding``'s, the person's own). Checks no access: for
+    ``who_has_looked`` and the person's own copy of everything (``safetyplan.exchange.everything``)."""
     events = session.scalars(
         select(AuditEvent)
         .where(
@@ -107,7 +114,7 @@ def who_has_looked(*, by: User, person_id: uuid.UUID, limit: int = 1000) -> list
             AuditEvent.action.in_(LOOK_ACTIONS),
             AuditEvent.outcome == "allowed",
             AuditEvent.actor_id.is_not(None),
-            AuditEvent.actor_id != by.id,
+            *([AuditEvent.actor_id != excluding] if excluding else []),
         )
         .order_by(AuditEvent.seq.desc())
         .limit(limit)
@@ -116,7 +123,6 @@ def who_has_looked(*, by: User, person_id: uuid.UUID, limit: int = 1000) -> list
     for actor_id in {event.actor_id for event in events if event.actor_id}:
         user = session.get(User, actor_id)
         names[actor_id] = str(user.display_name) if user is not None else ""
-    record("plan.lookups_viewed", by=by, grounds=Grounds.SELF, person_id=person_id)
     days: dict[tuple[date, uuid.UUID], LooksOnADay] = {}
     for event in events:  # newest first, so the days are too
         assert event.actor_id is not None

@@ -63,6 +63,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "exchange.plan_questionnaire": dict.fromkeys(ROLES, 200),
     "exchange.import_plan": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "clinician": 200},
     "exchange.deliveries": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "admin": 200},
+    "exchange.everything": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "person": 200},
     # The plan as a PDF: its team's clinicians and the person themself.
     "exchange.plan_as_pdf:own": {
         "anonymous": SIGN_IN,

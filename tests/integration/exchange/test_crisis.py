@@ -319,3 +319,47 @@ def test_the_clinician_records_it_then_the_person_changes_it_and_the_admin_sees_
     person_page.post_form(url, {"sections": []}, status=302)
     assert "Saved. Urgent care cannot see any of the plan now." in person_page.get_page(url).get_text()
     assert [row[0] for row in deliveries(app, person)] == ["crisis_pointer", "crisis_withdrawal"]
+
+
+class Answering(BaseHTTPRequestHandler):
+    status = 503
+
+    def do_PUT(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(type(self).status)
+        self.end_headers()
+
+    do_DELETE = do_PUT
+
+    def log_message(self, *args):
+        pass
+
+
+def test_the_http_transport_says_why_a_send_failed_and_a_missing_pointer_is_already_gone():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Answering)
+    serving = threading.Thread(target=server.serve_forever, daemon=True)
+    serving.start()
+    try:
+        endpoint = HttpTransport(f"http://127.0.0.1:{server.server_port}/fhir")
+        resource = {"resourceType": "DocumentReference", "id": "XDEV1-x"}
+        Answering.status = 503
+        with pytest.raises(TransportError, match="the endpoint answered 503"):
+            endpoint.put("XDEV1-x", [resource], {})
+        Answering.status = 404
+        endpoint.remove("XDEV1-x", "DocumentReference")  # gone already: nothing to do
+        Answering.status = 201
+        endpoint.put("XDEV1-x", [resource], {})
+    finally:
+        server.shutdown()
+        server.server_close()
+    with pytest.raises(TransportError, match="could not reach the endpoint"):
+        HttpTransport(f"http://127.0.0.1:{server.server_port}/fhir", timeout=2).put("XDEV1-x", [resource], {})
+
+
+def test_only_admins_see_what_is_waiting(app, world):
+    from safetyplan.accounts.errors import NotAllowed
+    from safetyplan.exchange.deliveries import not_yet_sent
+
+    _person, clinician, _own = world
+    with app.app_context(), transaction(), pytest.raises(NotAllowed):
+        not_yet_sent(by=get_user(clinician))

@@ -331,6 +331,19 @@ def _only(bundle, *kinds):
     return changed
 
 
+def _patient(bundle):
+    return next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient")
+
+
+def _changed_patient(change):
+    def spoil(bundle):
+        changed = copy.deepcopy(bundle)
+        change(_patient(changed))
+        return changed
+
+    return spoil
+
+
 BAD_INPUT = {
     "not JSON": (lambda b: b"<Bundle>not json</Bundle>", "not_json"),
     "JSON, not FHIR": (lambda b: b'{"plan": "yes"}', "not_fhir"),
@@ -340,6 +353,16 @@ BAD_INPUT = {
     "the wrong resource types": (lambda b: _only(b, "Patient", "Practitioner"), "not_a_plan"),
     "no Patient": (lambda b: _only(b, "Composition", "CarePlan"), "no_patient"),
     "two different NHS numbers": (_two_numbers, "two_nhs_numbers"),
+    "an NHS number that is not one": (
+        _changed_patient(lambda p: p["identifier"][0].update(value="9990000019")),
+        "nhs_number_invalid",
+    ),
+    "no NHS number": (_changed_patient(lambda p: p.pop("identifier")), "no_nhs_number"),
+    "a new person with no name": (
+        _changed_patient(lambda p: p.update(name=[{"use": "official", "text": " "}])),
+        "no_name",
+    ),
+    "a new person with no date of birth": (_changed_patient(lambda p: p.pop("birthDate")), "no_birth_date"),
     "more than 10 MB": (lambda b: b" " * (MAX_BYTES + 1), "too_big"),
     "more than 10,000 entries": (_too_many, "too_many_entries"),
 }
@@ -449,3 +472,114 @@ def test_partial_dates_are_read_as_unknown(app):
         received = read_bundle(json.dumps(bundle).encode())
     assert received.date_of_birth is None
     assert received.involved[0].decided_on is None
+
+
+# --- Another system's document -------------------------------------------------------------------------------
+
+XHTML = 'xmlns="http://www.w3.org/1999/xhtml"'
+
+
+def _foreign():
+    """A crisis plan as another record system might send it: a Composition with narrative, no answers of ours."""
+    return {
+        "resourceType": "Bundle",
+        "type": "document",
+        "identifier": {"system": "urn:ietf:rfc:3986", "value": "urn:uuid:6f1b3d2e-0000-4000-8000-000000000001"},
+        "timestamp": "2026-11-01T09:00:00Z",
+        "entry": [
+            {
+                "fullUrl": "urn:uuid:c0000000-0000-4000-8000-000000000001",
+                "resource": {
+                    "resourceType": "Composition",
+                    "status": "final",
+                    "type": {"coding": [{"system": codes.SNOMED, "code": "736253002"}]},
+                    "subject": {"reference": "urn:uuid:c0000000-0000-4000-8000-000000000002"},
+                    "date": "2026-11-01T09:00:00Z",
+                    "author": [{"reference": "urn:uuid:c0000000-0000-4000-8000-000000000003", "display": "Dr Far"}],
+                    "custodian": {"reference": "urn:uuid:c0000000-0000-4000-8000-000000000004"},
+                    "title": "Crisis plan",
+                    "section": [
+                        {
+                            "title": "What matters to me",
+                            "text": {"status": "generated", "div": f"<div {XHTML}><p>My garden</p><p>My son</p></div>"},
+                        },
+                        {
+                            "title": "People I can ask for help",
+                            "text": {"status": "generated", "div": f"<div {XHTML}>Ask Robin</div>"},
+                            "entry": [{"reference": "urn:uuid:c0000000-0000-4000-8000-000000000005"}],
+                        },
+                        {
+                            "title": "How others can help me",
+                            "text": {
+                                "status": "generated",
+                                "div": f"<div {XHTML}><ul><li>Speak slowly</li></ul></div>",
+                            },
+                        },
+                    ],
+                },
+            },
+            {
+                "fullUrl": "urn:uuid:c0000000-0000-4000-8000-000000000002",
+                "resource": {
+                    "resourceType": "Patient",
+                    "identifier": [{"system": codes.NHS_NUMBER, "value": "9990000026"}],
+                    "name": [{"given": ["Robin"], "family": "Elsewhere"}],
+                    "birthDate": "1980-02-02",
+                    "telecom": [{"system": "phone", "value": "07700 900 555"}],
+                },
+            },
+            {
+                "fullUrl": "urn:uuid:c0000000-0000-4000-8000-000000000003",
+                "resource": {"resourceType": "Practitioner", "name": [{"text": "Dr Far"}]},
+            },
+            {
+                "fullUrl": "urn:uuid:c0000000-0000-4000-8000-000000000004",
+                "resource": {"resourceType": "Organization", "name": "Faraway (fictional) Trust"},
+            },
+            {
+                "fullUrl": "urn:uuid:c0000000-0000-4000-8000-000000000005",
+                "resource": {
+                    "resourceType": "RelatedPerson",
+                    "patient": {"reference": "urn:uuid:c0000000-0000-4000-8000-000000000002"},
+                    "name": [{"given": ["Kim"], "family": "Helper"}],
+                    "relationship": [{"coding": [{"system": "x", "code": "SIS", "display": "sister"}]}],
+                    "telecom": [{"system": "phone", "value": "07700 900 556"}],
+                },
+            },
+            {
+                "fullUrl": "urn:uuid:c0000000-0000-4000-8000-000000000006",
+                "resource": {
+                    "resourceType": "QuestionnaireResponse",
+                    "status": "completed",
+                    "questionnaire": "https://example.org/Questionnaire/their-own",
+                    "item": [{"linkId": "1", "answer": [{"valueString": "Risk: high"}]}],
+                },
+            },
+            {
+                "fullUrl": "urn:uuid:c0000000-0000-4000-8000-000000000007",
+                "resource": {"resourceType": "Basic", "code": {"text": "x"}},
+            },
+        ],
+    }
+
+
+def test_another_systems_document_is_read_from_its_narrative(receiving):
+    other, team, clinician = receiving
+    report = take(other, clinician, team, _foreign())
+    assert report.organisation == "Faraway (fictional) Trust"
+    assert sorted((r.what, r.reason) for r in report.refused) == [
+        ("Basic", "not_plan"),
+        ("QuestionnaireResponse", "risk_words"),
+    ]
+    with other.app_context(), transaction():
+        (revision,) = session.scalars(select(PlanRevision)).all()
+        person = session.get(Person, report.person_id)
+        assert (person.name, person.phone) == ("Robin Elsewhere", "07700 900 555")
+        content = revision.content
+        assert content["reasons"]["items"] == ["My garden", "My son"]
+        assert content["people_to_ask"]["contacts"] == [
+            {"name": "Kim Helper", "relationship": "sister", "phone": "07700 900 556"}
+        ]
+        assert content["how_others_help"]["helps"] == ["Speak slowly"]
+        assert revision.origin["history"][0]["author"] == "Dr Far"
+        assert revision.origin["history"][0]["recorded"] == "2026-11-01T09:00:00Z"
