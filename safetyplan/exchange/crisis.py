@@ -111,9 +111,11 @@ def on_plan_changed(person_id: uuid.UUID, by: User | None) -> None:
 
 
 def reconcile(person_id: uuid.UUID, *, by: User | None) -> None:
-    person = session.get(Person, person_id)
     choice = latest_crisis_view(person_id)
-    keys = choice.section_keys if choice else frozenset()
+    if choice is None:
+        return  # never chosen, so never published: nothing to bring up to date (most saves stop here)
+    person = session.get(Person, person_id)
+    keys = choice.section_keys
     revision = unchecked_plans.agreed_revision(person_id) if keys and person and person.nhs_number else None
     current = published(person_id)
     grounds = (grounds_for(by, person_id) if by else None) or Grounds.COMMAND_LINE
