@@ -30,7 +30,7 @@ from safetyplan.config import current_settings
 from safetyplan.db import session, utcnow
 from safetyplan.exchange import codes
 from safetyplan.exchange.deliveries import enqueue
-from safetyplan.exchange.fhir import _instant
+from safetyplan.exchange.fhir import instant
 from safetyplan.exchange.models import Delivery
 from safetyplan.exchange.pdf import crisis_view_pdf
 from safetyplan.people.access import grounds_for
@@ -185,7 +185,7 @@ def document_reference(
         "type": {"coding": [codes.CRISIS_PLAN]},
         "category": [{"coding": [codes.CARE_PLAN_CATEGORY]}],
         "subject": {"identifier": {"system": codes.NHS_NUMBER, "value": nhs_number}},
-        "date": _instant(utcnow()),
+        "date": instant(utcnow()),
         "author": [organisation],
         "custodian": organisation,
         "description": description,
@@ -198,7 +198,7 @@ def document_reference(
                     "size": len(pdf),
                     "hash": base64.b64encode(hashlib.sha1(pdf, usedforsecurity=False).digest()).decode(),
                     "title": title,
-                    "creation": _instant(revision.created_at),
+                    "creation": instant(revision.created_at),
                 },
                 "format": {"system": NRL_FORMAT, "code": "urn:nhs-ic:unstructured", "display": "Unstructured document"},
             }

@@ -52,7 +52,7 @@ def _ref(resource: Resource) -> dict[str, str]:
     return {"reference": f"urn:uuid:{resource['id']}"}
 
 
-def _instant(moment: datetime) -> str:
+def instant(moment: datetime) -> str:
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC).isoformat(timespec="seconds")
 
 
@@ -243,7 +243,7 @@ class _Builder:
             "revision",
             record.number,
             target=[_ref(target) for target in targets],
-            recorded=_instant(record.created_at),
+            recorded=instant(record.created_at),
             reason=[{"coding": [{"system": codes.REASON_SYSTEM, "code": record.reason, "display": reason}]}],
             agent=agents,
             extension=extensions,
@@ -292,7 +292,7 @@ class _Builder:
         fields: dict[str, Any] = {"reason": [reason], "agent": agents}
         if extensions:
             fields["extension"] = extensions
-        recorded = record.recorded or _instant(self.document.revision.created_at)
+        recorded = record.recorded or instant(self.document.revision.created_at)
         return self.make(
             "Provenance", "Provenance", "earlier", index, target=[_ref(target)], recorded=recorded, **fields
         )
@@ -372,7 +372,7 @@ def _bundle_of(document: PlanDocument, *, generated_at: datetime) -> Resource:
         questionnaire=codes.questionnaire_url(record.sections_version),
         status="completed",
         subject=_ref(patient),
-        authored=_instant(record.created_at),
+        authored=instant(record.created_at),
         author=author,
         item=[build.answers(part, section_content(content, part)) for part in parts],
     )
@@ -414,7 +414,7 @@ def _bundle_of(document: PlanDocument, *, generated_at: datetime) -> Resource:
         description="Offered and declined" if record.declined else "Written with the person, in their own words",
         subject=_ref(patient),
         period=_period(document),
-        created=_instant(document.first_saved or record.created_at),
+        created=instant(document.first_saved or record.created_at),
         author=author,
         contributor=contributors,
         careTeam=[_ref(team) for team in teams],
@@ -438,7 +438,7 @@ def _bundle_of(document: PlanDocument, *, generated_at: datetime) -> Resource:
             "type": {"coding": [codes.CRISIS_PLAN]},
             "category": [{"coding": [codes.CARE_PLAN_CATEGORY]}],
             "subject": _ref(patient),
-            "date": _instant(record.created_at),
+            "date": instant(record.created_at),
             "author": [author],
             "title": f"Safety plan, revision {record.number}",
             "language": "en-GB",
@@ -447,11 +447,11 @@ def _bundle_of(document: PlanDocument, *, generated_at: datetime) -> Resource:
     )
     return {
         "resourceType": "Bundle",
-        "id": _id(*build.key, "bundle", _instant(generated_at)),
+        "id": _id(*build.key, "bundle", instant(generated_at)),
         "meta": codes.profile("Bundle"),
         "identifier": {"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{_id(*build.key, 'document')}"},
         "type": "document",
-        "timestamp": _instant(generated_at),
+        "timestamp": instant(generated_at),
         "entry": [{"fullUrl": f"urn:uuid:{resource['id']}", "resource": resource} for resource in build.entries],
     }
 

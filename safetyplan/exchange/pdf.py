@@ -25,7 +25,6 @@ from safetyplan.plans import unchecked as unchecked_plans
 from safetyplan.plans.contacts import crisis_contacts, team_phones
 from safetyplan.plans.models import PlanRevision
 from safetyplan.plans.revisions import view_plan
-from safetyplan.plans.sections import sections
 from safetyplan.roles import Role
 from safetyplan.sharing.carers import SharedRevision, carer_view
 
@@ -149,9 +148,7 @@ def revision_pdf(person: Person, revision: PlanRevision) -> bytes:
 def crisis_view_pdf(person: Person, revision: PlanRevision, keys: frozenset[str]) -> bytes:
     """The crisis view for urgent care: only the sections in ``keys`` of this (agreed) revision are copied in, with
     the numbers to call, in English. Checks no access: ``exchange.crisis`` publishes what the person chose."""
-    available = {part.key for part in sections(revision.sections_version)}
-    content = {key: value for key, value in (revision.content or {}).items() if key in keys and key in available}
-    shown = SharedRevision(revision.number, revision.created_at, revision.sections_version, content)
+    shown = SharedRevision.of(revision, keys)
     with force_locale("en"):
         who = [person.name]
         if person.nhs_number:

@@ -19,7 +19,7 @@ from safetyplan.errors import NotFound
 from safetyplan.people.access import refuse
 from safetyplan.people.models import Person
 from safetyplan.plans import unchecked as unchecked_plans
-from safetyplan.plans.models import Plan, Suggestion
+from safetyplan.plans.models import Plan, PlanRevision, Suggestion
 from safetyplan.plans.sections import CURRENT_VERSION, section, sections
 from safetyplan.roles import Role
 from safetyplan.sharing.consent import shared_sections
@@ -85,6 +85,13 @@ class SharedRevision:
     sections_version: int
     content: dict[str, Any]
 
+    @classmethod
+    def of(cls, revision: PlanRevision, keys: frozenset[str]) -> SharedRevision:
+        """Only the sections in ``keys`` of ``revision`` (that its registry version has), copied in alone."""
+        available = {part.key for part in sections(revision.sections_version)}
+        content = {key: value for key, value in (revision.content or {}).items() if key in keys and key in available}
+        return cls(revision.number, revision.created_at, revision.sections_version, content)
+
 
 @dataclass(frozen=True)
 class CarerView:
@@ -105,9 +112,7 @@ def carer_view(*, by: User, person_id: uuid.UUID, action: str = "plan.viewed") -
     revision = unchecked_plans.agreed_revision(person_id) if keys else None
     shared = None
     if revision is not None:
-        available = {part.key for part in sections(revision.sections_version)}
-        content = {key: value for key, value in (revision.content or {}).items() if key in keys and key in available}
-        shared = SharedRevision(revision.number, revision.created_at, revision.sections_version, content)
+        shared = SharedRevision.of(revision, keys)
     record(
         action,
         by=by,
