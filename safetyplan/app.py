@@ -17,7 +17,7 @@ from safetyplan.assurance import presenters as assurance_presenters
 from safetyplan.assurance import routes as assurance_routes
 from safetyplan.assurance.schema_check import EXPORT_SHAPES
 from safetyplan.config import PROJECT_ROOT, SETTINGS_KEY, Settings
-from safetyplan.exchange import crisis, fhir
+from safetyplan.exchange import crisis, fhir, sending
 from safetyplan.exchange import routes as exchange_routes
 from safetyplan.people import routes as people_routes
 from safetyplan.plans import presenters as plan_presenters
@@ -84,6 +84,7 @@ def build_app(config: Settings | None = None) -> Flask:
     app.extensions[EXPORT_SHAPES] = {
         "FHIR plan document": fhir.sample_bundle,
         "Crisis view pointer (National Record Locator)": crisis.sample_pointer,
+        "Plan sent at discharge or on transfer (Communication)": sending.sample_message,
     }
     # What runs when a plan or what it shares changes (plans and sharing cannot import exchange, above them).
     app.extensions[PLAN_CHANGED] = [crisis.on_plan_changed]

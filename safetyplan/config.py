@@ -61,6 +61,9 @@ class Settings:
     #: The FHIR endpoint the National Record Locator pointers go to; unset outside production: they are written
     #: to ``instance/outbox/``.
     nrl_url: str | None = None
+    #: The FHIR endpoint plans sent on discharge or transfer go to (in production, a gateway to GP Connect Send
+    #: Document over MESH); unset outside production: they are written to ``instance/outbox/sent/``.
+    send_url: str | None = None
 
     @property
     def is_development(self) -> bool:
@@ -110,6 +113,7 @@ class Settings:
             organisation=environ.get("SAFETYPLAN_ORGANISATION", "").strip() or cls.organisation,
             ods_code=_ods_code(environ, production=env == "production"),
             nrl_url=environ.get("SAFETYPLAN_NRL_URL", "").strip() or None,
+            send_url=environ.get("SAFETYPLAN_SEND_URL", "").strip() or None,
         )
 
 

@@ -59,6 +59,8 @@ ACTIONS = {
     "plan.reviews_viewed": _l("Looked at the reviews due"),
     "plan.revised": _l("Saved a revision of a plan"),
     "plan.revision_viewed": _l("Looked at one revision of a plan"),
+    "plan.send_opened": _l("Opened the page to send a plan to a GP practice or another team"),
+    "plan.sent": _l("Sent a plan to a GP practice or another team"),
     "plan.suggestion_accepted": _l("Added a suggestion to a plan"),
     "plan.suggestion_declined": _l("Did not add a suggestion to a plan"),
     "plan.suggestion_made": _l("Suggested a change to a plan"),

@@ -22,7 +22,7 @@ from safetyplan.config import current_settings
 from safetyplan.db import session, transaction, utcnow
 from safetyplan.demo import transfers
 from safetyplan.demo.history import seed_history
-from safetyplan.exchange.deliveries import send_due, transport_for
+from safetyplan.exchange.deliveries import routes_for, send_due
 from safetyplan.outbox import kept
 from safetyplan.people import services as people
 from safetyplan.plans import disagreements, revisions, suggestions
@@ -129,6 +129,7 @@ def seed() -> None:
     seed_assurance(person_ids, team_ids)
     transfers.seed_crisis_view(_user(f"clinician@{DOMAIN}"), person_ids["Alex Demo"])
     transfers.seed_transfer(team_ids[RIVERSIDE], current_settings().instance_path)
+    transfers.seed_discharge(_user(f"clinician@{DOMAIN}"), person_ids["Chris Placeholder"])
 
 
 def _user(email: str) -> User:
@@ -387,6 +388,8 @@ def demo_sign_ins() -> str:
         f"A plan from another (fictional) trust to import, with a risk level: {instance / transfers.TRANSFER_FILE}"
     )
     lines.append(f"Alex's crisis view for urgent care, as sent to the National Record Locator: {instance / 'outbox'}")
+    sent = instance / "outbox" / "sent" / transfers.CHRIS_GP.ods_code
+    lines.append(f"Chris's plan, sent to his (fictional) GP at discharge: {sent}")
     return "\n".join(lines)
 
 
@@ -412,8 +415,8 @@ def demo(context: click.Context, people: int, revisions_each: int) -> None:
         if empty:
             with kept():  # the made-up people's invitations go nowhere
                 seed()
-    if empty:  # Alex's crisis view, published to instance/outbox/ (or SAFETYPLAN_NRL_URL)
-        send_due(transport_for(current_settings()))
+    if empty:  # Alex's crisis view and Chris's plan sent at discharge, to instance/outbox/ (or the endpoints)
+        send_due(routes_for(current_settings()))
     if people:
         with click.progressbar(length=1, label=f"Adding {people:,} people with {revisions_each} revisions each") as bar:
             seed_load(people, revisions_each)

@@ -1,6 +1,7 @@
 """Demo data for plans that travel: Alex's crisis view for urgent care, published through the outbox; Morgan,
-whose plan arrived on transfer from a fictional trust; and a file from another fictional trust, carrying a risk
-level, for a clinician to import and see what is refused. Everyone and every organisation here is made up."""
+whose plan arrived on transfer from a fictional trust; Chris, discharged to his GP, whose plan was sent there; and a
+file from another fictional trust, carrying a risk level, for a clinician to import and see what is refused.
+Everyone and every organisation here is made up."""
 
 from __future__ import annotations
 
@@ -14,12 +15,17 @@ from typing import Any
 from safetyplan.exchange.document import Author, Organisation, PersonDetails, RevisionRecord
 from safetyplan.exchange.fhir import bundle_of, sample_document
 from safetyplan.exchange.imports import import_fhir
+from safetyplan.exchange.sending import Recipient, send_plan
+from safetyplan.plans import revisions
+from safetyplan.plans.revisions import RevisionInput
 from safetyplan.plans.sections import CURRENT_VERSION
 from safetyplan.roles import Role
 from safetyplan.sharing.crisis_view import choose_crisis_view
 
 #: Where the demo leaves the file to import by hand, under the instance folder.
 TRANSFER_FILE = Path("demo") / "plan-from-another-trust.fhir.json"
+#: The (made-up) GP practice Chris's plan was sent to at discharge; its ODS code is not a real one.
+CHRIS_GP = Recipient("gp", "Northgate Surgery (fictional)", "XGP01")
 
 
 def seed_crisis_view(by: Any, alex_id: uuid.UUID) -> None:
@@ -30,6 +36,34 @@ def seed_crisis_view(by: Any, alex_id: uuid.UUID) -> None:
         keys={"warning_signs", "people_to_ask", "services", "how_others_help"},
         decided_on=date.today() - timedelta(days=14),
     )
+
+
+def seed_discharge(by: Any, chris_id: uuid.UUID) -> None:
+    """Kai writes a plan with Chris, reviews it with him at discharge, and sends it to his (fictional) GP."""
+    first: dict[str, Any] = {
+        "reasons": {"items": ["My grandson Ollie", "The pigeons on my allotment"]},
+        "warning_signs": {"items": ["Not going out to the allotment", "Drinking on my own"]},
+        "on_my_own": {"items": ["Feed the pigeons", "Put the radio on"]},
+        "people_to_ask": {"contacts": [{"name": "Bev", "relationship": "neighbour", "phone": "07700 900 501"}]},
+    }
+    at_discharge = {
+        **first,
+        "on_my_own": {"items": [*first["on_my_own"]["items"], "Ring the surgery if I cannot sleep for two nights"]},
+    }
+    for number, (content, reason, review_in) in enumerate(((first, "first_plan", 14), (at_discharge, "discharge", 28))):
+        revisions.save_revision(
+            by=by,
+            person_id=chris_id,
+            base_number=number,
+            revision=RevisionInput(
+                content=content,
+                reason=reason,
+                person_took_part=True,
+                person_agrees=True,
+                next_review_on=date.today() + timedelta(days=review_in),
+            ),
+        )
+    send_plan(by=by, person_id=chris_id, number=2, recipient=CHRIS_GP)
 
 
 def _document(name: str, nhs_number: str, born: date, organisation: str, author: str, content: dict[str, Any]) -> Any:

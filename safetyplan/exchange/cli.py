@@ -14,7 +14,7 @@ from safetyplan.accounts.teams import find_team
 from safetyplan.config import current_settings
 from safetyplan.db import transaction
 from safetyplan.errors import NotFound
-from safetyplan.exchange.deliveries import send_due, transport_for
+from safetyplan.exchange.deliveries import routes_for, send_due
 from safetyplan.exchange.everything import everything_for_command_line
 from safetyplan.exchange.export import export_fhir
 from safetyplan.exchange.imports import ImportReport, import_fhir
@@ -119,15 +119,16 @@ def _echo_report(report: ImportReport) -> None:
 
 @click.group()
 def deliveries() -> None:
-    """Send documents waiting in the outbox (crisis-view pointers for the National Record Locator)."""
+    """Send documents waiting in the outbox (crisis-view pointers, plans sent at discharge or on transfer)."""
 
 
 @deliveries.command("send")
 @with_appcontext
 def deliveries_send() -> None:
-    """Send every delivery that is due, to SAFETYPLAN_NRL_URL or, when unset, to instance/outbox/. Run it every
-    minute (a timer or cron): a failed send is tried again later, waiting longer each time."""
-    report = send_due(transport_for(current_settings()))
+    """Send every delivery that is due: crisis-view pointers to SAFETYPLAN_NRL_URL (unset: instance/outbox/), plans
+    sent at discharge or on transfer to SAFETYPLAN_SEND_URL (unset: instance/outbox/sent/). Run it every minute (a
+    timer or cron): a failed send is tried again later, waiting longer each time."""
+    report = send_due(routes_for(current_settings()))
     click.echo(f"Sent {report.sent}; {report.failed} failed and will be tried again.")
 
 

@@ -1,10 +1,13 @@
-"""The outbox for documents leaving for another system, and its transports: a FHIR endpoint over HTTP (the National
-Record Locator, ``SAFETYPLAN_NRL_URL``), or a directory (``instance/outbox/``) where none is set.
+"""The outbox for documents leaving for another system, and its transports: a FHIR endpoint over HTTP, or a directory
+where none is set. Crisis-view pointers go to the National Record Locator (``SAFETYPLAN_NRL_URL``, or
+``instance/outbox/``); plans sent on discharge or transfer go to the receiving organisation (``SAFETYPLAN_SEND_URL``,
+in production a gateway to GP Connect Send Document over MESH, or ``instance/outbox/sent/<ODS code>/``).
 
-A delivery is added in the same transaction as what caused it (a crisis view published, superseded or withdrawn),
-so it exists exactly when that change does. ``send_due`` sends the deliveries whose time has come, oldest first and
-in order for each person: it claims one (committed), sends it, and marks it sent (committed). A failed send is
-tried again later, waiting longer each time (``backoff``); admins see what has not gone yet.
+A delivery is added in the same transaction as what caused it (a crisis view published, superseded or withdrawn,
+a plan sent), so it exists exactly when that change does. ``send_due`` sends the deliveries whose time has come,
+oldest first and in order for each person on each route: it claims one (committed), sends it, and marks it sent
+(committed). A failed send is tried again later, waiting longer each time (``backoff``); admins see what has not
+gone yet.
 
 Nothing is sent twice: every document goes under a stable id of its own (``document_id``), and both transports
 put it there (an HTTP PUT, a file renamed into place), so that sending it again after a crash between the send
@@ -39,6 +42,8 @@ LEASE = timedelta(minutes=10)
 #: The longest wait between two attempts.
 MAX_WAIT = timedelta(hours=6)
 FHIR_JSON = "application/fhir+json"
+#: The header naming the ODS code a document sent over HTTP is addressed to (the gateway's MESH mailbox lookup).
+RECIPIENT_HEADER = "X-Recipient-ODS-Code"
 
 
 class TransportError(Exception):
@@ -46,29 +51,37 @@ class TransportError(Exception):
 
 
 class Transport(Protocol):
-    def put(self, document_id: str, resources: list[dict[str, Any]], files: dict[str, bytes]) -> None: ...
+    def put(
+        self, document_id: str, resources: list[dict[str, Any]], files: dict[str, bytes], *, to: str | None = None
+    ) -> None:
+        """Put the document (``resources``, and ``files`` beside them) under ``document_id``; ``to`` is the ODS
+        code of the organisation it is addressed to, where it goes to one (a plan sent on discharge)."""
 
     def remove(self, document_id: str, resource_type: str) -> None: ...
 
 
 class DirectoryTransport:
-    """Development, and where no endpoint is set: each document as ``<id>.json`` (and its files beside it)."""
+    """Development, and where no endpoint is set: each document as ``<id>.json`` (and its files beside it), in a
+    folder of its own for each organisation it is addressed to (as a MESH mailbox would hold it)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def _write(self, name: str, data: bytes) -> None:
-        self.path.mkdir(mode=0o700, parents=True, exist_ok=True)
-        partial = self.path / f".{name}.partial"
+    def _write(self, folder: Path, name: str, data: bytes) -> None:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        partial = folder / f".{name}.partial"
         with open(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as handle:
             handle.write(data)
-        os.replace(partial, self.path / name)  # in place at once: a reader never sees half a document
+        os.replace(partial, folder / name)  # in place at once: a reader never sees half a document
 
-    def put(self, document_id: str, resources: list[dict[str, Any]], files: dict[str, bytes]) -> None:
+    def put(
+        self, document_id: str, resources: list[dict[str, Any]], files: dict[str, bytes], *, to: str | None = None
+    ) -> None:
+        folder = self.path / to if to else self.path
         for name, data in files.items():
-            self._write(name, data)
+            self._write(folder, name, data)
         document = resources[0] if len(resources) == 1 else resources
-        self._write(f"{document_id}.json", json.dumps(document, ensure_ascii=False, indent=2).encode())
+        self._write(folder, f"{document_id}.json", json.dumps(document, ensure_ascii=False, indent=2).encode())
 
     def remove(self, document_id: str, resource_type: str) -> None:
         for found in self.path.glob(f"{document_id}.*"):
@@ -76,14 +89,20 @@ class DirectoryTransport:
 
 
 class HttpTransport:
-    """A FHIR endpoint: each resource PUT under its own id (so a second send replaces it), DELETE to withdraw."""
+    """A FHIR endpoint: each resource PUT under its own id (so a second send replaces it), DELETE to withdraw. The
+    files go inside the resources (a pointer's or a message's attachment), so only the resources are sent."""
 
     def __init__(self, base_url: str, *, timeout: float = 30.0) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
 
-    def _call(self, method: str, url: str, body: bytes | None = None, *, missing_ok: bool = False) -> None:
-        request = urllib.request.Request(url, data=body, method=method, headers={"Content-Type": FHIR_JSON})
+    def _call(
+        self, method: str, url: str, body: bytes | None = None, *, missing_ok: bool = False, to: str | None = None
+    ) -> None:
+        headers = {"Content-Type": FHIR_JSON}
+        if to:
+            headers[RECIPIENT_HEADER] = to
+        request = urllib.request.Request(url, data=body, method=method, headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 response.read()
@@ -95,19 +114,39 @@ class HttpTransport:
             reason = getattr(error, "reason", error)
             raise TransportError(f"could not reach the endpoint ({type(reason).__name__})") from None
 
-    def put(self, document_id: str, resources: list[dict[str, Any]], files: dict[str, bytes]) -> None:
+    def put(
+        self, document_id: str, resources: list[dict[str, Any]], files: dict[str, bytes], *, to: str | None = None
+    ) -> None:
         for resource in resources:
             body = json.dumps(resource, ensure_ascii=False).encode()
-            self._call("PUT", f"{self.base_url}/{resource['resourceType']}/{resource['id']}", body)
+            self._call("PUT", f"{self.base_url}/{resource['resourceType']}/{resource['id']}", body, to=to)
 
     def remove(self, document_id: str, resource_type: str) -> None:
         self._call("DELETE", f"{self.base_url}/{resource_type}/{document_id}", missing_ok=True)
 
 
-def transport_for(settings: Settings) -> Transport:
-    if settings.nrl_url:
-        return HttpTransport(settings.nrl_url)
-    return DirectoryTransport(settings.instance_path / "outbox")
+@dataclass(frozen=True)
+class Routes:
+    """Where each kind of delivery goes: crisis-view pointers (and their withdrawals) to the National Record
+    Locator, plans sent on discharge or transfer to the organisation receiving them."""
+
+    nrl: Transport
+    sent_plans: Transport
+
+    def for_kind(self, kind: str) -> Transport:
+        return self.sent_plans if kind in SENT_PLAN_KINDS else self.nrl
+
+
+#: The kinds that go to another organisation rather than to the National Record Locator.
+SENT_PLAN_KINDS = frozenset({"plan_sent"})
+
+
+def routes_for(settings: Settings) -> Routes:
+    outbox = settings.instance_path / "outbox"
+    return Routes(
+        nrl=HttpTransport(settings.nrl_url) if settings.nrl_url else DirectoryTransport(outbox),
+        sent_plans=HttpTransport(settings.send_url) if settings.send_url else DirectoryTransport(outbox / "sent"),
+    )
 
 
 def enqueue(
@@ -173,39 +212,44 @@ def _send(delivery: Delivery, transport: Transport) -> None:
         transport.remove(delivery.document_id, "DocumentReference")
         return
     files = {name: base64.b64decode(data) for name, data in (payload.get("files") or {}).items()}
-    transport.put(delivery.document_id, list(payload.get("resources") or []), files)
+    recipient = payload.get("recipient") or {}
+    transport.put(delivery.document_id, list(payload.get("resources") or []), files, to=recipient.get("ods_code"))
 
 
-def send_due(transport: Transport, *, now: datetime | None = None) -> SendReport:
+def send_due(transport: Transport | Routes, *, now: datetime | None = None) -> SendReport:
     """Send every delivery that is due, oldest first, each in its own transactions (claim, then mark). A person's
-    delivery waits while an older one of theirs has not gone, so that a withdrawal never overtakes its pointer."""
+    delivery waits while an older one of theirs on the same route has not gone, so that a withdrawal never
+    overtakes its pointer; a receiving organisation that is down holds up nothing for the National Record Locator.
+    ``transport`` alone takes every kind."""
+    routes = transport if isinstance(transport, Routes) else Routes(transport, transport)
     sent = failed = 0
     with transaction():
         unsent = session.execute(
-            select(Delivery.id, Delivery.person_id)
+            select(Delivery.id, Delivery.person_id, Delivery.kind)
             .where(Delivery.status != "sent")
             .order_by(Delivery.created_at, Delivery.id)
         ).all()
-    blocked: set[uuid.UUID] = set()
-    for delivery_id, person_id in unsent:
-        if person_id in blocked:
+    blocked: set[tuple[uuid.UUID, bool]] = set()
+    for delivery_id, person_id, kind in unsent:
+        queue = (person_id, kind in SENT_PLAN_KINDS)
+        if queue in blocked:
             continue
         moment = now or utcnow()
         with transaction():
             claimed = _claim(delivery_id, moment)
         if not claimed:
-            blocked.add(person_id)
+            blocked.add(queue)
             continue
         with transaction():
             delivery = session.get(Delivery, delivery_id, populate_existing=True)  # as the claim left it
             assert delivery is not None
             try:
-                _send(delivery, transport)
+                _send(delivery, routes.for_kind(kind))
             except TransportError as error:
                 delivery.status = "waiting"
                 delivery.last_error = str(error)[:200]
                 delivery.next_attempt_at = moment + backoff(delivery.attempts)
-                blocked.add(person_id)
+                blocked.add(queue)
                 failed += 1
                 continue
             delivery.status, delivery.sent_at, delivery.last_error = "sent", utcnow(), None

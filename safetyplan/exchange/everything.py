@@ -29,6 +29,7 @@ from safetyplan.errors import NotFound
 from safetyplan.exchange.document import gather
 from safetyplan.exchange.fhir import bundle_of
 from safetyplan.exchange.pdf import revision_pdf
+from safetyplan.exchange.sending import sent_plans
 from safetyplan.people.models import Person
 from safetyplan.plans import unchecked as unchecked_plans
 from safetyplan.plans.models import PlanDisagreement, Suggestion
@@ -170,7 +171,17 @@ def _sharing(person_id: uuid.UUID) -> dict[str, Any]:
             .order_by(CrisisViewChoice.recorded_at)
         )
     ]
-    return {"people_involved": people, "urgent_care": urgent_care}
+    sent_to = [
+        {
+            "added_at": sent.created_at,
+            "revision": sent.revision_number,
+            "to": sent.recipient.name,
+            "ods_code": sent.recipient.ods_code,
+            "sent_at": sent.sent_at,
+        }
+        for sent in reversed(sent_plans(person_id))
+    ]
+    return {"people_involved": people, "urgent_care": urgent_care, "plan_sent_to": sent_to}
 
 
 def _readme(person: Person, made_at: datetime, revisions: int) -> str:
@@ -192,7 +203,7 @@ def _readme(person: Person, made_at: datetime, revisions: int) -> str:
         str(
             _(
                 "sharing.json: who you involve, and every choice about which parts of your plan each of them sees, "
-                "and what urgent care sees."
+                "what urgent care sees, and where your plan was sent (your GP, or a team taking over your care)."
             )
         ),
         str(_("who-has-looked.json: who has looked at your plan or record, by day, from the audit trail.")),

@@ -34,6 +34,15 @@ MESSAGES: Mapping[str, Any] = {
     ),
 }
 
+#: Why a plan could not be sent to another organisation.
+SENDING_MESSAGES: Mapping[str, Any] = {
+    **SHARED_MESSAGES,
+    "no_kind": _l("Select who you are sending the plan to"),
+    "no_name": _l("Enter the name of the GP practice or team"),
+    "name_too_long": _l("The name must be 120 characters or fewer"),
+    "ods_code": _l("Enter an ODS code of 3 to 10 letters and numbers, like A81001"),
+}
+
 #: Why a part of a file was not taken.
 REFUSALS: Mapping[str, Any] = {
     "risk_code": _l("A coded risk level. Risk levels are never stored"),

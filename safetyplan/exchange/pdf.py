@@ -145,20 +145,37 @@ def revision_pdf(person: Person, revision: PlanRevision) -> bytes:
     )
 
 
+def _identified(person: Person) -> str:
+    """The person as another service matches them: full name, NHS number (where there is one), date of birth."""
+    who = [person.name]
+    if person.nhs_number:
+        who.append(str(_("NHS number %(number)s", number=format_nhs_number(person.nhs_number))))
+    who.append(str(_("born %(date)s", date=format_date(person.date_of_birth, "d MMMM yyyy"))))
+    return ", ".join(who)
+
+
+def sent_plan_pdf(person: Person, revision: PlanRevision) -> bytes:
+    """One revision, whole, in the current language, for the GP practice or the team taking over (whose service,
+    ``exchange.sending``, has checked who sends it, and audits it)."""
+    return _render(
+        revision,
+        unchecked_plans.crisis_lines(),
+        unchecked_plans.team_phones(person.id),
+        title=_title(person, own=False),
+        subtitle=_identified(person),
+    )
+
+
 def crisis_view_pdf(person: Person, revision: PlanRevision, keys: frozenset[str]) -> bytes:
     """The crisis view for urgent care: only the sections in ``keys`` of this (agreed) revision are copied in, with
     the numbers to call, in English. Checks no access: ``exchange.crisis`` publishes what the person chose."""
     shown = SharedRevision.of(revision, keys)
     with force_locale("en"):
-        who = [person.name]
-        if person.nhs_number:
-            who.append(str(_("NHS number %(number)s", number=format_nhs_number(person.nhs_number))))
-        who.append(str(_("born %(date)s", date=format_date(person.date_of_birth, "d MMMM yyyy"))))
         return _render(
             shown,
             unchecked_plans.crisis_lines(),
             unchecked_plans.team_phones(person.id) if "services" in keys else [],
             title=str(_("Mental health crisis plan")),
-            subtitle=", ".join(who),
+            subtitle=_identified(person),
             only=keys,
         )

@@ -1,5 +1,6 @@
 """Plans leaving and arriving: a plan as a FHIR document or a PDF, the Questionnaire each registry version answers,
-and the page where a clinician imports a plan received on transfer."""
+the page where a clinician imports a plan received on transfer, and the page that sends one to the GP practice or
+the team taking over, at discharge or on transfer."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.file import FileField
-from wtforms import SelectField
+from wtforms import HiddenField, RadioField, SelectField, StringField
 from wtforms.validators import InputRequired
 
 from safetyplan.accounts.models import User
@@ -27,13 +28,23 @@ from safetyplan.exchange.messages import REFUSALS
 from safetyplan.exchange.pdf import Pdf, carer_pdf, plan_pdf
 from safetyplan.exchange.questionnaires import questionnaire
 from safetyplan.exchange.reading import MAX_BYTES, ImportRefused
+from safetyplan.exchange.sending import (
+    MAX_NAME,
+    OFFERED_REASONS,
+    RECIPIENT_KINDS,
+    Recipient,
+    SendingError,
+    SendPage,
+)
+from safetyplan.exchange.sending import send_page as sending_page
+from safetyplan.exchange.sending import send_plan as queue_plan
 from safetyplan.plans.sections import CURRENT_VERSION, section, sections
 from safetyplan.roles import Role
 from safetyplan.sharing.crisis_view import SUGGESTED, choose_crisis_view
 from safetyplan.sharing.errors import SharingError
 from safetyplan.sharing.forms import RecordedSectionsForm, SectionsForm
 from safetyplan.web.access import public, signed_in
-from safetyplan.web.forms import BaseForm, redisplays_on_refused_token, show_error
+from safetyplan.web.forms import BaseForm, add_error, limit, options, redisplays_on_refused_token, show_error
 from safetyplan.web.uploads import takes_files_up_to
 
 bp = Blueprint("exchange", __name__)
@@ -187,6 +198,88 @@ def crisis_view(person_id: uuid.UUID) -> ResponseReturnValue:
     elif request.method == "POST":
         status = 400
     return render_template("exchange/crisis_view.html", page=page, form=form, own=own), status
+
+
+class SendForm(BaseForm):
+    kind = RadioField(validators=[InputRequired(_l("Select who you are sending the plan to"))])
+    name = StringField(validators=[InputRequired(_l("Enter the name of the GP practice or team")), limit(MAX_NAME)])
+    ods_code = StringField(validators=[InputRequired(_l("Enter the organisation's ODS code")), limit(20)])
+    number = HiddenField()
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind.choices = options(list(RECIPIENT_KINDS.items()))
+
+
+@bp.route("/people/<uuid:person_id>/plan/send", methods=["GET", "POST"])
+@signed_in(Role.CLINICIAN)
+@redisplays_on_refused_token
+def send_plan(person_id: uuid.UUID) -> ResponseReturnValue:
+    """Send the plan (PDF and FHIR) to the person's GP practice or the team taking over: offered after a review
+    recorded at discharge or on transfer, and open from the plan page at any time."""
+    try:
+        page = sending_page(by=_me(), person_id=person_id)
+    except NotFound:
+        abort(404)
+    if page.revision is None:
+        abort(404)  # no plan yet: nothing to send
+    newest = page.revision.number
+    form = SendForm()
+    if request.method == "GET":
+        form.number.data = str(newest)
+        form.kind.data = "gp" if page.revision.reason == "discharge" else None
+    number = form.number.data or ""
+    if not (number.isascii() and number.isdigit() and 0 < int(number) <= MAX_NUMBER):
+        abort(400)
+    status = 200
+    if form.validate_on_submit():
+        if int(number) != newest:
+            # A newer revision was saved since this page opened: send nothing until the clinician has seen that.
+            add_error(
+                form,
+                _("Revision %(number)d was saved since you opened this page. Check it, then send it.", number=newest),
+            )
+            form.number.data = str(newest)
+            return _send_page(page, form, status=409)
+        try:
+            recipient = Recipient.checked(
+                kind=form.kind.data or "", name=form.name.data or "", ods_code=form.ods_code.data or ""
+            )
+            queued = queue_plan(by=_me(), person_id=person_id, number=newest, recipient=recipient)
+        except SendingError as error:
+            show_error(form, error)
+            status = 400
+        except NotFound:
+            abort(404)
+        else:
+            if queued.already:
+                flash(_("Revision %(number)d was already sent to %(name)s.", number=newest, name=recipient.name))
+            else:
+                flash(
+                    _(
+                        "Revision %(number)d is on its way to %(name)s. It usually goes within a few minutes.",
+                        number=newest,
+                        name=recipient.name,
+                    )
+                )
+            return redirect(url_for("plans.plan", person_id=person_id))
+    elif request.method == "POST":
+        status = 400
+    return _send_page(page, form, status=status)
+
+
+def _send_page(page: SendPage, form: SendForm, *, status: int) -> ResponseReturnValue:
+    assert page.revision is not None
+    return (
+        render_template(
+            "exchange/send.html",
+            page=page,
+            form=form,
+            offered=page.revision.reason in OFFERED_REASONS,
+            kinds=RECIPIENT_KINDS,
+        ),
+        status,
+    )
 
 
 @bp.get("/admin/deliveries")

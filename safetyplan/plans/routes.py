@@ -239,6 +239,9 @@ def edit(person_id: uuid.UUID) -> ResponseReturnValue:
         form.merge_with.data = str(outcome.current.number)
         return _editor(view, form, conflict=_conflict_view(outcome.current, content), status=409)
     flash(_("Plan saved."))
+    if outcome.revision.reason in ("discharge", "transfer"):
+        # Plans are lost at these moments: offer to send this one on to the GP practice or the team taking over.
+        return redirect(url_for("exchange.send_plan", person_id=person_id))
     return redirect(url_for("plans.plan", person_id=person_id))
 
 

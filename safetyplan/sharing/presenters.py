@@ -26,6 +26,8 @@ LOOK_LABELS = {
     "plan.revision_viewed": _l("Read an earlier version"),
     "plan.compared": _l("Compared two versions"),
     "plan.editor_opened": _l("Opened your plan to change it"),
+    "plan.send_opened": _l("Opened your plan to send it to your GP or another team"),
+    "plan.sent": _l("Sent your plan to your GP or another team"),
     "person.viewed": _l("Read your details"),
 }
 

@@ -59,6 +59,8 @@ LOOK_ACTIONS = (
     "plan.revision_viewed",
     "plan.compared",
     "plan.editor_opened",
+    "plan.send_opened",
+    "plan.sent",
     "person.viewed",
 )
 

@@ -1,4 +1,4 @@
-"""A plan sent to another service, in Chromium: the clinician downloads Alex's plan as a FHIR document."""
+"""Plans that travel, in Chromium: FHIR export, import on transfer, the crisis view, and sending at discharge."""
 
 import json
 
@@ -67,3 +67,34 @@ def test_alex_chooses_what_urgent_care_sees_with_the_keyboard(browser: Browser, 
     assert "Saved. Urgent care can see the parts chosen" in page.content()
     assert "waiting to be sent" in page.content()
     assert not page.get_by_label("Signs that things are getting harder for me").is_checked()
+
+
+def test_a_clinician_sends_chriss_plan_to_the_team_taking_over_with_the_keyboard_on_a_phone(browser: Browser, demo):
+    from tests.browser.axe import assert_accessible, visit
+
+    page = browser.new_context(base_url=demo.url, viewport={"width": 390, "height": 844}).new_page()
+    sign_in(page, demo, "clinician@safetyplan.example")
+    open_plan_of(page, "Chris Placeholder (Chris)")
+    page.get_by_role("link", name="Send the plan to the GP or the team taking over").click()
+    visit(page, page.url.removeprefix(demo.url))
+    assert "You recorded this review at discharge." in page.content()
+    sent_before = page.locator("table", has_text="Sent before").inner_text()
+    assert "Northgate Surgery (fictional) (XGP01)" in sent_before  # the demo sent it at discharge
+    team = page.get_by_label("The team or trust taking over their care")
+    team.focus()
+    page.keyboard.press("Space")
+    assert team.is_checked()
+    page.keyboard.press("Tab")
+    page.keyboard.type("Eastvale Community Team (fictional)")
+    page.keyboard.press("Tab")
+    page.keyboard.type("xev 01")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "Revision 2 is on its way to Eastvale Community Team (fictional)." in page.content()
+    assert_accessible(page)
+    page.get_by_role("link", name="Send the plan to the GP or the team taking over").click()
+    rows = page.locator("table", has_text="Sent before").inner_text()
+    assert "Eastvale Community Team (fictional) (XEV01)" in rows and "Waiting to go" in rows
+    page.get_by_role("button", name="Send the plan").click()  # nothing chosen: explained, nothing sent
+    assert page.locator(".nhsuk-error-summary").get_by_text("Enter the name of the GP practice or team").is_visible()
+    assert_accessible(page)

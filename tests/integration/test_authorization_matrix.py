@@ -88,6 +88,7 @@ for endpoint, person_may in [
     ("plans.compare_revisions", True),
     ("plans.print_plan", True),
     ("plans.card", True),
+    ("exchange.send_plan", False),
 ]:
     own = {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "clinician": 200}
     other = {**own, "clinician": 404}

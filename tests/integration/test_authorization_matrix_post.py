@@ -80,6 +80,9 @@ EXPECTED_POST: dict[str, dict[str, int]] = {
     "plans.edit:other": refused_but(clinician=NOT_FOUND),
     "plans.declined:own": refused_but(clinician=200),
     "plans.declined:other": refused_but(clinician=NOT_FOUND),
+    # Sending the plan at discharge or on transfer: no revision number in the form is a 400.
+    "exchange.send_plan:own": refused_but(clinician=400),
+    "exchange.send_plan:other": refused_but(clinician=NOT_FOUND),
     "plans.save_draft:own": refused_but(clinician=204),
     "plans.save_draft:other": refused_but(clinician=NOT_FOUND),
     "plans.discard_draft:own": refused_but(clinician=REDIRECT),
@@ -274,6 +277,7 @@ REDISPLAYED_FOR_A_STRANGER = [
     ("sharing.record_conversation:other", "clinician"),
     ("sharing.choose_sections:other", "clinician"),
     ("exchange.crisis_view:other", "clinician"),
+    ("exchange.send_plan:other", "clinician"),
     ("sharing.shared_suggest:other", "carer"),
 ]
 

@@ -18,6 +18,7 @@ from safetyplan.accounts.passwords import PasswordProblem
 from safetyplan.assurance.documents import DocumentProblem
 from safetyplan.errors import DomainError
 from safetyplan.exchange.reading import ImportRefused
+from safetyplan.exchange.sending import SendingError
 from safetyplan.people.services import PersonError
 from safetyplan.plans.errors import PlanError
 from safetyplan.sharing.errors import SharingError
@@ -32,6 +33,7 @@ ERRORS: dict[str, type[DomainError]] = {
         PasswordProblem,
         DocumentProblem,
         ImportRefused,
+        SendingError,
         PersonError,
         PlanError,
         SharingError,

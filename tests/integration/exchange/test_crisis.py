@@ -162,7 +162,7 @@ def test_no_nhs_number_means_nothing_is_published(app):
 
 
 class Refusing:
-    def put(self, document_id, resources, files):
+    def put(self, document_id, resources, files, *, to=None):
         raise TransportError("the endpoint answered 503")
 
     def remove(self, document_id, resource_type):
