@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import urllib.error
 import urllib.request
 import uuid
@@ -42,6 +43,8 @@ LEASE = timedelta(minutes=10)
 #: The longest wait between two attempts.
 MAX_WAIT = timedelta(hours=6)
 FHIR_JSON = "application/fhir+json"
+#: An ODS code, as a recipient's folder name (nothing else: no separators, no "..").
+ODS_CODE = re.compile(r"[A-Z0-9]{3,10}")
 #: The header naming the ODS code a document sent over HTTP is addressed to (the gateway's MESH mailbox lookup).
 RECIPIENT_HEADER = "X-Recipient-ODS-Code"
 
@@ -77,6 +80,8 @@ class DirectoryTransport:
     def put(
         self, document_id: str, resources: list[dict[str, Any]], files: dict[str, bytes], *, to: str | None = None
     ) -> None:
+        if to is not None and not ODS_CODE.fullmatch(to):
+            raise TransportError("the recipient is not an ODS code")  # never a path of its own choosing
         folder = self.path / to if to else self.path
         for name, data in files.items():
             self._write(folder, name, data)
@@ -212,15 +217,20 @@ def _send(delivery: Delivery, transport: Transport) -> None:
         transport.remove(delivery.document_id, "DocumentReference")
         return
     files = {name: base64.b64decode(data) for name, data in (payload.get("files") or {}).items()}
-    recipient = payload.get("recipient") or {}
-    transport.put(delivery.document_id, list(payload.get("resources") or []), files, to=recipient.get("ods_code"))
+    to = None
+    if delivery.kind in SENT_PLAN_KINDS:
+        to = (payload.get("recipient") or {}).get("ods_code")
+        if not to:
+            raise TransportError("the delivery names no recipient")  # never sent to no one and marked sent
+    transport.put(delivery.document_id, list(payload.get("resources") or []), files, to=to)
 
 
 def send_due(transport: Transport | Routes, *, now: datetime | None = None) -> SendReport:
     """Send every delivery that is due, oldest first, each in its own transactions (claim, then mark). A person's
-    delivery waits while an older one of theirs on the same route has not gone, so that a withdrawal never
-    overtakes its pointer; a receiving organisation that is down holds up nothing for the National Record Locator.
-    ``transport`` alone takes every kind."""
+    crisis-view delivery waits while an older one of theirs has not gone, so that a withdrawal never overtakes its
+    pointer. Plans sent to an organisation are never withdrawn, so they wait for nothing and hold up nothing: one
+    that a practice refuses never stops the next, to another organisation or to urgent care. ``transport`` alone
+    takes every kind."""
     routes = transport if isinstance(transport, Routes) else Routes(transport, transport)
     sent = failed = 0
     with transaction():
@@ -229,16 +239,17 @@ def send_due(transport: Transport | Routes, *, now: datetime | None = None) -> S
             .where(Delivery.status != "sent")
             .order_by(Delivery.created_at, Delivery.id)
         ).all()
-    blocked: set[tuple[uuid.UUID, bool]] = set()
+    blocked: set[uuid.UUID] = set()
     for delivery_id, person_id, kind in unsent:
-        queue = (person_id, kind in SENT_PLAN_KINDS)
-        if queue in blocked:
+        in_order = kind not in SENT_PLAN_KINDS
+        if in_order and person_id in blocked:
             continue
         moment = now or utcnow()
         with transaction():
             claimed = _claim(delivery_id, moment)
         if not claimed:
-            blocked.add(queue)
+            if in_order:
+                blocked.add(person_id)
             continue
         with transaction():
             delivery = session.get(Delivery, delivery_id, populate_existing=True)  # as the claim left it
@@ -249,7 +260,8 @@ def send_due(transport: Transport | Routes, *, now: datetime | None = None) -> S
                 delivery.status = "waiting"
                 delivery.last_error = str(error)[:200]
                 delivery.next_attempt_at = moment + backoff(delivery.attempts)
-                blocked.add(queue)
+                if in_order:
+                    blocked.add(person_id)
                 failed += 1
                 continue
             delivery.status, delivery.sent_at, delivery.last_error = "sent", utcnow(), None

@@ -41,6 +41,11 @@ SENDING_MESSAGES: Mapping[str, Any] = {
     "no_name": _l("Enter the name of the GP practice or team"),
     "name_too_long": _l("The name must be 120 characters or fewer"),
     "ods_code": _l("Enter an ODS code of 3 to 10 letters and numbers, like A81001"),
+    "no_nhs_number": _l(
+        "Add the person's NHS number to their record before you send the plan. The practice or team needs it to "
+        "match the plan to the right person"
+    ),
+    "newer": _l("A newer revision of the plan was saved since you opened this page. Check it, then send it"),
 }
 
 #: Why a part of a file was not taken.

@@ -9,6 +9,7 @@ import uuid
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -32,6 +33,7 @@ from safetyplan.exchange.sending import (
     MAX_NAME,
     OFFERED_REASONS,
     RECIPIENT_KINDS,
+    Queued,
     Recipient,
     SendingError,
     SendPage,
@@ -44,7 +46,7 @@ from safetyplan.sharing.crisis_view import SUGGESTED, choose_crisis_view
 from safetyplan.sharing.errors import SharingError
 from safetyplan.sharing.forms import RecordedSectionsForm, SectionsForm
 from safetyplan.web.access import public, signed_in
-from safetyplan.web.forms import BaseForm, add_error, limit, options, redisplays_on_refused_token, show_error
+from safetyplan.web.forms import BaseForm, limit, options, redisplays_on_refused_token, show_error
 from safetyplan.web.uploads import takes_files_up_to
 
 bp = Blueprint("exchange", __name__)
@@ -233,39 +235,49 @@ def send_plan(person_id: uuid.UUID) -> ResponseReturnValue:
         abort(400)
     status = 200
     if form.validate_on_submit():
-        if int(number) != newest:
-            # A newer revision was saved since this page opened: send nothing until the clinician has seen that.
-            add_error(
-                form,
-                _("Revision %(number)d was saved since you opened this page. Check it, then send it.", number=newest),
-            )
-            form.number.data = str(newest)
-            return _send_page(page, form, status=409)
         try:
             recipient = Recipient.checked(
                 kind=form.kind.data or "", name=form.name.data or "", ods_code=form.ods_code.data or ""
             )
-            queued = queue_plan(by=_me(), person_id=person_id, number=newest, recipient=recipient)
+            queued = queue_plan(by=_me(), person_id=person_id, number=int(number), recipient=recipient)
         except SendingError as error:
             show_error(form, error)
             status = 400
+            if error.code == "newer":
+                # Saved in another tab since this page opened: nothing sent until the clinician has looked at it.
+                form.number.data, status = str(newest), 409
         except NotFound:
             abort(404)
         else:
-            if queued.already:
-                flash(_("Revision %(number)d was already sent to %(name)s.", number=newest, name=recipient.name))
-            else:
-                flash(
-                    _(
-                        "Revision %(number)d is on its way to %(name)s. It usually goes within a few minutes.",
-                        number=newest,
-                        name=recipient.name,
-                    )
-                )
+            flash(_sent_message(queued))
             return redirect(url_for("plans.plan", person_id=person_id))
     elif request.method == "POST":
         status = 400
     return _send_page(page, form, status=status)
+
+
+def _sent_message(queued: Queued) -> str:
+    sent, name = queued.sent, queued.sent.recipient.name
+    if not queued.already:
+        return str(
+            _(
+                "Revision %(number)d is on its way to %(name)s. It usually goes within a few minutes.",
+                number=sent.revision_number,
+                name=name,
+            )
+        )
+    if sent.sent_at is None:
+        return str(
+            _("Revision %(number)d is already waiting to go to %(name)s.", number=sent.revision_number, name=name)
+        )
+    return str(
+        _(
+            "Revision %(number)d was already sent to %(name)s on %(date)s.",
+            number=sent.revision_number,
+            name=name,
+            date=format_date(sent.sent_at, "d MMMM yyyy"),
+        )
+    )
 
 
 def _send_page(page: SendPage, form: SendForm, *, status: int) -> ResponseReturnValue:

@@ -13,7 +13,6 @@ adds nothing (a double click, a second tab), so the receiver gets it once.
 from __future__ import annotations
 
 import base64
-import re
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -34,7 +33,7 @@ from safetyplan.config import current_settings
 from safetyplan.db import session, utcnow
 from safetyplan.errors import DomainError, NotFound
 from safetyplan.exchange import codes
-from safetyplan.exchange.deliveries import enqueue
+from safetyplan.exchange.deliveries import ODS_CODE, enqueue
 from safetyplan.exchange.document import gather
 from safetyplan.exchange.fhir import bundle_of, instant
 from safetyplan.exchange.messages import SENDING_MESSAGES
@@ -57,7 +56,6 @@ RECIPIENT_KINDS = {
     "team": _l("The team or trust taking over their care"),
 }
 MAX_NAME = 120
-ODS_CODE = re.compile(r"[A-Z0-9]{3,10}")
 
 
 class SendingError(DomainError):
@@ -154,14 +152,21 @@ def send_plan(
     *, by: User, person_id: uuid.UUID, number: int, recipient: Recipient, now: datetime | None = None
 ) -> Queued:
     """Put revision ``number`` of the person's plan in the outbox for ``recipient``, audited in the same
-    transaction. NotFound when the person is out of reach or has no such revision."""
+    transaction. NotFound when the person is out of reach or has no such revision; SendingError when the
+    recipient is not one, the person has no NHS number, or a newer revision was saved (code "newer")."""
+    recipient = Recipient.checked(kind=recipient.kind, name=recipient.name, ods_code=recipient.ods_code)
     grounds, person = reach(by, person_id, action="plan.sent", roles=SEND_ROLES)
-    plan = unchecked_plans.plan_of(person_id)
+    # Locked, so that two sends at once (a double click) queue one delivery, and no revision is saved meanwhile.
+    plan = unchecked_plans.plan_of(person_id, lock=True)
     revision = unchecked_plans.revision_of(plan, number)
     document = gather(person_id, number) if revision is not None else None
     if plan is None or revision is None or document is None:
         record("plan.sent", by=by, grounds=grounds, outcome="failed", person_id=person_id)
         raise NotFound()
+    if not person.nhs_number:
+        raise SendingError("no_nhs_number")
+    if number != plan.current_number:
+        raise SendingError("newer")
     for earlier in sent_plans(person_id):
         if (earlier.revision_number, earlier.recipient.ods_code) == (number, recipient.ods_code):
             return Queued(earlier, already=True)
@@ -169,18 +174,19 @@ def send_plan(
     document_id = f"{current_settings().ods_code}-{uuid.uuid4()}"
     bundle = bundle_of(document, generated_at=moment)
     Bundle.model_validate(bundle)
-    # In the sender's language (Welsh for a Welsh-speaking team), or English from the command line.
-    language = str(get_locale()) if has_request_context() else "en"
-    with force_locale(language):
-        pdf = sent_plan_pdf(person, revision)
+    # In English, as every receiving system reads it; and in Welsh too when the sender works in Welsh.
+    sender_language = str(get_locale()) if has_request_context() else "en"
+    pdfs: dict[str, bytes] = {}
+    for language in dict.fromkeys(("en", sender_language)):
+        with force_locale(language):
+            pdfs[language] = sent_plan_pdf(person, revision)
     message = communication(
         document_id=document_id,
         bundle_id=str(bundle["id"]),
         person=person,
         revision=revision,
         recipient=recipient,
-        pdf=pdf,
-        language=language,
+        pdfs=pdfs,
         at=moment,
     )
     Communication.model_validate(message)
@@ -191,7 +197,10 @@ def send_plan(
         revision_number=number,
         payload={
             "resources": [bundle, message],
-            "files": {f"{document_id}.pdf": base64.b64encode(pdf).decode()},
+            "files": {
+                f"{document_id}{'' if language == 'en' else '.' + language}.pdf": base64.b64encode(pdf).decode()
+                for language, pdf in pdfs.items()
+            },
             "recipient": asdict(recipient),
         },
     )
@@ -206,28 +215,22 @@ def communication(
     person: Person,
     revision: PlanRevision,
     recipient: Recipient,
-    pdf: bytes,
-    language: str,
+    pdfs: dict[str, bytes],
     at: datetime,
 ) -> dict[str, Any]:
     """The FHIR ``Communication`` that addresses the plan to the receiving organisation: from this trust, about the
-    person (by NHS number where there is one), carrying the PDF and pointing to the FHIR document."""
+    person (by NHS number), carrying the PDF (in each language given) and pointing to the FHIR document."""
     settings = current_settings()
     with force_locale("en"):
         title = str(_("Safety plan"))
         reason = str(REASONS.get(revision.reason, revision.reason))
-    subject: dict[str, Any] = (
-        {"identifier": {"system": codes.NHS_NUMBER, "value": str(person.nhs_number)}}
-        if person.nhs_number
-        else {"display": person.name}
-    )
     return {
         "resourceType": "Communication",
         "id": document_id,
         "meta": codes.profile("Communication"),
         "status": "completed",
         "category": [{"text": title}],
-        "subject": subject,
+        "subject": {"identifier": {"system": codes.NHS_NUMBER, "value": str(person.nhs_number)}},
         "topic": {"text": title},
         "sent": instant(at),
         "sender": {
@@ -239,16 +242,19 @@ def communication(
         ],
         "reasonCode": [{"coding": [{"system": codes.REASON_SYSTEM, "code": revision.reason, "display": reason}]}],
         "payload": [
-            {
-                "contentAttachment": {
-                    "contentType": "application/pdf",
-                    "language": f"{language}-GB",
-                    "data": base64.b64encode(pdf).decode(),
-                    "size": len(pdf),
-                    "title": title,
-                    "creation": instant(revision.created_at),
+            *(
+                {
+                    "contentAttachment": {
+                        "contentType": "application/pdf",
+                        "language": f"{language}-GB",
+                        "data": base64.b64encode(pdf).decode(),
+                        "size": len(pdf),
+                        "title": title,
+                        "creation": instant(revision.created_at),
+                    }
                 }
-            },
+                for language, pdf in pdfs.items()
+            ),
             {"contentReference": {"reference": f"Bundle/{bundle_id}"}},
         ],
     }
@@ -264,7 +270,6 @@ def sample_message() -> dict[str, Any]:
         person=cast(Person, person),
         revision=cast(PlanRevision, revision),
         recipient=Recipient("gp", "Sample Surgery", "XGP01"),
-        pdf=b"%PDF-1.7 example",
-        language="en",
+        pdfs={"en": b"%PDF-1.7 example", "cy": b"%PDF-1.7 enghraifft"},
         at=datetime(2026, 1, 5, 11, 0, tzinfo=UTC),
     )

@@ -163,7 +163,7 @@ def test_script_typed_into_every_field_never_runs(page: Page, demo):
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     sign_in(page, demo, "clinician@safetyplan.example")
     plan_path = open_plan_of(page, "Chris Placeholder (Chris)")
-    button_link(page, "Write a plan with Chris").click()
+    button_link(page, "Review the plan with Chris").click()  # the demo's Chris has a plan, sent at discharge
     for field in page.locator("form.app-plan-editor textarea").all():
         field.fill(XSS)
     for field in page.locator("form.app-plan-editor input[type=text], form.app-plan-editor input[type=tel]").all():
@@ -177,7 +177,8 @@ def test_script_typed_into_every_field_never_runs(page: Page, demo):
     page.get_by_role("button", name="Save the plan").click()
     expect(page.locator(".nhsuk-notification-banner")).to_contain_text("Plan saved.")
     expect(page.locator("#section-reasons")).to_contain_text("<script>window.__xss=1</script>")
-    for suffix in ("", "/print", "/card", "/history", "/revisions/1"):
+    number = re.search(r"Revision (\d+), saved", page.locator(".app-plan-meta").inner_text()).group(1)
+    for suffix in ("", "/print", "/card", "/history", f"/revisions/{number}"):
         page.goto(plan_path + suffix)
         assert page.evaluate("window.__xss") is None, suffix
     assert dialogs == [] and watcher.problems == []

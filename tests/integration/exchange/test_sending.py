@@ -117,6 +117,29 @@ def test_sending_the_same_revision_to_the_same_organisation_again_adds_nothing(a
     assert len(deliveries(app, person)) == 2
 
 
+def test_four_sends_of_the_same_revision_at_once_queue_it_once(app, world):
+    """A double click lands as two requests at once: the plan's row is locked while the earlier sends are read."""
+    person, clinician, _own = world
+    start, outcomes, failures = threading.Barrier(4), [], []
+
+    def sender():
+        try:
+            with app.app_context():
+                start.wait()
+                outcomes.append(send(app, clinician, person).already)
+        except Exception as error:  # noqa: BLE001
+            failures.append(repr(error))
+
+    threads = [threading.Thread(target=sender) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert sorted(outcomes) == [False, True, True, True]
+    assert len(deliveries(app, person)) == 1
+
+
 def test_the_recipient_is_tidied_and_checked(app):
     tidy = Recipient.checked(kind="gp", name="  Riverside   Surgery ", ods_code=" x gp01 ")
     assert tidy == Recipient("gp", "Riverside Surgery", "XGP01")
@@ -142,6 +165,43 @@ def test_only_a_clinician_of_a_team_holding_the_person_can_send_and_a_refusal_is
             send_plan(by=get_user(account), person_id=person.id, number=1, recipient=GP)
     assert deliveries(app, person) == []
     assert actions(app) == [("plan.sent", "denied"), ("plan.sent", "denied")]
+
+
+def test_a_person_with_no_nhs_number_cannot_be_sent_until_one_is_added(app, clinician_client, team):
+    with app.app_context():
+        unnumbered = create_person(team, name="Noel Unnumbered-Example")
+        write_plan(unnumbered, clinician_client.account, reason="discharge")
+    with app.app_context(), transaction(), pytest.raises(SendingError) as refused:
+        send_plan(by=get_user(clinician_client.account), person_id=unnumbered.id, number=1, recipient=GP)
+    assert refused.value.code == "no_nhs_number"
+    page = clinician_client.get_page(f"/people/{unnumbered.id}/plan/send")
+    assert "Add the person's NHS number to their record before you send the plan." in text_of(page, "main")
+    assert page.select_one(f'a[href="/people/{unnumbered.id}"]') is not None
+    assert not page.select("input[name=ods_code]") and not page.select("main form button")
+    assert deliveries(app, unnumbered) == []
+
+
+def test_a_newer_revision_saved_meanwhile_is_refused_by_the_service_too(app, world):
+    person, clinician, _own = world
+    with app.app_context():
+        write_plan(person, clinician, "Swim at the lido", reason="scheduled_review")
+    with app.app_context(), transaction(), pytest.raises(SendingError) as refused:
+        send_plan(by=get_user(clinician), person_id=person.id, number=1, recipient=GP)
+    assert refused.value.code == "newer"
+    assert deliveries(app, person) == []
+
+
+def test_a_clinician_working_in_welsh_sends_it_in_english_and_in_welsh(app, world):
+    person, clinician, _own = world
+    with app.test_request_context("/?lang=cy"), transaction():
+        send_plan(by=get_user(clinician), person_id=person.id, number=1, recipient=GP)
+    ((_kind, document_id, _number, payload, _status),) = deliveries(app, person)
+    assert sorted(payload["files"]) == [f"{document_id}.cy.pdf", f"{document_id}.pdf"]
+    _bundle, message = payload["resources"]
+    languages = [part["contentAttachment"]["language"] for part in message["payload"] if "contentAttachment" in part]
+    assert languages == ["en-GB", "cy-GB"]
+    assert "Cynllundiogelwch" in pdf_text(base64.b64decode(payload["files"][f"{document_id}.cy.pdf"]))
+    assert "Safetyplan:" in pdf_text(base64.b64decode(payload["files"][f"{document_id}.pdf"]))
 
 
 def test_a_revision_that_does_not_exist_is_not_found_and_nothing_is_queued(app, world):
@@ -189,6 +249,45 @@ def test_a_practice_that_is_down_holds_up_nothing_for_urgent_care(app, world, tm
     assert (report.sent, report.failed) == (1, 1)
     statuses = {kind: status for kind, _id, _n, _p, status in deliveries(app, person)}
     assert statuses == {"plan_sent": "waiting", "crisis_pointer": "sent"}
+
+
+class RefusingOne:
+    """A gateway that refuses one organisation (an unknown mailbox, say) and takes the rest."""
+
+    def __init__(self):
+        self.taken = []
+
+    def put(self, document_id, resources, files, *, to=None):
+        if to == "XGP01":
+            raise TransportError("the endpoint answered 422")
+        self.taken.append(to)
+
+    def remove(self, document_id, resource_type):
+        raise AssertionError("a sent plan is never withdrawn")
+
+
+def test_a_plan_one_organisation_refuses_never_holds_up_the_next(app, world):
+    person, clinician, _own = world
+    send(app, clinician, person)
+    send(app, clinician, person, recipient=Recipient("team", "Eastvale Community Team", "XEV01"))
+    gateway = RefusingOne()
+    with app.app_context():
+        report = send_due(gateway)
+    assert (report.sent, report.failed, gateway.taken) == (1, 1, ["XEV01"])
+
+
+def test_a_delivery_that_names_no_recipient_is_never_marked_sent(app, world, tmp_path):
+    person, clinician, _own = world
+    send(app, clinician, person)
+    with app.app_context(), transaction():
+        delivery = session.scalars(select(Delivery).where(Delivery.person_id == person.id)).one()
+        delivery.payload = {**delivery.payload, "recipient": None}
+    with app.app_context():
+        assert send_due(DirectoryTransport(tmp_path)).failed == 1
+    ((_kind, _id, _number, _payload, status),) = deliveries(app, person)
+    assert status == "waiting" and list(tmp_path.iterdir()) == []
+    with pytest.raises(TransportError):
+        DirectoryTransport(tmp_path).put("XDEV1-1", [{"resourceType": "Bundle"}], {}, to="../elsewhere")
 
 
 class Gateway(BaseHTTPRequestHandler):
@@ -259,10 +358,12 @@ def test_a_review_recorded_at_discharge_offers_to_send_the_plan_and_sending_it_q
     assert sent.headers["Location"] == f"/people/{on_caseload.id}/plan"
     banner = text_of(clinician_client.get_page(sent.headers["Location"]), ".nhsuk-notification-banner")
     assert "Revision 2 is on its way to Riverside Surgery." in banner
-    # A double click, or the same form sent again from a second tab, sends it once.
-    clinician_client.post_form(
+    # A double click, or the same form sent again from a second tab, sends it once, and says so.
+    again = clinician_client.post_form(
         url, {"number": "2", "kind": "gp", "name": "Riverside Surgery", "ods_code": "XGP01"}, status=302
     )
+    banner = text_of(clinician_client.get_page(again.headers["Location"]), ".nhsuk-notification-banner")
+    assert "Revision 2 is already waiting to go to Riverside Surgery." in banner
     ((kind, _id, number, payload, _status),) = deliveries(app, on_caseload)
     assert (kind, number, payload["recipient"]["ods_code"]) == ("plan_sent", 2, "XGP01")
     row = text_of(clinician_client.get_page(url), "table")
@@ -302,7 +403,7 @@ def test_a_revision_saved_since_the_page_opened_is_shown_before_anything_is_sent
         url, data={"csrf_token": token, "number": "1", "kind": "gp", "name": "Riverside", "ods_code": "XGP01"}
     )
     assert response.status_code == 409
-    assert b"Revision 2 was saved since you opened this page" in response.data
+    assert b"A newer revision of the plan was saved since you opened this page" in response.data
     assert deliveries(app, on_caseload) == []
     assert b'name="number" value="2"' in response.data
 
