@@ -19,6 +19,7 @@ from safetyplan.assurance.schema_check import EXPORT_SHAPES
 from safetyplan.config import PROJECT_ROOT, SETTINGS_KEY, Settings
 from safetyplan.exchange import crisis, fhir, sending
 from safetyplan.exchange import routes as exchange_routes
+from safetyplan.offline import routes as offline_routes
 from safetyplan.people import routes as people_routes
 from safetyplan.plans import presenters as plan_presenters
 from safetyplan.plans import routes as plan_routes
@@ -38,6 +39,7 @@ BLUEPRINTS = (
     assurance_routes.bp,
     assurance_routes.trail,
     exchange_routes.bp,
+    offline_routes.bp,
 )
 #: What each domain's templates call, besides the NHS.UK macros (web's own are added by web.init_app).
 TEMPLATE_GLOBALS = (

@@ -13,6 +13,7 @@ from safetyplan.audit.models import AuditChainHead, AuditEvent
 from safetyplan.crypto.models import DataKey
 from safetyplan.exchange.models import Delivery
 from safetyplan.health import WriteCheck
+from safetyplan.offline.models import OfflineDevice
 from safetyplan.people.models import CaseloadEntry, Person
 from safetyplan.plans.models import (
     CrisisContact,
@@ -42,6 +43,7 @@ __all__ = [
     "Delivery",
     "InvolvedPerson",
     "InvolvementConversation",
+    "OfflineDevice",
     "Person",
     "Plan",
     "PlanDisagreement",

@@ -64,6 +64,10 @@ EXPECTED: dict[str, dict[str, int]] = {
     "exchange.import_plan": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "clinician": 200},
     "exchange.deliveries": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "admin": 200},
     "exchange.everything": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "person": 200},
+    # The offline copy: its owner's devices; a device no one has is gone (its copy to be wiped), for anyone asking.
+    "offline.devices": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "person": 200, "carer": 200},
+    "offline.copy": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "person": 410, "carer": 410},
+    "offline.status": dict.fromkeys(ROLES, 410),
     # The plan as a PDF: its team's clinicians and the person themself.
     "exchange.plan_as_pdf:own": {
         "anonymous": SIGN_IN,
@@ -184,6 +188,7 @@ def url_for_case(app, endpoint, variant, ids):
         "involved_id": involved_id,
         "number": 1,
         "contact_id": uuid.UUID(int=1),
+        "device_id": uuid.UUID(int=2),  # a device no one has
         "version": 1,
     }
     rule = next(rule for rule in app.url_map.iter_rules() if rule.endpoint == endpoint)

@@ -121,12 +121,16 @@ EXPECTED_POST: dict[str, dict[str, int]] = {
     "sharing.invitation": {"anonymous": 200, **dict.fromkeys(ROLES[1:], FORBIDDEN), "carer": 200},
     "sharing.shared_suggest:own": refused_but(carer=200),
     "sharing.shared_suggest:other": refused_but(carer=NOT_FOUND),
+    # The offline copy: the person keeps their own plan on a device (a carer must say whose); a device no one has.
+    "offline.add_device": refused_but(person=201, carer=400),
+    "offline.forget": refused_but(person=NOT_FOUND, carer=NOT_FOUND),
     # Last: it ends the session.
     "accounts.sign_out": any_role(REDIRECT),
 }
 
 #: The cases that act on a body with nothing but the token, and what each may write besides the audit trail.
 MAY_WRITE: dict[tuple[str, str], frozenset[str]] = {
+    ("offline.add_device", "person"): frozenset({"offline_devices"}),  # their own plan, kept on a new device
     ("plans.save_draft:own", "clinician"): frozenset({"plan_drafts"}),  # the (empty) draft is kept
     ("plans.discard_draft:own", "clinician"): frozenset({"plan_drafts"}),  # and thrown away
     # The save is tried against the plan's number (UPDATE ... WHERE current_number = 0), which matches no row.
@@ -167,6 +171,7 @@ def post_url(app: Flask, key: str, role: str, world: World) -> str:
         "disagreement_id": side.disagreement_id,
         "number": 1,
         "contact_id": CRISIS_CONTACT_ID,
+        "device_id": uuid.UUID(int=2),  # a device no one has
     }
     rule = next(rule for rule in app.url_map.iter_rules() if rule.endpoint == endpoint and "POST" in rule.methods)
     with app.test_request_context():

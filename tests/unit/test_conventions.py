@@ -74,6 +74,8 @@ NO_ACTOR = {
     "safetyplan.assurance.runchart.svg",
     "safetyplan.exchange.questionnaires.questionnaire",  # the questions of a registry version: no one's data
     "safetyplan.health.check",
+    # The device asks by its own random id, signed in or not: it learns only whether to keep its copy.
+    "safetyplan.offline.devices.device_status",
 }
 NOT_SERVICES = (
     "forms",
