@@ -236,9 +236,7 @@ def send_plan(person_id: uuid.UUID) -> ResponseReturnValue:
     status = 200
     if form.validate_on_submit():
         try:
-            recipient = Recipient.checked(
-                kind=form.kind.data or "", name=form.name.data or "", ods_code=form.ods_code.data or ""
-            )
+            recipient = Recipient(form.kind.data or "", form.name.data or "", form.ods_code.data or "")
             queued = queue_plan(by=_me(), person_id=person_id, number=int(number), recipient=recipient)
         except SendingError as error:
             show_error(form, error)

@@ -36,6 +36,7 @@ from safetyplan.exchange.models import Delivery
 from safetyplan.exchange.sending import Recipient, SendingError, send_plan, sent_plans
 from safetyplan.sharing.crisis_view import choose_crisis_view
 from tests.factories import create_account, create_person, create_team, get_user, write_plan
+from tests.integration.exchange.test_crisis import Refusing
 from tests.integration.plans.test_pages import editor_data
 from tests.pages import PageClient, text_of
 
@@ -229,14 +230,6 @@ def test_the_directory_transport_files_the_plan_in_a_folder_for_the_organisation
     assert (folder / f"{document_id}.pdf").read_bytes().startswith(b"%PDF")
     with app.app_context(), transaction():
         assert [row.sent_at is not None for row in sent_plans(person.id)] == [True]
-
-
-class Refusing:
-    def put(self, document_id, resources, files, *, to=None):
-        raise TransportError("the endpoint answered 503")
-
-    def remove(self, document_id, resource_type):
-        raise TransportError("the endpoint answered 503")
 
 
 def test_a_practice_that_is_down_holds_up_nothing_for_urgent_care(app, world, tmp_path):
