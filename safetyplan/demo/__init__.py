@@ -23,6 +23,7 @@ from safetyplan.db import session, transaction, utcnow
 from safetyplan.demo import transfers
 from safetyplan.demo.history import seed_history
 from safetyplan.exchange.deliveries import routes_for, send_due
+from safetyplan.offline import devices
 from safetyplan.outbox import kept
 from safetyplan.people import services as people
 from safetyplan.plans import disagreements, revisions, suggestions
@@ -130,6 +131,10 @@ def seed() -> None:
     transfers.seed_crisis_view(_user(f"clinician@{DOMAIN}"), person_ids["Alex Demo"])
     transfers.seed_transfer(team_ids[RIVERSIDE], current_settings().instance_path)
     transfers.seed_discharge(_user(f"clinician@{DOMAIN}"), person_ids["Chris Placeholder"])
+    # So that "Devices with my plan" has one to show (and forget). A real phone adds itself from "Your safety plan".
+    devices.keep_on_device(
+        by=_user(f"person@{DOMAIN}"), person_id=person_ids["Alex Demo"], name="Alex's old phone (demo)"
+    )
 
 
 def _user(email: str) -> User:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask_babel import force_locale
+from flask_babel import force_locale, format_date
 from sqlalchemy import select
 
 from safetyplan.accounts.models import User
@@ -28,6 +28,7 @@ from safetyplan.offline.models import OfflineDevice
 from safetyplan.people.models import Person
 from safetyplan.plans import unchecked as unchecked_plans
 from safetyplan.plans.content import section_content
+from safetyplan.plans.models import CrisisContact
 from safetyplan.plans.sections import sections
 from safetyplan.roles import Role
 from safetyplan.sharing.consent import shared_sections
@@ -57,6 +58,9 @@ class Status:
 
     keep: bool
     revision_number: int | None = None
+    #: The keys of the sections the device may keep now (for a carer, what is shared): a copy holding any other
+    #: section drops it at once, even before it can fetch a new copy.
+    section_keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -65,8 +69,13 @@ class OfflineCopy:
 
     device_id: uuid.UUID
     person_id: uuid.UUID
+    #: The name the person is known by (a carer's copy says whose plan it is).
+    known_as: str
     revision_number: int
     saved_at: datetime
+    #: The day the revision was saved, written out in ``language``.
+    saved_on: str
+    language: str
     #: Each section kept, in the plan's order: {"key", "heading", and its content ("items", "contacts", ...)}.
     sections: list[dict[str, Any]] = field(default_factory=list)
     #: The national crisis lines: {"name", "number", "channel" ("call" or "text"), "detail"}.
@@ -149,19 +158,26 @@ def forget_device(*, by: User, device_id: uuid.UUID) -> None:
 
 
 def device_status(device_id: uuid.UUID) -> Status:
-    """Whether the device should keep its copy, and the newest agreed revision's number. For anyone who holds the
-    device's id (the device itself, signed in or not): it says nothing about the plan, and nothing is recorded."""
+    """Whether the device should keep its copy, the newest agreed revision's number, and which sections it may keep.
+    For anyone who holds the device's id (the device itself, signed in or not): it says none of the plan's words,
+    and nothing is recorded."""
     device = session.get(OfflineDevice, device_id)
     user = session.get(User, device.user_id) if device is not None else None
-    if (
-        device is None
-        or user is None
-        or device.forgotten_at is not None
-        or _keeping(user, device.person_id).grounds is None
-    ):
+    if device is None or user is None or device.forgotten_at is not None:
         return Status(keep=False)
+    keeping = _keeping(user, device.person_id)
     agreed = unchecked_plans.agreed_revision(device.person_id)
-    return Status(keep=agreed is not None, revision_number=agreed.number if agreed else None)
+    if keeping.grounds is None or agreed is None:
+        return Status(keep=False)
+    keys = tuple(
+        part.key for part in sections(agreed.sections_version) if keeping.keys is None or part.key in keeping.keys
+    )
+    return Status(keep=True, revision_number=agreed.number, section_keys=keys)
+
+
+def offline_page_crisis_lines() -> list[CrisisContact]:
+    """The national crisis lines, for the offline page: the same for everyone, and no one's data."""
+    return list(unchecked_plans.crisis_lines())
 
 
 def copy_for_device(*, by: User, device_id: uuid.UUID, language: str) -> OfflineCopy:
@@ -198,4 +214,18 @@ def copy_for_device(*, by: User, device_id: uuid.UUID, language: str) -> Offline
         plan_id=plan.id if plan else None,
         revision_id=agreed.id,
     )
-    return OfflineCopy(device.id, device.person_id, agreed.number, agreed.created_at, parts, lines, phones)
+    person = session.get(Person, device.person_id)
+    with force_locale(language):
+        saved_on = format_date(agreed.created_at, "d MMMM yyyy")
+    return OfflineCopy(
+        device.id,
+        device.person_id,
+        person.known_as if person else "",
+        agreed.number,
+        agreed.created_at,
+        saved_on,
+        language,
+        parts,
+        lines,
+        phones,
+    )

@@ -1,17 +1,24 @@
 """The offline copy's pages and the calls its device makes: "Devices with my plan" (and forgetting one), adding a
-device, fetching its copy, and asking whether to keep it."""
+device, fetching its copy, and asking whether to keep it; and the public files that make the plan open with no
+signal: the service worker, the web app manifest, and the offline page it shows (which holds no personal data: the
+copy is decrypted into it on the device)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from dataclasses import asdict
+from functools import lru_cache
 
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from safetyplan.accounts.models import User
+from safetyplan.config import PROJECT_ROOT
 from safetyplan.errors import NotFound
 from safetyplan.offline.devices import (
     DeviceError,
@@ -20,10 +27,12 @@ from safetyplan.offline.devices import (
     devices_of,
     forget_device,
     keep_on_device,
+    offline_page_crisis_lines,
 )
 from safetyplan.roles import Role
 from safetyplan.web.access import public, signed_in
-from safetyplan.web.locale import current_language
+from safetyplan.web.locale import LANGUAGES, current_language
+from safetyplan.web.templating import static_url, vendor_url
 
 bp = Blueprint("offline", __name__)
 
@@ -95,4 +104,89 @@ def copy(device_id: uuid.UUID) -> ResponseReturnValue:
 def status(device_id: uuid.UUID) -> ResponseReturnValue:
     """Whether this device should keep its copy, and the newest revision's number. Nothing is recorded."""
     found = device_status(device_id)
-    return _private(jsonify({"keep": found.keep, "revision": found.revision_number})), 200 if found.keep else 410
+    body = {"keep": found.keep, "revision": found.revision_number, "sections": list(found.section_keys)}
+    return _private(jsonify(body)), 200 if found.keep else 410
+
+
+# What opens with no signal -----------------------------------------------------------------------------------------
+
+#: Files whose bytes change what the offline page shows: a new version of any of them makes a new service worker.
+_SHELL_SOURCES = (
+    PROJECT_ROOT / "templates" / "offline" / "shell.html",
+    PROJECT_ROOT / "templates" / "components" / "plan.html",
+    PROJECT_ROOT / "translations" / "cy" / "LC_MESSAGES" / "messages.mo",
+)
+
+
+def _precached() -> list[str]:
+    """What the service worker keeps: the offline page in each language and the files it needs, all public."""
+    return [
+        *(url_for("offline.shell", language=code) for code in LANGUAGES),
+        vendor_url("css"),
+        static_url("css/app.css"),
+        static_url("js/offline.js"),
+    ]
+
+
+@lru_cache(maxsize=8)
+def _version(urls: tuple[str, ...], stamps: tuple[int, ...]) -> str:
+    digest = hashlib.sha256("\n".join(urls).encode())
+    for path in _SHELL_SOURCES:
+        if path.exists():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+@bp.get("/sw.js")
+@public
+def service_worker() -> Response:
+    """The service worker, from the site's root so that it can answer for every address when there is no signal."""
+    urls = _precached()
+    stamps = tuple(path.stat().st_mtime_ns if path.exists() else 0 for path in _SHELL_SOURCES)
+    body = render_template("offline/sw.js", precache=urls, version=_version(tuple(urls), stamps))
+    response = Response(body, mimetype="text/javascript")
+    return _private(response)
+
+
+@bp.get(f"/offline/shell/<any({', '.join(LANGUAGES)}):language>")
+@public
+def shell(language: str) -> str:
+    """The page the service worker shows for any address when there is no signal. It is the same for everyone (no
+    name, no token, no plan): the device's locked copy is opened into it, on the device."""
+    with force_locale(language):
+        return render_template(
+            "offline/shell.html",
+            language=language,
+            crisis_contacts=offline_page_crisis_lines(),
+            other_languages=[(code, name) for code, name in LANGUAGES.items() if code != language],
+        )
+
+
+@bp.get("/manifest.webmanifest")
+@public
+def manifest() -> Response:
+    """The web app manifest, so that the plan can be added to a phone's home screen and open like an app."""
+    body = {
+        "name": _("SafetyPlan"),
+        "short_name": _("SafetyPlan"),
+        "description": _("Your safety plan, on your phone, even with no signal."),
+        "lang": current_language(),
+        "start_url": url_for("accounts.home"),
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#f0f4f5",
+        "theme_color": "#005eb8",
+        "icons": [
+            {"src": static_url(f"icons/icon-{size}.png"), "sizes": f"{size}x{size}", "type": "image/png"}
+            for size in (192, 512)
+        ]
+        + [
+            {
+                "src": static_url("icons/icon-maskable-512.png"),
+                "sizes": "512x512",
+                "type": "image/png",
+                "purpose": "maskable",
+            }
+        ],
+    }
+    return Response(json.dumps(body, ensure_ascii=False), mimetype="application/manifest+json")

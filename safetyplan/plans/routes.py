@@ -7,14 +7,17 @@ import uuid
 from collections.abc import Mapping
 from datetime import date
 
+import segno
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 from safetyplan.accounts.models import User
+from safetyplan.config import current_settings
 from safetyplan.detector import Finding
 from safetyplan.errors import NotFound
 from safetyplan.plans import caseload as caseload_of
@@ -481,11 +484,22 @@ def decide(suggestion_id: uuid.UUID) -> ResponseReturnValue:
     )
 
 
-def _printable(person_id: uuid.UUID, template: str) -> str:
+def _printable(person_id: uuid.UUID, template: str, **extra: object) -> str:
     view = _view(person_id, action="plan.printed")
     if view.current is None:
         abort(404)
-    return render_template(template, **_plan_context(view))
+    return render_template(template, **_plan_context(view), **extra)
+
+
+def _plan_address_qr() -> Markup:
+    """A QR code of the address of "Your safety plan": the same for everyone, so it holds no personal data. On a
+    phone that keeps the plan, it opens even with no signal."""
+    address = current_settings().base_url.rstrip("/") + url_for("plans.my_plan")
+    return Markup(
+        segno.make(address, error="m").svg_inline(
+            scale=2, border=1, title=_("QR code: scan it to open your plan"), svgclass="app-card__qr-code"
+        )
+    )
 
 
 @bp.get("/people/<uuid:person_id>/plan/print")
@@ -499,7 +513,7 @@ def print_plan(person_id: uuid.UUID) -> str:
 @signed_in(Role.CLINICIAN, Role.PERSON)
 def card(person_id: uuid.UUID) -> str:
     """A pocket card: the first steps and the numbers to call, folded to wallet size."""
-    return _printable(person_id, "plans/card.html")
+    return _printable(person_id, "plans/card.html", plan_qr=_plan_address_qr())
 
 
 # The person's own plan -------------------------------------------------------------------------------------------

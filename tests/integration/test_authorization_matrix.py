@@ -68,6 +68,10 @@ EXPECTED: dict[str, dict[str, int]] = {
     "offline.devices": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "person": 200, "carer": 200},
     "offline.copy": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 403), "person": 410, "carer": 410},
     "offline.status": dict.fromkeys(ROLES, 410),
+    # What opens with no signal: public, and the same for everyone.
+    "offline.service_worker": dict.fromkeys(ROLES, 200),
+    "offline.shell": dict.fromkeys(ROLES, 200),
+    "offline.manifest": dict.fromkeys(ROLES, 200),
     # The plan as a PDF: its team's clinicians and the person themself.
     "exchange.plan_as_pdf:own": {
         "anonymous": SIGN_IN,
@@ -190,6 +194,7 @@ def url_for_case(app, endpoint, variant, ids):
         "contact_id": uuid.UUID(int=1),
         "device_id": uuid.UUID(int=2),  # a device no one has
         "version": 1,
+        "language": "cy",
     }
     rule = next(rule for rule in app.url_map.iter_rules() if rule.endpoint == endpoint)
     query = {"from": 1, "to": 1} if endpoint == "plans.compare_revisions" else {}

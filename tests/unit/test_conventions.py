@@ -76,6 +76,8 @@ NO_ACTOR = {
     "safetyplan.health.check",
     # The device asks by its own random id, signed in or not: it learns only whether to keep its copy.
     "safetyplan.offline.devices.device_status",
+    # The national crisis lines on the offline page, which is public and the same for everyone.
+    "safetyplan.offline.devices.offline_page_crisis_lines",
 }
 NOT_SERVICES = (
     "forms",

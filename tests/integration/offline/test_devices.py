@@ -11,6 +11,7 @@ from safetyplan.db import session, transaction
 from safetyplan.errors import NotFound
 from safetyplan.offline.devices import (
     DeviceError,
+    Status,
     copy_for_device,
     device_status,
     devices_of,
@@ -72,6 +73,8 @@ def test_the_person_keeps_their_whole_agreed_plan(app, world):
     assert people["contacts"][0]["phone"] == "07700 900 123"
     assert any(line["number"] for line in kept.crisis_lines)
     assert status(app, device).keep and status(app, device).revision_number == 1
+    assert len(status(app, device).section_keys) == len(kept.sections)
+    assert kept.saved_on and kept.language == "en"
 
 
 def test_a_carer_keeps_only_what_is_shared_and_loses_it_when_sharing_ends(app, world):
@@ -80,6 +83,8 @@ def test_a_carer_keeps_only_what_is_shared_and_loses_it_when_sharing_ends(app, w
     kept = copy(app, carer, device)
     assert [part["key"] for part in kept.sections] == ["warning_signs"]
     assert CANARY not in repr(kept)
+    # The device learns what it may keep now, so that a copy drops a section the moment sharing narrows.
+    assert status(app, device).section_keys == ("warning_signs",)
     with app.app_context(), transaction():
         consent.choose_sections(
             by=get_user(clinician), person_id=person.id, involved_id=involved_id, keys=set(), decided_on=date.today()
@@ -162,7 +167,9 @@ def test_the_device_calls_and_the_devices_page(app, world):
     assert kept.status_code == 200 and kept.headers["Cache-Control"] == "no-store"
     assert kept.get_json()["revision_number"] == 1 and CANARY in kept.get_data(as_text=True)
     asked = app.test_client().get(f"/offline/devices/{device_id}/status")  # not signed in
-    assert asked.status_code == 200 and asked.get_json() == {"keep": True, "revision": 1}
+    assert asked.status_code == 200 and asked.get_json()["keep"] is True and asked.get_json()["revision"] == 1
+    assert asked.get_json()["sections"][:2] == ["reasons", "warning_signs"]
+    assert kept.get_json()["known_as"] == "Offline Person" and kept.get_json()["language"] == "en"
     page = client.get_page("/my-plan/devices")
     assert "Phone in my bag" in text_of(page, "main")
     forgotten = client.post_form(f"/my-plan/devices/{device_id}/forget", {}, status=302, from_url="/my-plan/devices")
@@ -170,3 +177,14 @@ def test_the_device_calls_and_the_devices_page(app, world):
     assert app.test_client().get(f"/offline/devices/{device_id}/status").status_code == 410
     assert client.client.get(f"/offline/devices/{device_id}/copy").status_code == 410
     assert "No device keeps a copy of the plan." in text_of(client.get_page("/my-plan/devices"), "main")
+
+
+def test_a_closed_account_is_told_to_wipe_at_the_next_contact(app, world):
+    from safetyplan.db import utcnow
+
+    person, _clinician, own, _carer, _involved = world
+    device = keep(app, own, person)
+    assert status(app, device).keep
+    with app.app_context(), transaction():
+        get_user(own).deactivated_at = utcnow()
+    assert status(app, device) == Status(keep=False)

@@ -273,7 +273,7 @@ def test_declining_a_suggestion_needs_words_the_person_will_read(app, clinician_
     assert "Let's talk at your review" in text_of(person_client.get_page("/my-plan"), "main")
 
 
-def test_print_and_pocket_card_show_the_revision_and_the_numbers_in_the_persons_language(clinician_client, person):
+def test_print_and_pocket_card_show_the_revision_and_the_numbers_in_the_persons_language(app, clinician_client, person):
     data = editor_data(
         clinician_client,
         person.id,
@@ -289,6 +289,17 @@ def test_print_and_pocket_card_show_the_revision_and_the_numbers_in_the_persons_
     assert "Not sleeping" in text and "Cold water on my face" in text and "07700 900 123" in text and "116 123" in text
     welsh = clinician_client.get_page(f"/people/{person.id}/plan/card?lang=cy")
     assert "Y Samariaid" in text_of(welsh, ".app-card")
+    # The QR code is the code of the plan's address, the same for everyone: no name, no id, nothing personal.
+    import segno
+
+    from safetyplan.config import current_settings
+
+    drawn = card.select_one("svg.app-card__qr-code path")
+    with app.app_context():
+        address = current_settings().base_url.rstrip("/") + "/my-plan"
+    expected = segno.make(address, error="m").svg_inline(scale=2, border=1, svgclass="app-card__qr-code")
+    assert drawn is not None and f'd="{drawn["d"]}"' in expected
+    assert str(person.id) not in address
 
 
 def test_the_pocket_card_says_how_many_more_are_in_the_full_plan(app, clinician_client, person):

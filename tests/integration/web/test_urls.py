@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlsplit
 import pyotp
 import pytest
 from sqlalchemy import select
-from werkzeug.routing import IntegerConverter, UUIDConverter
+from werkzeug.routing import AnyConverter, IntegerConverter, UUIDConverter
 
 from safetyplan.accounts.users import find_user_by_email
 from safetyplan.config import PROJECT_ROOT
@@ -49,7 +49,10 @@ def test_every_route_argument_is_an_id_or_a_static_file(app):
         for argument, converter in rule._converters.items():
             if (rule.endpoint, argument) in FILE_ARGUMENTS:
                 continue
-            assert isinstance(converter, (UUIDConverter, IntegerConverter)), f"{rule.rule}: <{argument}> is not an id"
+            # An id, or one of a fixed list of words (such as a language code).
+            assert isinstance(converter, (UUIDConverter, IntegerConverter, AnyConverter)), (
+                f"{rule.rule}: <{argument}> is not an id"
+            )
 
 
 def test_every_query_parameter_the_app_reads_is_not_personal():
