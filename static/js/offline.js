@@ -475,16 +475,20 @@ const crisisBody = (step, copy) => {
   const { part } = step;
   if (part.contacts !== undefined) {
     const list = element("ul", "nhsuk-list app-crisis__calls");
-    const add = (name, number, channel) => {
+    // Each a large target that says what it does, with the number (and what to text) under the name.
+    const add = (name, number, channel, detail) => {
       if (!number) return;
       const item = element("li");
-      item.append(numberLink(number, channel, fill(channel === "text" ? strings.text : strings.call, { name })));
+      const link = numberLink(number, channel, fill(channel === "text" ? strings.text : strings.call, { name }));
+      if (!name.includes(number)) link.append(" ", element("span", "app-help-now__number", number));
+      if (detail) link.append(element("span", "app-help-now__detail", detail));
+      item.append(link);
       list.append(item);
     };
-    for (const contact of part.contacts) add(contact.name, contact.phone, "call");
+    for (const contact of part.contacts) add(contact.name, contact.phone, "call", contact.relationship);
     if (step.key === "services") {
-      for (const team of copy.team_phones) add(team.name, team.number, "call");
-      for (const line of copy.crisis_lines) add(line.name, line.number, line.channel);
+      for (const team of copy.team_phones) add(team.name, team.number, "call", strings.my_care_team);
+      for (const line of copy.crisis_lines) add(line.name, line.number, line.channel, line.detail);
     }
     body.append(list);
   } else {
