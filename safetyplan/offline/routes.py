@@ -110,11 +110,14 @@ def status(device_id: uuid.UUID) -> ResponseReturnValue:
 
 # What opens with no signal -----------------------------------------------------------------------------------------
 
-#: Files whose bytes change what the offline page shows: a new version of any of them makes a new service worker.
+#: What the offline page is made from: a change to any of these files makes a new service worker (and so a new copy
+#: of the page on each phone), as does a change to the crisis lines.
 _SHELL_SOURCES = (
-    PROJECT_ROOT / "templates" / "offline" / "shell.html",
+    *sorted((PROJECT_ROOT / "templates" / "offline").glob("*.html")),
     PROJECT_ROOT / "templates" / "components" / "plan.html",
-    PROJECT_ROOT / "translations" / "cy" / "LC_MESSAGES" / "messages.mo",
+    PROJECT_ROOT / "templates" / "components" / "site_header.html",
+    PROJECT_ROOT / "templates" / "components" / "site_footer.html",
+    *sorted((PROJECT_ROOT / "translations").glob("*/LC_MESSAGES/messages.mo")),
 )
 
 
@@ -129,11 +132,20 @@ def _precached() -> list[str]:
 
 
 @lru_cache(maxsize=8)
-def _version(urls: tuple[str, ...], stamps: tuple[int, ...]) -> str:
-    digest = hashlib.sha256("\n".join(urls).encode())
+def _sources_digest(stamps: tuple[int, ...]) -> bytes:
+    """The files' bytes, hashed; read again only when one of them changes (``stamps``, their modification times)."""
+    digest = hashlib.sha256()
     for path in _SHELL_SOURCES:
-        if path.exists():
-            digest.update(path.read_bytes())
+        digest.update(path.read_bytes() if path.exists() else b"")
+    return digest.digest()
+
+
+def _version(urls: list[str]) -> str:
+    digest = hashlib.sha256("\n".join(urls).encode())
+    digest.update(_sources_digest(tuple(path.stat().st_mtime_ns if path.exists() else 0 for path in _SHELL_SOURCES)))
+    for line in offline_page_crisis_lines():
+        for language in LANGUAGES:
+            digest.update(f"{line.name(language)}|{line.number}|{line.channel}|{line.detail(language)}\n".encode())
     return digest.hexdigest()[:16]
 
 
@@ -142,10 +154,8 @@ def _version(urls: tuple[str, ...], stamps: tuple[int, ...]) -> str:
 def service_worker() -> Response:
     """The service worker, from the site's root so that it can answer for every address when there is no signal."""
     urls = _precached()
-    stamps = tuple(path.stat().st_mtime_ns if path.exists() else 0 for path in _SHELL_SOURCES)
-    body = render_template("offline/sw.js", precache=urls, version=_version(tuple(urls), stamps))
-    response = Response(body, mimetype="text/javascript")
-    return _private(response)
+    body = render_template("offline/sw.js", precache=urls, version=_version(urls))
+    return _private(Response(body, mimetype="text/javascript"))
 
 
 @bp.get(f"/offline/shell/<any({', '.join(LANGUAGES)}):language>")

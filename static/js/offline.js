@@ -62,6 +62,23 @@ export const allCopies = () => inStore("readonly", (store) => store.getAll());
 const putCopy = (record) => inStore("readwrite", (store) => store.put(record));
 const deleteCopy = (deviceId) => inStore("readwrite", (store) => store.delete(deviceId));
 
+// Change a copy's record in one transaction, from what is stored now (never from an older copy of it, which could
+// put back a count of wrong PINs). ``change`` gets the stored record and returns the fields to change, or null.
+const updateCopy = (deviceId, change) =>
+  inStore("readwrite", (store) => {
+    const request = store.get(deviceId);
+    const result = { result: null };
+    request.onsuccess = () => {
+      const stored = request.result;
+      const fields = stored ? change(stored) : null;
+      if (fields) {
+        result.result = { ...stored, ...fields };
+        store.put(result.result);
+      }
+    };
+    return result;
+  });
+
 // Wipe a copy, and stop the service worker once nothing is kept here.
 export const wipe = async (deviceId) => {
   await deleteCopy(deviceId);
@@ -117,7 +134,8 @@ const unwrapPrivate = (lock, kek) =>
 // Seal the copy to the device's public key: only its private key, unlocked by the PIN or passkey, opens it.
 const seal = async (copy, publicRaw) => {
   const recipient = await crypto.subtle.importKey("raw", publicRaw, { name: "ECDH", namedCurve: "P-256" }, false, []);
-  const ephemeral = await crypto.subtle.generateKey({ name: "ECDH", namedCurve: "P-256" }, true, ["deriveBits"]);
+  // Not extractable: its public half can always be exported, and its private half is used once, here.
+  const ephemeral = await crypto.subtle.generateKey({ name: "ECDH", namedCurve: "P-256" }, false, ["deriveBits"]);
   const ephemeralRaw = new Uint8Array(await crypto.subtle.exportKey("raw", ephemeral.publicKey));
   const shared = await crypto.subtle.deriveBits({ name: "ECDH", public: recipient }, ephemeral.privateKey, 256);
   const key = await secretKey(shared, ephemeralRaw, ["encrypt"]);
@@ -192,6 +210,8 @@ const makePasskey = async () => {
 
 // Talking to the server ------------------------------------------------------------------------------------------
 
+const isJson = (response) => (response.headers.get("Content-Type") || "").startsWith("application/json");
+
 const csrfToken = () => {
   const meta = document.querySelector("meta[name=csrf-token]");
   return meta ? meta.content : "";
@@ -214,19 +234,23 @@ const fetchCopy = async (deviceId) => {
   try {
     const response = await fetch(`/offline/devices/${deviceId}/copy`, { credentials: "same-origin", cache: "no-store" });
     if (response.status === 410) return { gone: true };
-    if (!response.ok || response.redirected) return null;
+    if (!response.ok || response.redirected || !isJson(response)) return null;
     return await response.json();
   } catch {
     return null;
   }
 };
 
+// True when the server has forgotten the device.
 const forgetOnServer = (deviceId) =>
   fetch(`/my-plan/devices/${deviceId}/forget`, {
     method: "POST",
     headers: { "X-CSRFToken": csrfToken() },
     credentials: "same-origin",
-  });
+  }).then(
+    (response) => response.ok && !new URL(response.url).pathname.startsWith("/sign-in"),
+    () => false,
+  );
 
 const sameKeys = (first, second) =>
   first.length === second.length && [...first].sort().join(" ") === [...second].sort().join(" ");
@@ -241,13 +265,13 @@ const keptPart = (copy) => ({
   team_phones: copy.team_phones,
 });
 
-const resealed = async (record, copy) => ({
-  ...record,
+// The fields of a record that a new copy replaces.
+const resealed = async (copy, publicRaw) => ({
   revision: copy.revision_number,
   sections: copy.sections.map((part) => part.key),
   language: copy.language,
   allowed: null,
-  sealed: await seal(keptPart(copy), record.public),
+  sealed: await seal(keptPart(copy), publicRaw),
 });
 
 // Bring every copy on this device up to date: wipe what must go; refresh what the signed-in owner may refresh.
@@ -265,17 +289,16 @@ export const refreshAll = async (signedInUser, language) => {
       status.revision !== record.revision || !sameKeys(status.sections, record.sections) || record.language !== language;
     if (!stale) continue;
     if (record.user_id === signedInUser) {
+      // A refused copy wipes nothing: only the status, asked of the device itself, says to wipe.
       const copy = await fetchCopy(record.device_id);
-      if (copy && copy.gone) {
-        await wipe(record.device_id);
-        changes.push({ deviceId: record.device_id, gone: true });
-      } else if (copy) {
-        await putCopy(await resealed(record, copy));
+      if (copy && !copy.gone) {
+        const fresh = await resealed(copy, record.public);
+        await updateCopy(record.device_id, () => fresh);
         changes.push({ deviceId: record.device_id, refreshed: copy.revision_number });
       }
     } else if (!sameKeys(status.sections, record.sections)) {
       // Not theirs to refresh here, but what is no longer shared goes the moment the copy is opened.
-      await putCopy({ ...record, allowed: status.sections });
+      await updateCopy(record.device_id, () => ({ allowed: status.sections }));
     }
   }
   return changes;
@@ -287,13 +310,15 @@ export const keepCopy = async ({ personId, own, name, pin, withPasskey, addUrl, 
   body.set("csrf_token", csrfToken());
   body.set("person_id", personId);
   body.set("name", name);
-  const added = await fetch(addUrl, { method: "POST", body, credentials: "same-origin" });
-  if (added.status === 400) {
-    const refused = await added.json();
-    return { error: refused.error, field: "name" };
+  let deviceId;
+  try {
+    const added = await fetch(addUrl, { method: "POST", body, credentials: "same-origin" });
+    if (added.status === 400 && isJson(added)) return { error: (await added.json()).error, field: "name" };
+    if (added.status !== 201 || added.redirected || !isJson(added)) return { error: strings.keep_failed };
+    deviceId = (await added.json()).device_id;
+  } catch {
+    return { error: strings.keep_failed };
   }
-  if (added.status !== 201 || added.redirected) return { error: strings.keep_failed };
-  const { device_id: deviceId } = await added.json();
   try {
     const copy = await fetchCopy(deviceId);
     if (!copy || copy.gone) throw new Error("no copy");
@@ -326,12 +351,15 @@ export const keepCopy = async ({ personId, own, name, pin, withPasskey, addUrl, 
         passkeyRefused = true;
       }
     }
-    await putCopy(await resealed(record, copy));
+    await putCopy({ ...record, ...(await resealed(copy, publicRaw)) });
     await navigator.serviceWorker.register("/sw.js", { scope: "/" });
-    await navigator.serviceWorker.ready;
+    await Promise.race([
+      navigator.serviceWorker.ready,
+      new Promise((_ignored, fail) => setTimeout(() => fail(new Error("no service worker")), 15000)),
+    ]);
     return { deviceId, revision: copy.revision_number, passkeyRefused };
   } catch {
-    await forgetOnServer(deviceId).catch(() => {});
+    await forgetOnServer(deviceId);
     await deleteCopy(deviceId).catch(() => {});
     return { error: strings.keep_failed };
   }
@@ -339,21 +367,26 @@ export const keepCopy = async ({ personId, own, name, pin, withPasskey, addUrl, 
 
 // Open a copy with its PIN. Each try is counted before it is made, so closing the page cannot undo it.
 export const openWithPin = async (deviceId, pin) => {
-  const record = (await allCopies()).find((each) => each.device_id === deviceId);
-  if (!record) return { wiped: true };
-  const tries = record.tries + 1;
-  await putCopy({ ...record, tries });
+  // Counted in the same transaction that reads the count, so that tries in two tabs are two tries.
+  const record = await updateCopy(deviceId, (stored) =>
+    stored.tries >= MAX_TRIES ? null : { tries: stored.tries + 1 },
+  );
+  if (!record) {
+    await wipe(deviceId);
+    return { wiped: true };
+  }
   let privateKey;
   try {
     privateKey = await unwrapPrivate(record.pin, await pinKey(pin, record.pin.salt));
   } catch {
-    if (tries >= MAX_TRIES) {
+    if (record.tries >= MAX_TRIES) {
       await wipe(deviceId);
       return { wiped: true };
     }
-    return { left: MAX_TRIES - tries };
+    return { left: MAX_TRIES - record.tries };
   }
-  return { copy: await opened({ ...record, tries: 0 }, privateKey) };
+  await updateCopy(deviceId, () => ({ tries: 0 }));
+  return { copy: await opened(record, privateKey) };
 };
 
 export const openWithPasskey = async (deviceId) => {
@@ -374,14 +407,8 @@ const opened = async (record, privateKey) => {
   if (record.allowed) {
     copy.sections = copy.sections.filter((part) => record.allowed.includes(part.key));
     if (!record.allowed.includes("services")) copy.team_phones = [];
-    await putCopy({
-      ...record,
-      sections: copy.sections.map((part) => part.key),
-      allowed: null,
-      sealed: await seal(copy, record.public),
-    });
-  } else {
-    await putCopy(record);
+    const sealed = await seal(copy, record.public);
+    await updateCopy(record.device_id, () => ({ sections: copy.sections.map((part) => part.key), allowed: null, sealed }));
   }
   return copy;
 };
@@ -583,6 +610,8 @@ const showLocked = (host, record, index) => {
   const slot = (name) => view.querySelector(`[data-slot="${name}"]`);
   const id = `offline-pin-${index}`;
   slot("title").textContent = record.own ? strings.own_locked : strings.carer_locked;
+  slot("title").id = `${id}-title`;
+  view.setAttribute("aria-labelledby", slot("title").id);
   slot("label").htmlFor = id;
   slot("pin").id = id;
   slot("error").id = `${id}-error`;
@@ -600,11 +629,14 @@ const showLocked = (host, record, index) => {
     }
   };
   const gone = (message) => {
-    form.hidden = true;
-    slot("newer").hidden = true;
+    // The role first, so that a screen reader announces the words; then focus, as the form goes.
+    slot("gone").setAttribute("role", "alert");
+    slot("gone").tabIndex = -1;
     slot("gone").hidden = false;
     slot("gone").textContent = message;
-    slot("gone").setAttribute("role", "alert");
+    form.hidden = true;
+    slot("newer").hidden = true;
+    slot("gone").focus();
   };
   let busy = false;
   form.addEventListener("submit", async (event) => {
@@ -619,10 +651,17 @@ const showLocked = (host, record, index) => {
     busy = true;
     const button = form.querySelector("button[type=submit]");
     button.disabled = true;
-    const result = await openWithPin(record.device_id, pin);
-    busy = false;
-    button.disabled = false;
+    let result;
+    try {
+      result = await openWithPin(record.device_id, pin);
+    } catch {
+      result = { failed: true };
+    } finally {
+      busy = false;
+      button.disabled = false;
+    }
     if (result.copy) showOpened(host, record, result.copy);
+    else if (result.failed) showError(strings.open_failed);
     else if (result.wiped) gone(strings.wiped);
     else {
       slot("pin").value = "";
@@ -633,7 +672,7 @@ const showLocked = (host, record, index) => {
   if (record.passkey) {
     slot("passkey").hidden = false;
     slot("passkey").addEventListener("click", async () => {
-      const result = await openWithPasskey(record.device_id);
+      const result = await openWithPasskey(record.device_id).catch(() => ({ failed: true }));
       if (result.copy) showOpened(host, record, result.copy);
       else showError(strings.passkey_failed);
     });
@@ -666,9 +705,12 @@ const startShell = async (shell) => {
       await wipe(record.device_id);
       locked.gone(strings.gone);
     } else {
-      record.newer = status.revision;
+      record.newer = status.revision; // in this page only
       locked.newer(status.revision > record.revision);
-      if (!sameKeys(status.sections, record.sections)) await putCopy({ ...record, allowed: status.sections });
+      if (!sameKeys(status.sections, record.sections)) {
+        await updateCopy(record.device_id, () => ({ allowed: status.sections }));
+        record.allowed = status.sections;
+      }
     }
   }
 };
@@ -679,6 +721,9 @@ const showError = (panel, field, message) => {
   const summary = panel.querySelector('[data-slot="summary"]');
   const summaryList = panel.querySelector('[data-slot="summary-list"]');
   for (const input of panel.querySelectorAll("input.nhsuk-input")) {
+    const hint = document.getElementById(`${input.id}-hint`);
+    if (hint) input.setAttribute("aria-describedby", hint.id);
+    else input.removeAttribute("aria-describedby");
     input.classList.remove("nhsuk-input--error");
     input.closest(".nhsuk-form-group").classList.remove("nhsuk-form-group--error");
     const error = document.getElementById(`${input.id}-error`);
@@ -693,6 +738,8 @@ const showError = (panel, field, message) => {
   const error = document.getElementById(`${field}-error`);
   error.replaceChildren(element("span", "nhsuk-u-visually-hidden", `${strings.error}: `), message);
   error.hidden = false;
+  const hint = document.getElementById(`${field}-hint`);
+  input.setAttribute("aria-describedby", hint ? `${hint.id} ${error.id}` : error.id);
   const item = element("li");
   const link = element("a", null, message);
   link.href = `#${field}`;
@@ -709,12 +756,13 @@ const startKeepPanel = async (panel, signedInUser) => {
   const form = panel.querySelector("[data-keep-form]");
   const status = panel.querySelector('[data-slot="status"]');
   const kept = async () => (await allCopies()).find((each) => each.user_id === signedInUser && each.person_id === personId);
-  const showKept = (record) => {
-    start.hidden = true;
+  const keptMessage = panel.querySelector('[data-slot="kept"]');
+  keptMessage.tabIndex = -1;
+  const showKept = (record, focus = false) => {
+    keptMessage.textContent = fill(own ? strings.kept_own : strings.kept_carer, { number: record.revision });
     done.hidden = false;
-    panel.querySelector('[data-slot="kept"]').textContent = fill(own ? strings.kept_own : strings.kept_carer, {
-      number: record.revision,
-    });
+    start.hidden = true;
+    if (focus) keptMessage.focus();
   };
   const showStart = () => {
     start.hidden = false;
@@ -739,33 +787,38 @@ const startKeepPanel = async (panel, signedInUser) => {
     const button = form.querySelector("button[type=submit]");
     button.disabled = true;
     status.textContent = strings.keeping;
-    const result = await keepCopy({
-      personId,
-      own,
-      name: document.getElementById("keep-name").value,
-      pin,
-      withPasskey: document.getElementById("keep-passkey").checked,
-      addUrl: panel.dataset.addUrl,
-      signedInUser,
-    });
-    busy = false;
-    button.disabled = false;
+    let result;
+    try {
+      result = await keepCopy({
+        personId,
+        own,
+        name: document.getElementById("keep-name").value,
+        pin,
+        withPasskey: document.getElementById("keep-passkey").checked,
+        addUrl: panel.dataset.addUrl,
+        signedInUser,
+      });
+    } catch {
+      result = { error: strings.keep_failed };
+    } finally {
+      busy = false;
+      button.disabled = false;
+    }
     status.textContent = result.passkeyRefused ? strings.passkey_unavailable : "";
     if (result.field === "name") return showError(panel, "keep-name", result.error);
     if (result.error) return showError(panel, "keep-pin", result.error);
     form.reset();
     await readKeptHere(signedInUser);
-    showKept(await kept());
+    showKept(await kept(), true);
   });
   panel.querySelector('[data-slot="remove"]').addEventListener("click", async () => {
     const record = await kept();
-    if (record) {
-      await forgetOnServer(record.device_id).catch(() => {});
-      await wipe(record.device_id);
-    }
+    // Removed from this phone whatever happens; if the server could not be told, say where to finish it.
+    const forgotten = record ? await forgetOnServer(record.device_id) : true;
+    if (record) await wipe(record.device_id);
     await readKeptHere(signedInUser);
     showStart();
-    status.textContent = strings.removed;
+    status.textContent = forgotten ? strings.removed : strings.removed_not_forgotten;
     document.getElementById("keep-pin").focus();
   });
 };
@@ -785,8 +838,7 @@ const startSignOutQuestion = (signedInUser) => {
   form.addEventListener("submit", (event) => {
     if (answered || keptHere.length === 0) return;
     event.preventDefault();
-    question.hidden = false;
-    question.focus();
+    question.showModal(); // keeps focus inside it; Escape closes it, staying signed in
   });
   const go = () => {
     answered = true;
@@ -795,14 +847,14 @@ const startSignOutQuestion = (signedInUser) => {
   question.querySelector('[data-slot="keep"]').addEventListener("click", go);
   question.querySelector('[data-slot="remove"]').addEventListener("click", async () => {
     for (const record of (await allCopies()).filter((each) => each.user_id === signedInUser)) {
-      await forgetOnServer(record.device_id).catch(() => {});
+      await forgetOnServer(record.device_id);
       await wipe(record.device_id);
     }
     go();
   });
-  question.querySelector('[data-slot="stay"]').addEventListener("click", () => {
-    question.hidden = true;
-    form.querySelector("button").focus();
+  question.querySelector('[data-slot="stay"]').addEventListener("click", () => question.close());
+  question.addEventListener("close", () => {
+    if (!answered) form.querySelector("button").focus();
   });
 };
 
@@ -817,5 +869,13 @@ const startSignedIn = async (signedInUser) => {
 };
 
 const shell = document.querySelector("[data-offline-shell]");
-if (shell) startShell(shell);
+if (shell) {
+  // An opened plan never comes back with the Back button: it is taken out as the page is left, and the page
+  // starts again, locked, if the browser brings it back from its cache.
+  window.addEventListener("pagehide", () => shell.querySelector("[data-offline-copies]").replaceChildren());
+  window.addEventListener("pageshow", (event) => {
+    if (event.persisted) window.location.reload();
+  });
+  startShell(shell);
+}
 else if (document.body.dataset.offlineUser) startSignedIn(document.body.dataset.offlineUser);

@@ -225,7 +225,7 @@ def test_nothing_readable_is_stored_and_the_service_worker_keeps_no_page_with_pe
 
     # The next person to use this browser: Alex signs out (keeping the copy), and no page of Alex's is shown.
     page.get_by_role("button", name="Sign out").click()
-    question = page.get_by_role("alertdialog", name="Keep your plan on this phone?")
+    question = page.get_by_role("dialog", name="Keep your plan on this phone?")
     expect(question).to_be_visible()
     question.get_by_role("button", name="Keep it and sign out").click()
     page.wait_for_url(re.compile(r"/sign-in|/$"))
@@ -412,4 +412,25 @@ def test_a_passkey_unlocks_the_copy_where_the_phone_has_one(browser: Browser, de
     expect(page.locator("[data-slot=meta]")).to_contain_text("Your plan as it was on")
     stored = page.evaluate(DUMP_STORAGE)
     assert "Pickle" not in stored["text"] and base64.b64encode(b"Pickle").decode() not in stored["text"]
+    context.close()
+
+
+def test_tries_made_at_once_are_each_counted(browser: Browser, demo, base_url):
+    """Two tabs (or a script) trying PINs at the same moment get five tries between them, not five each."""
+    context, page = phone(browser, base_url)
+    sign_in(page, demo, "person@safetyplan.example")
+    keep_on_this_phone(page)
+    device_id = copies(page)[0]["device_id"]
+    context.set_offline(True)
+    page.goto("/my-plan")
+    results = page.evaluate(
+        """async (deviceId) => {
+          const offline = await import(document.querySelector("script[src*='offline.js']").src);
+          return Promise.all([...Array(6)].map(() => offline.openWithPin(deviceId, "000000")));
+        }""",
+        device_id,
+    )
+    assert not any("copy" in result for result in results)
+    assert any(result.get("wiped") for result in results)
+    assert copies(page) == []
     context.close()

@@ -188,3 +188,31 @@ def test_a_closed_account_is_told_to_wipe_at_the_next_contact(app, world):
     with app.app_context(), transaction():
         get_user(own).deactivated_at = utcnow()
     assert status(app, device) == Status(keep=False)
+
+
+def test_the_offline_page_is_the_same_for_everyone_and_a_new_crisis_number_makes_a_new_service_worker(app, world):
+    import re
+
+    from safetyplan.plans.models import CrisisContact
+
+    _person, _clinician, own, _carer, _involved = world
+    client = PageClient(app.test_client())
+    client.sign_in(own)
+    signed_in = client.client.get("/offline/shell/en").get_data(as_text=True)
+    anonymous = app.test_client().get("/offline/shell/cy").get_data(as_text=True)
+    for page, samaritans in ((signed_in, "Samaritans"), (anonymous, "Samariaid")):
+        assert "csrf" not in page.lower() and "Offline Person" not in page and samaritans in page
+    worker = app.test_client().get("/sw.js")
+    assert worker.headers["Cache-Control"] == "no-store" and worker.mimetype == "text/javascript"
+    body = worker.get_data(as_text=True)
+    precache = re.search(r"const PRECACHE = (\[.*?\]);", body).group(1)
+    assert "/my-plan" not in precache and "/offline/devices" not in precache
+    version = re.search(r'const VERSION = "(\w+)"', body).group(1)
+    assert re.search(r'const VERSION = "(\w+)"', app.test_client().get("/sw.js").get_data(as_text=True)).group(1) == (
+        version
+    )
+    with app.app_context(), transaction():
+        line = session.scalars(select(CrisisContact).order_by(CrisisContact.position)).first()
+        line.number = "116 999"
+    changed = re.search(r'const VERSION = "(\w+)"', app.test_client().get("/sw.js").get_data(as_text=True)).group(1)
+    assert changed != version
