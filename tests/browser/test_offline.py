@@ -371,11 +371,25 @@ def test_crisis_mode_in_welsh_at_200_percent_zoom_is_accessible(browser: Browser
     assert page.locator("html").get_attribute("lang") == "cy"
     page.locator("input[data-slot=pin]").fill(PIN)
     page.keyboard.press("Enter")
+    # Headless Chromium grants no screen wake lock, so stand in for it, to see that step by step asks for one
+    # and lets it go at the end.
+    page.evaluate(
+        """() => {
+          window.wake = {asked: 0, let_go: 0};
+          const lock = {release: async () => { window.wake.let_go += 1; }};
+          Object.defineProperty(navigator, "wakeLock", {
+            configurable: true, value: {request: async () => { window.wake.asked += 1; return lock; }},
+          });
+        }"""
+    )
     page.locator("[data-slot=crisis]").click()
     expect(page.locator(".app-crisis__progress")).to_have_text(re.compile(r"^Cam 1 o \d"))
+    assert page.evaluate("window.wake.asked") == 1
     page.set_viewport_size({"width": 195, "height": 422})
     assert page.evaluate(OVERFLOWING) == []
     assert_accessible(page)
+    page.get_by_role("button", name="Stopio mynd gam wrth gam").click()
+    assert page.evaluate("window.wake.let_go") == 1
     context.close()
 
 
