@@ -19,6 +19,8 @@ from safetyplan.assurance.schema_check import EXPORT_SHAPES
 from safetyplan.config import PROJECT_ROOT, SETTINGS_KEY, Settings
 from safetyplan.exchange import crisis, fhir, sending
 from safetyplan.exchange import routes as exchange_routes
+from safetyplan.identity import routes as identity_routes
+from safetyplan.identity import services as identity
 from safetyplan.offline import routes as offline_routes
 from safetyplan.people import routes as people_routes
 from safetyplan.plans import presenters as plan_presenters
@@ -32,6 +34,7 @@ from safetyplan.web import templating, uploads
 BLUEPRINTS = (
     web_routes.bp,
     account_routes.bp,
+    identity_routes.bp,
     admin_routes.bp,
     people_routes.bp,
     plan_routes.bp,
@@ -79,6 +82,7 @@ def build_app(config: Settings | None = None) -> Flask:
     db.init_app(app, settings.database_url)
     outbox.init_app(app, settings)
     login.init_app(app, settings)  # the login manager, before web's hooks ask who is signed in
+    identity.init_app(app, settings)  # NHS login and CIS2, where configured: a bad client key stops start-up
     web.init_app(app, settings, login.RULES)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

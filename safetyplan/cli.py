@@ -16,6 +16,7 @@ from safetyplan.crypto.cli import keys
 from safetyplan.db import database
 from safetyplan.demo import demo
 from safetyplan.exchange.cli import deliveries, people_group, plans
+from safetyplan.identity.cli import identity
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False, load_dotenv=False)
@@ -73,6 +74,7 @@ cli.add_command(assurance)
 cli.add_command(plans)
 cli.add_command(deliveries)
 cli.add_command(people_group)
+cli.add_command(identity)
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,34 @@ class PasswordHashing:
     time_cost: int = 3
     memory_cost_kib: int = 64 * 1024
     parallelism: int = 4
+
+
+@dataclass(frozen=True)
+class IdentityService:
+    """An OpenID Connect provider the NHS runs, as configured for this trust (docs/identity-services.md)."""
+
+    #: "nhs_login" (people and carers) or "cis2" (staff).
+    name: str
+    issuer: str
+    client_id: str
+    #: The client's private key (PEM), for ``private_key_jwt``; readable by the app's user only (mode 0600).
+    key_file: Path
+    #: The app roles it signs in.
+    roles: tuple[str, ...]
+    #: For each app role, the national role codes of which the token must hold at least one (none: any).
+    required_role_codes: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+    @property
+    def path(self) -> str:
+        """How the service appears in the app's addresses: /sign-in/nhs-login, /sign-in/cis2."""
+        return self.name.replace("_", "-")
+
+
+#: The identity services the app knows: the environment prefix of each, and the roles it signs in.
+IDENTITY_SERVICES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "nhs_login": ("SAFETYPLAN_NHS_LOGIN", ("person", "carer")),
+    "cis2": ("SAFETYPLAN_CIS2", ("clinician", "auditor", "admin")),
+}
 
 
 @dataclass(frozen=True)
@@ -64,6 +93,16 @@ class Settings:
     #: The FHIR endpoint plans sent on discharge or transfer go to (in production, a gateway to GP Connect Send
     #: Document over MESH); unset outside production: they are written to ``instance/outbox/sent/``.
     send_url: str | None = None
+    #: NHS login and NHS CIS2, where configured; none in development unless set.
+    identity_services: tuple[IdentityService, ...] = ()
+
+    def identity_service_for(self, role: str) -> IdentityService | None:
+        """The identity service that signs in accounts of ``role``, if one is configured."""
+        return next((service for service in self.identity_services if role in service.roles), None)
+
+    def password_sign_in_allowed(self, role: str) -> bool:
+        """In production, an account whose role has an identity service signs in only through it."""
+        return not (self.is_production and self.identity_service_for(role) is not None)
 
     @property
     def is_development(self) -> bool:
@@ -114,6 +153,7 @@ class Settings:
             ods_code=_ods_code(environ, production=env == "production"),
             nrl_url=environ.get("SAFETYPLAN_NRL_URL", "").strip() or None,
             send_url=environ.get("SAFETYPLAN_SEND_URL", "").strip() or None,
+            identity_services=_identity_services(environ, production=env == "production"),
         )
 
 
@@ -148,6 +188,56 @@ def _whole_number(environ: Mapping[str, str], name: str, default: int) -> int:
     if not value.isdigit():
         raise ConfigError(f"{name} must be a whole number (it is {value!r}).")
     return int(value)
+
+
+def _identity_services(environ: Mapping[str, str], *, production: bool) -> tuple[IdentityService, ...]:
+    """NHS login and CIS2 from ``<PREFIX>_ISSUER``, ``_CLIENT_ID`` and ``_KEY_FILE``: all three, or none."""
+    services = []
+    for name, (prefix, roles) in IDENTITY_SERVICES.items():
+        values = {part: environ.get(f"{prefix}_{part}", "").strip() for part in ("ISSUER", "CLIENT_ID", "KEY_FILE")}
+        if not any(values.values()):
+            continue
+        missing = [f"{prefix}_{part}" for part, value in values.items() if not value]
+        if missing:
+            raise ConfigError(f"{missing[0]} is not set: {prefix}_ISSUER, _CLIENT_ID and _KEY_FILE go together.")
+        issuer = values["ISSUER"].rstrip("/")
+        if production and not issuer.startswith("https://"):
+            raise ConfigError(f"{prefix}_ISSUER must start with https:// in production.")
+        key_file = Path(values["KEY_FILE"])
+        try:
+            mode = key_file.stat().st_mode
+        except OSError:
+            raise ConfigError(f"{prefix}_KEY_FILE names a file that cannot be read ({key_file}).") from None
+        if stat.S_IMODE(mode) & 0o077:
+            raise ConfigError(f"{prefix}_KEY_FILE must be readable by its owner only: chmod 600 {key_file}")
+        services.append(
+            IdentityService(
+                name=name,
+                issuer=issuer,
+                client_id=values["CLIENT_ID"],
+                key_file=key_file,
+                roles=roles,
+                required_role_codes=_role_codes(environ, f"{prefix}_ROLES", roles),
+            )
+        )
+    return tuple(services)
+
+
+def _role_codes(environ: Mapping[str, str], name: str, roles: tuple[str, ...]) -> dict[str, frozenset[str]]:
+    """``clinician=R8000,R8001;admin=R8003``: for each app role, the national role codes that may hold it."""
+    mapping: dict[str, frozenset[str]] = {}
+    for part in environ.get(name, "").split(";"):
+        if not part.strip():
+            continue
+        role, _, codes = part.partition("=")
+        role = role.strip()
+        wanted = frozenset(code.strip() for code in codes.split(",") if code.strip())
+        if role not in roles or not wanted:
+            raise ConfigError(
+                f"{name} must be like 'clinician=R8000,R8001;admin=R8003', with roles from {', '.join(roles)}."
+            )
+        mapping[role] = wanted
+    return mapping
 
 
 def _development_secret_key(instance_path: Path) -> str:

@@ -1,6 +1,7 @@
 """Every model of every domain, imported in one place so that the metadata (and Alembic) sees all the tables."""
 
 from safetyplan.accounts.models import (
+    IdentityLink,
     RecoveryCode,
     SetPasswordToken,
     SignInFailure,
@@ -41,6 +42,7 @@ __all__ = [
     "CrisisViewChoice",
     "DataKey",
     "Delivery",
+    "IdentityLink",
     "InvolvedPerson",
     "InvolvementConversation",
     "OfflineDevice",

@@ -15,12 +15,15 @@ from flask_login import login_user
 
 from safetyplan.accounts import passwords, sessions, users
 from safetyplan.accounts.models import User
+from safetyplan.audit.grounds import Grounds
 from safetyplan.config import Settings
 from safetyplan.extensions import login_manager
 from safetyplan.web.locale import remember_choice, remembered_choice
 from safetyplan.web.session import LAST_SEEN, SessionRules, safe_next
 
 PENDING = "pending_sign_in"  # the first factor passed; waiting for the second
+#: The identity service this browser signed in through (its path: "nhs-login", "cis2"), for signing out of it too.
+SIGNED_IN_WITH = "signed_in_with"
 
 #: What web/session.py checks at every request, decided here.
 RULES = SessionRules(
@@ -30,11 +33,12 @@ RULES = SessionRules(
 )
 
 
-def complete_sign_in(*, by: User) -> None:
-    """Both factors passed: a fresh cookie (the old session id is dropped) tied to a new server-side session."""
-    next_url = session.get(PENDING, {}).get("next")
+def complete_sign_in(*, by: User, grounds: Grounds | None = None, next_url: str | None = None) -> None:
+    """Both factors passed, or an identity service vouched for ``by`` (``grounds``): a fresh cookie (the old session
+    id is dropped) tied to a new server-side session."""
+    next_url = next_url or session.get(PENDING, {}).get("next")
     session.clear()
-    sessions.start_session(by=by, address=request.remote_addr)
+    sessions.start_session(by=by, address=request.remote_addr, grounds=grounds)
     login_user(by)
     session[LAST_SEEN] = int(time.time())
     remembered = remembered_choice()

@@ -11,6 +11,9 @@ from flask_babel import ngettext
 
 from safetyplan.errors import SHARED_MESSAGES
 
+#: What each NHS identity service is called on the pages (config.IDENTITY_SERVICES names them).
+SERVICE_NAMES: Mapping[str, Any] = {"nhs_login": _l("NHS login"), "cis2": _l("NHS CIS2")}
+
 SIGN_IN_REFUSED = _l("The email address or password is not correct")
 CODE_REFUSED = _l("The code is not correct. Check your authenticator app or recovery code and try again")
 
@@ -25,6 +28,8 @@ MESSAGES: Mapping[str, Any] = {
     **SHARED_MESSAGES,
     "refused": SIGN_IN_REFUSED,
     "code_wrong": CODE_REFUSED,
+    "use_nhs_login": _l("Your account signs in with NHS login. Select ‘Continue with NHS login’"),
+    "use_cis2": _l("Your account signs in with NHS CIS2. Select ‘Continue with NHS CIS2’"),
     "email_taken": _l("An account with this email address already exists"),
     "team_name_taken": _l("A team with this name already exists"),
     "already_a_member": _l("This clinician is already in the team"),

@@ -163,3 +163,25 @@ class TeamMembership(Base):
     added_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (UniqueConstraint("team_id", "user_id", name="uq_team_memberships_team_id_user_id"),)
+
+
+class IdentityLink(Base):
+    """An account's identity at an NHS identity service (NHS login, CIS2): the service's subject, as a blind index.
+
+    Made on the first sign-in through the service (or by an admin who knows a CIS2 user id); an account has at most
+    one identity per service, and an identity belongs to one account."""
+
+    __tablename__ = "identity_links"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    service: Mapped[str] = mapped_column(String(16))
+    #: Keyed hash of the service's ``sub`` for this person: neither readable nor guessable from the database.
+    subject_index: Mapped[bytes] = mapped_column(LargeBinary(32))
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        CheckConstraint("service IN ('nhs_login', 'cis2')", name="service"),
+        UniqueConstraint("service", "subject_index", name="uq_identity_links_service_subject_index"),
+        UniqueConstraint("service", "user_id", name="uq_identity_links_service_user_id"),
+    )

@@ -35,10 +35,11 @@ from safetyplan.accounts.forms import (
     SetUpAppForm,
     SignInForm,
 )
-from safetyplan.accounts.login import PENDING, complete_sign_in
+from safetyplan.accounts.login import PENDING, SIGNED_IN_WITH, complete_sign_in
 from safetyplan.accounts.models import User
 from safetyplan.accounts.passwords import PasswordProblem, verify_password
 from safetyplan.accounts.second_factor import enable_totp, new_totp_secret, totp_uri, unused_recovery_codes
+from safetyplan.config import IDENTITY_SERVICES, current_settings
 from safetyplan.roles import Role
 from safetyplan.web.access import public, signed_in
 from safetyplan.web.forms import add_error, redisplays_on_refused_token, show_error
@@ -46,6 +47,9 @@ from safetyplan.web.locale import remember_choice
 from safetyplan.web.session import LAST_SEEN, safe_next
 
 bp = Blueprint("accounts", __name__)
+
+#: The identity services as the app's addresses name them.
+SERVICE_PATHS = frozenset(name.replace("_", "-") for name in IDENTITY_SERVICES)
 
 PENDING_SECONDS = 5 * 60
 SET_UP_SECONDS = 15 * 60
@@ -89,6 +93,7 @@ def sign_in() -> ResponseReturnValue:
         form=form,
         timed_out=request.args.get("timed_out") == "1",
         signed_out=request.args.get("signed_out") == "1",
+        signed_out_via=request.args.get("via") if request.args.get("via") in SERVICE_PATHS else None,
         password_set=request.args.get("password_set") == "1",
     )
 
@@ -186,10 +191,13 @@ def set_up_app_at_sign_in() -> ResponseReturnValue:
 @signed_in()
 def sign_out() -> ResponseReturnValue:
     """End this session on the server, so that a copy of the cookie stops working too."""
+    signed_in_with = session.get(SIGNED_IN_WITH)
     sessions.end_session(by=current_user._get_current_object(), reason="signed_out")
     logout_user()
     session.clear()
-    return redirect(url_for("accounts.sign_in", signed_out=1))
+    # Signed in through NHS login or CIS2: the sign-in page then offers to sign out of the service too.
+    via = signed_in_with if signed_in_with in SERVICE_PATHS else None
+    return redirect(url_for("accounts.sign_in", signed_out=1, via=via))
 
 
 @bp.post("/session/keep-alive")
@@ -236,7 +244,14 @@ def home() -> ResponseReturnValue:
 def account() -> str:
     """The signed-in user's own account: name, email, language, second factor."""
     user = current_user._get_current_object()
-    return render_template("accounts/account.html", user=user, recovery_codes_left=unused_recovery_codes(by=user))
+    service = current_settings().identity_service_for(user.role)
+    return render_template(
+        "accounts/account.html",
+        user=user,
+        recovery_codes_left=unused_recovery_codes(by=user),
+        identity_service=service.path if service else None,
+        identity_linked=service is not None and service.name in users.linked_services(by=user),
+    )
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -35,8 +35,9 @@ def idle_limit_minutes(user: User) -> int:
     return IDLE_LIMITS[user.role]
 
 
-def start_session(*, by: User, address: str | None) -> str:
-    """Both factors passed: make a new server-side session and return its token for the cookie."""
+def start_session(*, by: User, address: str | None, grounds: Grounds | None = None) -> str:
+    """Both factors passed (or an identity service vouched for the account: ``grounds`` says which, and how): make
+    a new server-side session and return its token for the cookie."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
     session.add(
@@ -46,7 +47,7 @@ def start_session(*, by: User, address: str | None) -> str:
     )
     account_key, _ = failure_keys(str(by.email), address)
     session.execute(delete(SignInFailure).where(SignInFailure.key == account_key))
-    record("sign_in.succeeded", by=by, grounds=Grounds.SELF)
+    record("sign_in.succeeded", by=by, grounds=grounds or Grounds.SELF)
     by.session_token = token
     return token
 

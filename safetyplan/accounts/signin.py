@@ -18,6 +18,7 @@ from safetyplan.accounts.second_factor import accept_recovery_code, accept_totp
 from safetyplan.accounts.users import find_user_by_email, normalise_email
 from safetyplan.audit import record
 from safetyplan.audit.grounds import Grounds
+from safetyplan.config import current_settings
 from safetyplan.crypto import vault
 from safetyplan.db import session, utcnow
 
@@ -79,6 +80,11 @@ def authenticate(email: str, password: str, *, address: str | None) -> User:
             outcome="failed",
         )
         raise SignInRefused()
+    service = current_settings().identity_service_for(user.role)
+    if service is not None and not current_settings().password_sign_in_allowed(user.role):
+        # The password was right, so saying how this account signs in tells nothing to someone who did not know it.
+        record("sign_in.failed", by=user, grounds=Grounds.identity(service.name, refused="password"), outcome="denied")
+        raise SignInRefused(f"use_{service.name}")
     return user
 
 

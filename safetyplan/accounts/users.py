@@ -15,6 +15,7 @@ from safetyplan.accounts.access import admin_grounds
 from safetyplan.accounts.errors import AccountError, NotAllowed
 from safetyplan.accounts.models import (
     ROLES,
+    IdentityLink,
     User,
 )
 from safetyplan.accounts.teams import add_team_member
@@ -84,6 +85,11 @@ def create_user(
         person_id=person_id,
     )
     return user
+
+
+def linked_services(*, by: User) -> frozenset[str]:
+    """The NHS identity services ("nhs_login", "cis2") this account signs in through."""
+    return frozenset(session.scalars(select(IdentityLink.service).where(IdentityLink.user_id == by.id)))
 
 
 def set_language(*, by: User, language: str, chosen_at: datetime) -> None:

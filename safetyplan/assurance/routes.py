@@ -170,6 +170,7 @@ GROUNDS = {
     "sharing": _l("Shared by the person"),
     "carer": _l("Shared by the person"),
     "invitation": _l("An invitation"),
+    "identity": _l("Signed in with an NHS identity service"),
     "role": _l("Their role"),
     "command_line": _l("Command line"),
     "none": _l("None"),
@@ -181,8 +182,10 @@ def outcome_label(outcome: str) -> str:
 
 
 def grounds_label(grounds: str) -> str:
-    kind = grounds.split(":")[0]
-    return str(GROUNDS.get(kind, kind))
+    kind, _, ref = grounds.partition(":")
+    label = str(GROUNDS.get(kind, kind))
+    # What the service said of the sign-in (its own codes: acr, amr, or why it was refused) is the point here.
+    return f"{label} ({ref})" if kind == "identity" and ref else label
 
 
 @trail.app_context_processor

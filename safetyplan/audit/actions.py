@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 ACTIONS = {
     "access.denied": _l("Tried to open a page their role cannot see"),
     "account.created": _l("Made an account"),
+    "account.identity_linked": _l("Linked an NHS identity to an account"),
     "account.language_changed": _l("Changed the language of their account"),
     "account.list_viewed": _l("Looked at the list of accounts"),
     "account.password_changed": _l("Changed their password"),
@@ -73,6 +74,7 @@ ACTIONS = {
     "sharing.changed": _l("Changed what a carer can see"),
     "sharing.withdrawn": _l("Stopped sharing with a carer"),
     "sign_in.failed": _l("Failed to sign in"),
+    "sign_in.identity_refused": _l("Was refused signing in through an NHS identity service"),
     "sign_in.recovery_code_used": _l("Signed in with a recovery code"),
     "sign_in.second_factor_failed": _l("Entered a wrong authenticator code"),
     "sign_in.succeeded": _l("Signed in"),

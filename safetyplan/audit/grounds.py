@@ -2,7 +2,8 @@
 
 Every event names its grounds: a team whose caseload holds the person ("team:<id>"), the person themself ("self"),
 a role's own duties ("role:auditor"), a confirmed carer link ("carer:<involved id>"), an invitation link
-("invitation"), the command line ("command_line"), or none ("none": a refusal, or a sign-in not yet made).
+("invitation"), an NHS identity service's sign-in ("identity:<service> acr=<acr> amr=<amr>", or "... refused=<why>"
+when it is refused), the command line ("command_line"), or none ("none": a refusal, or a sign-in not yet made).
 """
 
 from __future__ import annotations
@@ -11,7 +12,10 @@ import uuid
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
-Kind = Literal["team", "self", "role", "carer", "invitation", "command_line", "none"]
+Kind = Literal["team", "self", "role", "carer", "invitation", "identity", "command_line", "none"]
+
+#: The audit column's width (audit/models.py): what an identity service sends is cut to fit.
+GROUNDS_WIDTH = 64
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,15 @@ class Grounds:
     def carer(cls, involved_id: uuid.UUID) -> Grounds:
         return cls("carer", str(involved_id))
 
+    @classmethod
+    def identity(cls, service: str, **received: str | None) -> Grounds:
+        """A sign-in through ``service``, with what it said of the authentication (acr, amr) or why it was refused.
+
+        Only the service's short codes are kept (never a name, email or NHS number), cut to the column's width."""
+        parts = [service, *(f"{name}={_code(value)}" for name, value in received.items() if value)]
+        ref = " ".join(parts)
+        return cls("identity", ref[: GROUNDS_WIDTH - len("identity:")])
+
     @property
     def team_id(self) -> uuid.UUID | None:
         """The team, for grounds through a team's caseload."""
@@ -43,6 +56,11 @@ class Grounds:
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.ref}" if self.ref else self.kind
+
+
+def _code(value: str) -> str:
+    """A value a service sent, as a code: letters, digits and . - _ only (a hostile value cannot shape the trail)."""
+    return "".join(ch for ch in value if ch.isascii() and (ch.isalnum() or ch in ".-_,"))[:24] or "-"
 
 
 Grounds.SELF = Grounds("self")

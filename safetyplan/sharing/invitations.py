@@ -18,6 +18,7 @@ from safetyplan.accounts.tokens import token_hash
 from safetyplan.accounts.users import create_user, find_user_by_email, normalise_email
 from safetyplan.audit import record
 from safetyplan.audit.grounds import Grounds
+from safetyplan.config import current_settings
 from safetyplan.db import session, take_write_lock, utcnow
 from safetyplan.outbox import Message, outbox
 from safetyplan.roles import Role
@@ -156,10 +157,14 @@ def accept_invitation(*, token: str, by: User) -> InvolvedPerson:
 
 def create_carer_account(*, token: str, email: str, name: str, password: str, language: str) -> User:
     """Make a carer account through an invitation and link it. Raises SharingError("invitation_invalid"),
-    SharingError("email_taken") or PasswordProblem, and then keeps nothing: every check is made before the
-    account is written, and the writing happens in a savepoint that a late refusal (a second tab using the same
-    invitation a moment earlier) rolls back."""
+    SharingError("email_taken" | "use_nhs_login") or PasswordProblem, and then keeps nothing: every check is made
+    before the account is written, and the writing happens in a savepoint that a late refusal (a second tab using
+    the same invitation a moment earlier) rolls back."""
     check_invitation(token)
+    if not current_settings().password_sign_in_allowed(Role.CARER):
+        # In production with NHS login, a carer's account is made through NHS login only (identity/services).
+        record("invitation.refused", by=None, grounds=Grounds.INVITATION, outcome="denied")
+        raise SharingError("use_nhs_login")
     check_new_password(password, email=normalise_email(email), name=name.strip())
     if find_user_by_email(email) is not None:
         raise SharingError("email_taken", field="email")

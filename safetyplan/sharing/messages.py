@@ -24,6 +24,7 @@ MESSAGES: Mapping[str, Any] = {
     "nothing_to_confirm": _l("There is nothing to confirm"),
     "no_plan": _l("There is no plan to add to yet. You can add to it once it is written."),
     "invitation_invalid": _l("This invitation link does not work"),
+    "use_nhs_login": _l("Accept the invitation with NHS login. Select ‘Continue with NHS login’"),
     "wrong_account": _l("You cannot accept this invitation with this account"),
     "email_taken": _l(
         "There is already an account with this email address. Sign in to it, then open the link in your email again."

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from safetyplan.accounts.login import complete_sign_in
+from safetyplan.accounts.login import SIGNED_IN_WITH, complete_sign_in
 from safetyplan.accounts.models import User
 from safetyplan.accounts.passwords import PasswordProblem
 from safetyplan.config import current_settings
@@ -293,7 +293,8 @@ def shared_home() -> str:
         "sharing/carer_home.html",
         links=carers.carer_links(by=_me()),
         welcome=request.args.get("welcome") == "1",
-        has_second_factor=_me().has_second_factor,
+        # Signed in through NHS login, whose own sign-in stands in for the authenticator app: none is offered.
+        has_second_factor=_me().has_second_factor or session.get(SIGNED_IN_WITH) is not None,
     )
 
 

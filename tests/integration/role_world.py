@@ -10,6 +10,7 @@ Everything is made through the real services (tests/factories.py), so it is seal
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Flask
@@ -101,8 +102,9 @@ def _side(team_name: str, person_name: str, nhs_number: str, words: str) -> _Mad
     return _Made(side, team, person, own_account, carer)
 
 
-def build_world(app: Flask) -> World:
-    """Both teams' data, then a client per role, signed in through the real pages (the anonymous one is not)."""
+def build_world(app: Flask, sign_in: Callable[[str, Account, PageClient], None] | None = None) -> World:
+    """Both teams' data, then a client per role, signed in through the real pages (the anonymous one is not):
+    with its password, or through ``sign_in(role, account, client)`` (an identity service, say)."""
     with app.app_context():
         ours = _side("Own Team", "Own Person", "9990000018", "Own words")
         theirs = _side("Other Team", CANARY, "9990000026", f"{CANARY} walks by the sea")
@@ -124,5 +126,8 @@ def build_world(app: Flask) -> World:
     clients = {"anonymous": PageClient(app.test_client())}
     for role, account in accounts.items():
         clients[role] = PageClient(app.test_client())
-        clients[role].sign_in(account)
+        if sign_in is None:
+            clients[role].sign_in(account)
+        else:
+            sign_in(role, account, clients[role])
     return World(clients=clients, accounts=accounts, own=ours.side, other=theirs.side)

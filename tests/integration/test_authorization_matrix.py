@@ -25,6 +25,10 @@ EXPECTED: dict[str, dict[str, int]] = {
     "web.livez": dict.fromkeys(ROLES, 200),
     "accounts.sign_in": {"anonymous": 200, **dict.fromkeys(ROLES[1:], 302)},
     "accounts.second_factor": dict.fromkeys(ROLES, 302),
+    # NHS login and CIS2, where none is configured: not there at all (test_identity_matrix: where they are).
+    "identity.sign_in": dict.fromkeys(ROLES, 404),
+    "identity.callback": dict.fromkeys(ROLES, 404),
+    "identity.sign_out": dict.fromkeys(ROLES, 404),
     "accounts.set_up_app_at_sign_in": dict.fromkeys(ROLES, 302),
     "accounts.set_password": dict.fromkeys(ROLES, 200),
     "accounts.home": {"anonymous": SIGN_IN, **dict.fromkeys(ROLES[1:], 302)},
@@ -150,8 +154,13 @@ NOT_PAGES = {
 
 @pytest.fixture
 def world(app):
+    return build_world(app)
+
+
+def build_world(app, sign_in=None):
     """Two teams: ours (a clinician, a person with their own account and a plan) and another (a person whose
-    name and plan carry a canary)."""
+    name and plan carry a canary). Each role's client signs in with its password, or through ``sign_in(role,
+    account, client)``."""
     with app.app_context():
         own_team, other_team = create_team("Own Team"), create_team("Other Team")
         own_person = create_person(own_team, name="Own Person", nhs_number="9990000018")
@@ -177,7 +186,10 @@ def world(app):
     clients = {"anonymous": PageClient(app.test_client())}
     for role, account in accounts.items():
         clients[role] = PageClient(app.test_client())
-        clients[role].sign_in(account)
+        if sign_in is None:
+            clients[role].sign_in(account)
+        else:
+            sign_in(role, account, clients[role])
     ids = {"own": (own_person.id, own_team.id, own_involved), "other": (other_person.id, other_team.id, other_involved)}
     return clients, ids
 
@@ -195,6 +207,7 @@ def url_for_case(app, endpoint, variant, ids):
         "device_id": uuid.UUID(int=2),  # a device no one has
         "version": 1,
         "language": "cy",
+        "path": "cis2",
     }
     rule = next(rule for rule in app.url_map.iter_rules() if rule.endpoint == endpoint)
     query = {"from": 1, "to": 1} if endpoint == "plans.compare_revisions" else {}
@@ -209,9 +222,18 @@ def test_the_table_covers_every_page(app):
 
 
 def test_every_role_gets_exactly_what_the_design_allows(app, world):
+    check_every_role(app, world, EXPECTED)
+
+
+#: Pages whose redirect for someone signed out goes somewhere other than the sign-in page: the sign-in page itself
+#: (to home), and an identity service's sign-in and sign-out (to the service).
+LEAD_ELSEWHERE = ("accounts.sign_in", "identity.sign_in", "identity.sign_out")
+
+
+def check_every_role(app, world, expected):
     clients, ids = world
     failures = []
-    for key, by_role in EXPECTED.items():
+    for key, by_role in expected.items():
         endpoint, _, variant = key.partition(":")
         url = url_for_case(app, endpoint, variant, ids)
         for role in ROLES:
@@ -220,6 +242,6 @@ def test_every_role_gets_exactly_what_the_design_allows(app, world):
                 failures.append(f"{role} GET {url} ({key}): {response.status_code}, expected {by_role[role]}")
             if role != "admin" and CANARY.encode() in response.data:
                 failures.append(f"{role} GET {url} ({key}): the other team's person's name is in the page")
-            if by_role[role] == SIGN_IN and role == "anonymous" and endpoint not in ("accounts.sign_in",):
+            if by_role[role] == SIGN_IN and role == "anonymous" and endpoint not in LEAD_ELSEWHERE:
                 assert response.headers["Location"].startswith("/sign-in"), url
     assert failures == []

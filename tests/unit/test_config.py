@@ -87,3 +87,88 @@ def test_trusted_proxies_must_be_a_number():
     with pytest.raises(ConfigError, match="SAFETYPLAN_TRUSTED_PROXIES must be a whole number"):
         Settings.from_env({**PRODUCTION, "SAFETYPLAN_TRUSTED_PROXIES": "one"})
     assert Settings.from_env({**PRODUCTION, "SAFETYPLAN_TRUSTED_PROXIES": "1"}).trusted_proxies == 1
+
+
+def _key_file(tmp_path, mode=0o600):
+    path = tmp_path / "client.pem"
+    path.write_text("not read here: the app factory loads it")
+    path.chmod(mode)
+    return path
+
+
+def test_no_identity_service_unless_one_is_configured():
+    settings = Settings.from_env(PRODUCTION)
+    assert settings.identity_services == ()
+    assert settings.password_sign_in_allowed("person") and settings.password_sign_in_allowed("clinician")
+
+
+def test_nhs_login_and_cis2_from_the_environment(tmp_path):
+    key = _key_file(tmp_path)
+    settings = Settings.from_env(
+        {
+            **PRODUCTION,
+            "SAFETYPLAN_NHS_LOGIN_ISSUER": "https://auth.sandpit.signin.nhs.uk/",
+            "SAFETYPLAN_NHS_LOGIN_CLIENT_ID": "safetyplan-sandpit",
+            "SAFETYPLAN_NHS_LOGIN_KEY_FILE": str(key),
+            "SAFETYPLAN_CIS2_ISSUER": "https://am.nhsint.auth-ptl.cis2.spineservices.nhs.uk/openam/oauth2/realms/root",
+            "SAFETYPLAN_CIS2_CLIENT_ID": "safetyplan-int",
+            "SAFETYPLAN_CIS2_KEY_FILE": str(key),
+            "SAFETYPLAN_CIS2_ROLES": "clinician=R8000, R8001; admin=R8003",
+        }
+    )
+    nhs_login = settings.identity_service_for("carer")
+    assert nhs_login is not None and nhs_login.issuer == "https://auth.sandpit.signin.nhs.uk"
+    assert nhs_login.path == "nhs-login" and nhs_login.roles == ("person", "carer")
+    cis2 = settings.identity_service_for("auditor")
+    assert cis2 is not None and cis2.name == "cis2"
+    assert cis2.required_role_codes == {"clinician": frozenset({"R8000", "R8001"}), "admin": frozenset({"R8003"})}
+    # In production a role with a service signs in only through it.
+    assert not any(settings.password_sign_in_allowed(role) for role in ("person", "carer", "clinician", "admin"))
+
+
+@pytest.mark.parametrize("missing", ["ISSUER", "CLIENT_ID", "KEY_FILE"])
+def test_an_identity_service_needs_all_three_settings(tmp_path, missing):
+    environ = {
+        "SAFETYPLAN_CIS2_ISSUER": "https://cis2.example",
+        "SAFETYPLAN_CIS2_CLIENT_ID": "client",
+        "SAFETYPLAN_CIS2_KEY_FILE": str(_key_file(tmp_path)),
+    }
+    del environ[f"SAFETYPLAN_CIS2_{missing}"]
+    with pytest.raises(ConfigError, match=f"SAFETYPLAN_CIS2_{missing}"):
+        Settings.from_env({**PRODUCTION, **environ})
+
+
+def test_an_identity_service_key_file_must_be_private_and_there(tmp_path):
+    environ = {
+        **PRODUCTION,
+        "SAFETYPLAN_NHS_LOGIN_ISSUER": "https://auth.sandpit.signin.nhs.uk",
+        "SAFETYPLAN_NHS_LOGIN_CLIENT_ID": "client",
+    }
+    with pytest.raises(ConfigError, match="chmod 600"):
+        Settings.from_env({**environ, "SAFETYPLAN_NHS_LOGIN_KEY_FILE": str(_key_file(tmp_path, 0o644))})
+    with pytest.raises(ConfigError, match="cannot be read"):
+        Settings.from_env({**environ, "SAFETYPLAN_NHS_LOGIN_KEY_FILE": str(tmp_path / "absent.pem")})
+
+
+def test_an_identity_service_must_use_https_in_production(tmp_path):
+    environ = {
+        "SAFETYPLAN_NHS_LOGIN_ISSUER": "http://auth.sandpit.signin.nhs.uk",
+        "SAFETYPLAN_NHS_LOGIN_CLIENT_ID": "client",
+        "SAFETYPLAN_NHS_LOGIN_KEY_FILE": str(_key_file(tmp_path)),
+    }
+    with pytest.raises(ConfigError, match="https"):
+        Settings.from_env({**PRODUCTION, **environ})
+    assert Settings.from_env({**environ, "SAFETYPLAN_INSTANCE_PATH": str(tmp_path)}).identity_services
+
+
+@pytest.mark.parametrize("value", ["clinician", "person=R8000", "clinician=", "R8000"])
+def test_cis2_role_codes_must_name_staff_roles_and_codes(tmp_path, value):
+    environ = {
+        **PRODUCTION,
+        "SAFETYPLAN_CIS2_ISSUER": "https://cis2.example",
+        "SAFETYPLAN_CIS2_CLIENT_ID": "client",
+        "SAFETYPLAN_CIS2_KEY_FILE": str(_key_file(tmp_path)),
+        "SAFETYPLAN_CIS2_ROLES": value,
+    }
+    with pytest.raises(ConfigError, match="SAFETYPLAN_CIS2_ROLES"):
+        Settings.from_env(environ)

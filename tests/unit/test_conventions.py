@@ -64,6 +64,14 @@ NO_ACTOR = {
     "safetyplan.accounts.users.get_user",  # the account waiting for its second factor, from the signed session
     "safetyplan.accounts.credentials.set_password_with_token",
     "safetyplan.sharing.invitations.create_carer_account",
+    "safetyplan.sharing.invitations.check_invitation",
+    # An NHS identity service vouches for who is signing in; the service checks its tokens, then finds the account.
+    "safetyplan.identity.services.service_at",
+    "safetyplan.identity.services.start",
+    "safetyplan.identity.services.finish",
+    "safetyplan.identity.services.account_for",
+    "safetyplan.identity.services.accept_with_nhs_login",
+    "safetyplan.identity.services.end_session_url",
     # Pure: reads nothing, or only what is not anyone's (a new secret, a QR code, a file's kind, a suggested date).
     "safetyplan.accounts.second_factor.new_totp_secret",
     "safetyplan.accounts.second_factor.totp_uri",

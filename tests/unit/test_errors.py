@@ -19,6 +19,7 @@ from safetyplan.assurance.documents import DocumentProblem
 from safetyplan.errors import DomainError
 from safetyplan.exchange.reading import ImportRefused
 from safetyplan.exchange.sending import SendingError
+from safetyplan.identity.services import IdentityRefused
 from safetyplan.offline.devices import DeviceError
 from safetyplan.people.services import PersonError
 from safetyplan.plans.errors import PlanError
@@ -35,6 +36,7 @@ ERRORS: dict[str, type[DomainError]] = {
         DocumentProblem,
         ImportRefused,
         SendingError,
+        IdentityRefused,
         DeviceError,
         PersonError,
         PlanError,

@@ -31,7 +31,10 @@ QUERY_PARAMETERS = {
     "timed_out",
     "signed_out",
     "password_set",
-    "welcome",  # signing in and language
+    "welcome",
+    "via",
+    "continue",
+    "link",  # signing in and language ("via": the identity service signed out of; "continue", "link": 1)
     "sort",
     "team",
     "older_than",
