@@ -210,6 +210,10 @@ def _identity_services(environ: Mapping[str, str], *, production: bool) -> tuple
             raise ConfigError(f"{prefix}_KEY_FILE names a file that cannot be read ({key_file}).") from None
         if stat.S_IMODE(mode) & 0o077:
             raise ConfigError(f"{prefix}_KEY_FILE must be readable by its owner only: chmod 600 {key_file}")
+        required_role_codes = _role_codes(environ, f"{prefix}_ROLES", roles)
+        if production and name == "cis2" and "admin" not in required_role_codes:
+            # CIS2 is matched to an account by email on its first sign-in: the admin role must also need a code.
+            raise ConfigError(f"{prefix}_ROLES must name the role codes an admin needs in production (admin=...).")
         services.append(
             IdentityService(
                 name=name,
@@ -217,7 +221,7 @@ def _identity_services(environ: Mapping[str, str], *, production: bool) -> tuple
                 client_id=values["CLIENT_ID"],
                 key_file=key_file,
                 roles=roles,
-                required_role_codes=_role_codes(environ, f"{prefix}_ROLES", roles),
+                required_role_codes=required_role_codes,
             )
         )
     return tuple(services)

@@ -325,7 +325,11 @@ def link_then_sign_in(client: Any, provider: Provider, path: str, claims: dict[s
 
     client.sign_in(account)
     provider.sign_in_as = claims
-    start = client.client.get(f"/sign-in/{path}?link=1")
+    csrf = check_page(client.client.get("/account").data).select_one("input[name=csrf_token]")["value"]
+    onward = client.client.post(f"/sign-in/{path}/link", data={"csrf_token": csrf})
+    assert onward.status_code == 200, onward.status_code
+    start = client.client.get(f"/sign-in/{path}?continue=1")
+    assert start.status_code == 302 and "prompt=login" in start.headers["Location"], start.headers.get("Location")
     at_provider = requests.get(start.headers["Location"], allow_redirects=False, timeout=10)
     back = urlsplit(at_provider.headers["Location"])
     linked = client.client.get(f"{back.path}?{back.query}")

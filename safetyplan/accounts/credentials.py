@@ -21,6 +21,7 @@ from safetyplan.accounts.sessions import end_all_sessions
 from safetyplan.accounts.tokens import token_hash
 from safetyplan.audit import record
 from safetyplan.audit.grounds import Grounds
+from safetyplan.config import current_settings
 from safetyplan.db import session, take_write_lock, utcnow
 from safetyplan.outbox import Message, outbox
 from safetyplan.roles import Role
@@ -68,6 +69,13 @@ def send_set_password_link(*, by: User | None, user: User, base_url: str) -> Non
     outbox().send(Message(to=str(user.email), subject=subject, body=body.replace("{link}", link)))
 
 
+def use_set_password_token(token: str) -> None:
+    """A set-password link was used another way (to connect NHS login or CIS2): it stops working."""
+    session.execute(
+        update(SetPasswordToken).where(SetPasswordToken.token_hash == token_hash(token)).values(used_at=utcnow())
+    )
+
+
 def user_for_set_password_token(token: str) -> User | None:
     """The account a set-password token belongs to, if the token is unused and unexpired."""
     found = session.scalars(select(SetPasswordToken).where(SetPasswordToken.token_hash == token_hash(token))).first()
@@ -83,6 +91,9 @@ def set_password_with_token(token: str, password: str) -> User:
     user = user_for_set_password_token(token)
     if user is None:
         raise AccountError("link_invalid", field="token")
+    service = current_settings().identity_service_for(user.role)
+    if service is not None and not current_settings().password_sign_in_allowed(user.role):
+        raise AccountError(f"connect_{service.name}")  # in production this account signs in through the service
     check_new_password(password, email=str(user.email), name=str(user.display_name))
     session.execute(
         update(SetPasswordToken).where(SetPasswordToken.token_hash == token_hash(token)).values(used_at=utcnow())

@@ -30,6 +30,8 @@ MESSAGES: Mapping[str, Any] = {
     "code_wrong": CODE_REFUSED,
     "use_nhs_login": _l("Your account signs in with NHS login. Select ‘Continue with NHS login’"),
     "use_cis2": _l("Your account signs in with NHS CIS2. Select ‘Continue with NHS CIS2’"),
+    "connect_nhs_login": _l("Your account signs in with NHS login. Select ‘Connect NHS login’"),
+    "connect_cis2": _l("Your account signs in with NHS CIS2. Select ‘Connect NHS CIS2’"),
     "email_taken": _l("An account with this email address already exists"),
     "team_name_taken": _l("A team with this name already exists"),
     "already_a_member": _l("This clinician is already in the team"),

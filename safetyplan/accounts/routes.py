@@ -94,6 +94,7 @@ def sign_in() -> ResponseReturnValue:
         timed_out=request.args.get("timed_out") == "1",
         signed_out=request.args.get("signed_out") == "1",
         signed_out_via=request.args.get("via") if request.args.get("via") in SERVICE_PATHS else None,
+        next_url=request.args.get("next"),
         password_set=request.args.get("password_set") == "1",
     )
 

@@ -42,6 +42,7 @@ MESSAGES: Mapping[str, Any] = {
         "There is already a SafetyPlan account with your email address. Sign in to it, then open the invitation "
         "link again. You can choose to sign in with NHS login from your account page."
     ),
+    "link_invalid": _l("This link has expired or has already been used. Ask your care team or admin for a new one."),
     "already_linked": _l("This account, or this NHS CIS2 user, is linked already"),
     "role_missing": _l(
         "Your NHS CIS2 roles do not include one that your SafetyPlan account needs. Ask your registration "

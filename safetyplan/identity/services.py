@@ -37,6 +37,8 @@ from joserfc.jwk import RSAKey
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from safetyplan.accounts.credentials import use_set_password_token, user_for_set_password_token
+from safetyplan.accounts.errors import AccountError
 from safetyplan.accounts.models import IdentityLink, User
 from safetyplan.accounts.users import create_user, find_user_by_email
 from safetyplan.audit import record
@@ -61,7 +63,7 @@ SIGNING_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES2
 #: Seconds of clock difference allowed on the token's times.
 LEEWAY = 60
 #: Seconds to wait for the provider before saying it cannot be reached.
-TIMEOUT = 10
+TIMEOUT = 5
 
 SCOPES = {"nhs_login": "openid profile email", "cis2": "openid profile email nationalrbacaccess"}
 #: What each service is asked for: NHS login, a proofed identity (P9 for a person's own plan, P5 at least for a
@@ -70,6 +72,7 @@ AUTHORIZE_PARAMS: dict[str, dict[str, str]] = {
     "nhs_login": {"vtr": '["P9.Cp.Cd","P9.Cp.Ck","P9.Cm","P5.Cp.Cd","P5.Cp.Ck","P5.Cm"]'},
     "cis2": {"acr_values": "AAL3_ANY"},
 }
+PROOFING_LEVELS = ("P0", "P5", "P9")
 PROOFED_FOR_CARER = frozenset({"P5", "P9"})
 #: What a service may report of the authentication for it to stand in for the second factor.
 #: (NHS login's vector of trust is "<proofing>.<authentication>": the proofing level is checked per account below.)
@@ -109,8 +112,9 @@ class Vouched:
     @property
     def proofing_level(self) -> str | None:
         """P0, P5 or P9: NHS login's own claim, or else the first part of its vector of trust."""
-        level = self.claims.get("identity_proofing_level") or str(self.claims.get("vot") or "").partition(".")[0]
-        return str(level) if level else None
+        levels = [str(self.claims.get("identity_proofing_level") or ""), str(self.claims.get("vot") or "")[:2]]
+        known = [level for level in levels if level in PROOFING_LEVELS]
+        return min(known, key=PROOFING_LEVELS.index) if known else None  # where the two differ, the lower
 
     @property
     def grounds(self) -> Grounds:
@@ -170,30 +174,35 @@ def _client(service: IdentityService) -> Any:
 
 #: Held while a provider's discovery document is loaded and cut down, so that no request checks a token against the
 #: document as the provider sent it (Authlib loads it once, on first use, into the client all requests share).
-_METADATA_LOCK = threading.Lock()
+_METADATA_LOCKS = {name: threading.Lock() for name in SCOPES}
 
 
 def _metadata(client: Any) -> dict[str, Any]:
     """The provider's discovery document, with its signing algorithms cut to the strong ones."""
-    with _METADATA_LOCK:
+    metadata = cast(dict[str, Any], client.server_metadata)
+    if "_loaded_at" in metadata and "_cut" in metadata:
+        return metadata  # loaded and cut already: no lock, no network
+    with _METADATA_LOCKS[client.name]:
         try:
             metadata = cast(dict[str, Any], client.load_server_metadata())
         except (requests.RequestException, ValueError) as error:
             raise ServiceUnavailable() from error
         offered = metadata.get("id_token_signing_alg_values_supported") or ["RS256"]
         metadata["id_token_signing_alg_values_supported"] = [alg for alg in offered if alg in SIGNING_ALGORITHMS]
+        metadata["_cut"] = True
         return metadata
 
 
-def start(service: IdentityService, *, redirect_uri: str, language: str) -> ResponseReturnValue:
-    """Send the browser to the service, with a new state, nonce and PKCE verifier kept in its session cookie."""
+def start(
+    service: IdentityService, *, redirect_uri: str, language: str, sign_in_again: bool = False
+) -> ResponseReturnValue:
+    """Send the browser to the service, with a new state, nonce and PKCE verifier kept in its session cookie;
+    ``sign_in_again``: the service must ask who it is even if the browser is signed in there (to link an account)."""
     client = _client(service)
     _metadata(client)
+    params = {**AUTHORIZE_PARAMS[service.name], **({"prompt": "login", "max_age": "0"} if sign_in_again else {})}
     try:
-        return cast(
-            ResponseReturnValue,
-            client.authorize_redirect(redirect_uri, ui_locales=language, **AUTHORIZE_PARAMS[service.name]),
-        )
+        return cast(ResponseReturnValue, client.authorize_redirect(redirect_uri, ui_locales=language, **params))
     except (requests.RequestException, KeyError, RuntimeError) as error:
         raise ServiceUnavailable() from error
 
@@ -455,6 +464,8 @@ def accept_with_nhs_login(vouched: Vouched, *, token: str, language: str) -> tup
                 )
                 _link(vouched, user)
             accept_invitation(token=token, by=user)
+    except AccountError:  # the address was taken a moment ago, by a second tab
+        raise vouched.refused("email_taken") from None
     except SharingError as error:
         if error.code == "already_linked" and user is not None and _linked_user(vouched) == user:
             return user, False
@@ -466,27 +477,46 @@ def accept_with_nhs_login(vouched: Vouched, *, token: str, language: str) -> tup
 
 
 def link_to_account(vouched: Vouched, *, by: User) -> None:
-    """The signed-in user asked to sign in through this service from now on: link the identity to their account,
-    if it may open it (a person: P9 and their own NHS number; a carer: P5; staff: a role at this trust).
+    """The signed-in user asked to sign in through this service from now on (and signed in there again to say so):
+    link the identity to their account, if it may open it. Raises IdentityRefused, after auditing."""
+    _link_if_it_may_open(vouched, by)
 
-    Raises IdentityRefused("already_linked" | "not_proofed" | "no_account" | "role_missing"), after auditing."""
+
+def connect_with_link(vouched: Vouched, *, token: str) -> User:
+    """Someone opened a set-password link an admin sent and chose to connect NHS login or CIS2 instead: link the
+    identity to that account, if it may open it, and use the link up. Returns the account; raises IdentityRefused
+    ("link_invalid", or as ``link_to_account``), after auditing.
+
+    The link proves what a set-password link always has: that its holder reads the account's email. An account whose
+    owner may not make a password (production, a role with a service) moves to the service this way."""
+    user = user_for_set_password_token(token)
+    if user is None:
+        raise vouched.refused("link_invalid")
+    _link_if_it_may_open(vouched, user)
+    use_set_password_token(token)
+    return user
+
+
+def _link_if_it_may_open(vouched: Vouched, user: User) -> None:
+    """Link the identity to ``user`` if it may open the account: a person, P9 and their own NHS number; a carer, P5
+    at least; staff, CIS2 with a role at this trust (and any code the trust requires)."""
     linked = _linked_user(vouched)
-    if linked is not None or _has_link(by, vouched.service.name):
-        if linked == by:
+    if linked is not None or _has_link(user, vouched.service.name):
+        if linked == user:
             return
-        raise vouched.refused("already_linked", by=by)
+        raise vouched.refused("already_linked", by=user)
     if vouched.service.name == "cis2":
-        if by.role not in STAFF_ROLES:
-            raise vouched.refused("no_staff_account", by=by)
-        _check_staff_roles(vouched, by)
-    elif by.role == Role.PERSON:
-        person = session.get(Person, by.person_id) if by.person_id else None
+        if user.role not in STAFF_ROLES:
+            raise vouched.refused("no_staff_account", by=user)
+        _check_staff_roles(vouched, user)
+    elif user.role == Role.PERSON:
+        person = session.get(Person, user.person_id) if user.person_id else None
         if vouched.proofing_level != "P9":
-            raise vouched.refused("not_proofed", by=by)
-        if person is None or person.nhs_number != _nhs_number(vouched):
-            raise vouched.refused("no_account", by=by)
-    elif by.role != Role.CARER:
-        raise vouched.refused("no_account", by=by)
+            raise vouched.refused("not_proofed", by=user)
+        if person is None or not person.nhs_number or person.nhs_number != _nhs_number(vouched):
+            raise vouched.refused("no_account", by=user)
+    elif user.role != Role.CARER:
+        raise vouched.refused("no_account", by=user)
     elif vouched.proofing_level not in PROOFED_FOR_CARER:
-        raise vouched.refused("not_proofed", by=by)
-    _link(vouched, by)
+        raise vouched.refused("not_proofed", by=user)
+    _link(vouched, user)

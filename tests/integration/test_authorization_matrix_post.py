@@ -120,7 +120,9 @@ EXPECTED_POST: dict[str, dict[str, int]] = {
     # Carers: accepting an invitation (anyone else signed in is told it is the wrong account), and suggesting.
     "sharing.invitation": {"anonymous": 200, **dict.fromkeys(ROLES[1:], FORBIDDEN), "carer": 200},
     # A carer's invitation through NHS login, where it is not configured: not there.
-    "identity.sign_in": dict.fromkeys(ROLES, 404),
+    "identity.accept_invitation": dict.fromkeys(ROLES, NOT_FOUND),
+    "identity.connect": dict.fromkeys(ROLES, NOT_FOUND),
+    "identity.link": any_role(NOT_FOUND),
     "sharing.shared_suggest:own": refused_but(carer=200),
     "sharing.shared_suggest:other": refused_but(carer=NOT_FOUND),
     # The offline copy: the person keeps their own plan on a device (a carer must say whose); a device no one has.

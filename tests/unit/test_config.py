@@ -172,3 +172,16 @@ def test_cis2_role_codes_must_name_staff_roles_and_codes(tmp_path, value):
     }
     with pytest.raises(ConfigError, match="SAFETYPLAN_CIS2_ROLES"):
         Settings.from_env(environ)
+
+
+def test_cis2_in_production_needs_the_role_codes_an_admin_must_hold(tmp_path):
+    environ = {
+        **PRODUCTION,
+        "SAFETYPLAN_CIS2_ISSUER": "https://cis2.example",
+        "SAFETYPLAN_CIS2_CLIENT_ID": "client",
+        "SAFETYPLAN_CIS2_KEY_FILE": str(_key_file(tmp_path)),
+        "SAFETYPLAN_CIS2_ROLES": "clinician=R8000",
+    }
+    with pytest.raises(ConfigError, match="admin"):
+        Settings.from_env(environ)
+    assert Settings.from_env({**environ, "SAFETYPLAN_CIS2_ROLES": "admin=R8003"}).identity_services

@@ -72,6 +72,9 @@ NO_ACTOR = {
     "safetyplan.identity.services.account_for",
     "safetyplan.identity.services.accept_with_nhs_login",
     "safetyplan.identity.services.end_session_url",
+    "safetyplan.identity.services.connect_with_link",
+    # The holder of a set-password link, before any sign-in: the link's code is the credential.
+    "safetyplan.accounts.credentials.user_for_set_password_token",
     # Pure: reads nothing, or only what is not anyone's (a new secret, a QR code, a file's kind, a suggested date).
     "safetyplan.accounts.second_factor.new_totp_secret",
     "safetyplan.accounts.second_factor.totp_uri",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.test_authorization_matrix import EXPECTED, build_world, check_every_role
+from tests.integration.test_authorization_matrix import EXPECTED, ROLES, build_world, check_every_role
 from tests.oidc_provider import (
     cis2_user,
     identity_services,
@@ -79,6 +79,12 @@ def test_every_role_signed_in_through_a_service_posts_exactly_what_the_design_al
             claims, path = cis2_user(account.email), "cis2"
         assert sign_in_through(client.client, provider, path, claims).status_code == 302, role
 
-    # Configured, the invitation's way to NHS login answers; with no invitation code it shows the form again.
-    expected = {**EXPECTED_POST, "identity.sign_in": dict.fromkeys(EXPECTED_POST["identity.sign_in"], 400)}
+    # Configured, the ways to the service answer: with no invitation or set-up code, the form again (400); from
+    # the account page, the page that goes on to the service.
+    expected = {
+        **EXPECTED_POST,
+        "identity.accept_invitation": dict.fromkeys(ROLES, 400),
+        "identity.connect": dict.fromkeys(ROLES, 400),
+        "identity.link": {**EXPECTED_POST["identity.link"], **dict.fromkeys(ROLES[1:], 200)},
+    }
     check_every_post(identity_app, role_world.build_world(identity_app, sign_in), expected)

@@ -471,7 +471,7 @@ def test_a_used_invitation_does_not_work_with_nhs_login(client, provider, identi
     other = PageClient(identity_app.test_client())
     page = check_page(other.client.get("/invitation").data)
     csrf = page.select_one("input[name=csrf_token]")["value"]
-    again = other.client.post("/sign-in/nhs-login", data={"csrf_token": csrf, "token": token})
+    again = other.client.post("/sign-in/nhs-login/invitation", data={"csrf_token": csrf, "token": token})
     assert again.status_code == 410
 
 
@@ -496,7 +496,7 @@ def test_a_carer_connects_nhs_login_from_their_account_page(client, provider, id
         carer = create_account("carer", email="jo@example.com")
     client.sign_in(carer)
     page = signed_in_page(client, "/account")
-    assert page.find("a", string=re.compile("Sign in with NHS login from now on"))["href"].endswith("link=1")
+    assert page.find("button", string=re.compile("Sign in with NHS login from now on")) is not None
     client.client.post("/sign-out", data={"csrf_token": _csrf(client)})
     fresh = PageClient(identity_app.test_client())
     claims = nhs_login_carer("another-address@example.com", sub="jo-sub")
@@ -508,17 +508,86 @@ def test_a_carer_connects_nhs_login_from_their_account_page(client, provider, id
     assert len(events(identity_app, "account.identity_linked")) == 1
 
 
+def start_linking(client, path="nhs-login"):
+    """From the account page, ask to sign in through the service from now on; returns the callback's response."""
+    client.client.post(f"/sign-in/{path}/link", data={"csrf_token": _csrf(client)})
+    start = client.client.get(f"/sign-in/{path}?continue=1")
+    back = urlsplit(requests.get(start.headers["Location"], allow_redirects=False, timeout=10).headers["Location"])
+    return client.client.get(f"{back.path}?{back.query}")
+
+
 def test_a_persons_identity_links_from_the_account_page_only_with_their_own_nhs_number(
     client, provider, identity_app, alex
 ):
     _, account = alex
     client.sign_in(account)
     provider.sign_in_as = nhs_login_person(nhs_number(2))
-    start = client.client.get("/sign-in/nhs-login?link=1")
-    back = urlsplit(requests.get(start.headers["Location"], allow_redirects=False, timeout=10).headers["Location"])
-    assert client.client.get(f"{back.path}?{back.query}").status_code == 403
+    assert start_linking(client).status_code == 403
+    [(outcome, grounds, actor)] = events(identity_app, "sign_in.identity_refused")
+    assert (outcome, grounds, actor) == ("denied", "identity:nhs_login refused=no_account acr=P9.Cp.Cd", account.id)
+    provider.sign_in_as = nhs_login_person(nhs_number(1), sub="alex-own")
+    linked = start_linking(client)
+    assert linked.status_code == 302 and linked.headers["Location"].endswith("/account")
     with identity_app.app_context(), transaction():
-        assert session.scalars(select(IdentityLink)).all() == []
+        assert session.scalars(select(IdentityLink.user_id)).all() == [account.id]
+
+
+def test_linking_needs_the_accounts_own_form_and_a_fresh_sign_in_at_the_service(client, provider, identity_app):
+    with identity_app.app_context():
+        carer = create_account("carer", email="jo@example.com")
+    client.sign_in(carer)
+    # A link from another site cannot start it: linking is a form with this session's CSRF token ...
+    assert client.client.post("/sign-in/nhs-login/link", data={}).status_code == 400
+    # ... and a plain start while signed in goes home rather than linking.
+    assert client.client.get("/sign-in/nhs-login?continue=1").headers["Location"].endswith("/home")
+    provider.sign_in_as = nhs_login_carer("jo@example.com")
+    assert start_linking(client).status_code == 302
+    assert provider.authorize_requests[-1]["prompt"] == "login"
+
+
+def test_a_set_password_link_connects_nhs_login_instead_of_a_password(make_app, identity_app, provider, team):
+    from safetyplan.accounts import credentials
+    from tests.factories import get_user
+
+    production_like = make_app(
+        identity_services=identity_app.extensions["safetyplan.settings"].identity_services, env="production"
+    )
+    production_like.config.update(SESSION_COOKIE_SECURE=False)
+    with identity_app.app_context():
+        carer = create_account("carer", email="jo@example.com")
+        with transaction():
+            link = credentials.issue_set_password_link(get_user(carer), by=None, base_url="http://localhost")
+    token = link.split("#", 1)[1]
+    browser = PageClient(production_like.test_client())
+    page = check_page(browser.client.get("/set-password").data)
+    csrf = page.select_one("input[name=csrf_token]")["value"]
+    # In production a password cannot be set for a role with a service ...
+    refused = browser.client.post(
+        "/set-password",
+        data={
+            "csrf_token": csrf,
+            "token": token,
+            "password": "a long enough pass phrase",
+            "confirm": "a long enough pass phrase",
+        },
+    )
+    assert "Select ‘Connect NHS login’" in text_of(check_page(refused.data), ".nhsuk-error-summary")
+    # ... so the page's "Connect NHS login" takes the link's code to NHS login and back.
+    button = page.find("button", string=re.compile("Connect NHS login"))
+    assert browser.client.post(button["formaction"], data={"csrf_token": csrf, "token": token}).status_code == 200
+    provider.sign_in_as = nhs_login_carer("another@example.com", sub="jo-sub")
+    start = browser.client.get("/sign-in/nhs-login?continue=1")
+    back = urlsplit(requests.get(start.headers["Location"], allow_redirects=False, timeout=10).headers["Location"])
+    assert browser.client.get(f"{back.path}?{back.query}").status_code == 302
+    assert "/shared" in browser.client.get("/home").headers["Location"]
+    with identity_app.app_context(), transaction():
+        assert session.scalars(select(IdentityLink.user_id)).all() == [carer.id]
+        assert credentials.user_for_set_password_token(token) is None  # the link is used up
+    # A used link connects nothing.
+    assert browser.client.post(button["formaction"], data={"csrf_token": csrf, "token": token}).status_code in (
+        400,
+        302,
+    )
 
 
 def test_public_keys_prints_what_to_register(identity_app):
