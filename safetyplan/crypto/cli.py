@@ -41,8 +41,16 @@ def keys_status() -> None:
     for kek_id in provider.kek_ids():
         marker = " (primary)" if kek_id == primary else ""
         click.echo(f"{kek_id}{marker}: {usage.pop(kek_id, 0)} data keys")
+    try:
+        archived = provider.archived_kek_ids()
+    except KeyringError as error:
+        raise click.ClickException(str(error)) from None
     for kek_id, count in usage.items():
-        click.echo(f"{kek_id} (NOT IN THE KEYRING): {count} data keys")
+        where = "ARCHIVED: rotate to move them to the primary" if kek_id in archived else "NOT IN THE KEYRING"
+        click.echo(f"{kek_id} ({where}): {count} data keys")
+    for kek_id, retired_at in archived.items():
+        if kek_id not in usage:
+            click.echo(f"{kek_id} (archived {retired_at}): kept for backups taken before then")
 
 
 @keys.command("rotate")
@@ -81,10 +89,14 @@ def keys_rotate(batch_size: int) -> None:
 @click.argument("kek_id")
 @with_appcontext
 def keys_retire(kek_id: str) -> None:
-    """Remove KEK_ID from the keyring. Refused while it is the primary or any data key still uses it."""
+    """Move KEK_ID from the keyring to the archive keyring beside it, where it is kept for older backups.
+
+    Refused while it is the primary or any data key still uses it."""
     try:
         with transaction():
             services.retire_kek(kek_id)
     except KeyringError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"Retired {kek_id}.")
+    archive = getattr(vault().provider, "archive_path", None)
+    click.echo(f"Retired {kek_id}: it is kept in the archive{f' at {archive}' if archive else ''}.")
+    click.echo("Back up the archive with the keyring: backups from before today need it.")

@@ -3,7 +3,10 @@
 ``KeyProvider`` is the seam where a KMS or Vault plugs in (docs/adr/0002-encryption-at-rest.md): the rest of the
 app only asks a provider to wrap and unwrap data keys and for the named HMAC secrets, never for a KEK itself.
 ``FileKeyring`` keeps the keys in one JSON file (mode 0600), which suits one organisation's deployment with the
-file mounted from a secret store.
+file mounted from a secret store. A retired KEK moves to a second file beside it, the archive (same format, same
+protection), and is never destroyed: backups taken before a rotation still hold data keys wrapped by it, and
+records are kept for 20 years. The live keyring never wraps with an archived KEK; it unwraps with one only for a
+data key that names it (a restored backup from before the rotation).
 """
 
 from __future__ import annotations
@@ -68,8 +71,12 @@ class KeyProvider(Protocol):
         """Make a new KEK and make it the primary; returns its id."""
         ...
 
-    def remove_kek(self, kek_id: str) -> None:
-        """Forget a KEK that no data key uses any more (the caller checks that)."""
+    def archive_kek(self, kek_id: str) -> None:
+        """Move a KEK that no live data key uses any more (the caller checks that) to the archive."""
+        ...
+
+    def archived_kek_ids(self) -> dict[str, str]:
+        """Each archived KEK, with when it was retired (ISO 8601)."""
         ...
 
 
@@ -139,6 +146,52 @@ def _write_private(path: Path, text: str, *, exclusive: bool) -> None:
     os.replace(temporary, path)
 
 
+ARCHIVE_KIND = "archive"
+
+
+@dataclass(frozen=True)
+class Archive:
+    """Retired KEKs, each with when it was retired: kept for as long as any backup may need them."""
+
+    keks: Mapping[str, bytes]
+    retired_at: Mapping[str, str]
+
+
+def default_archive_path(keyring_path: Path) -> Path:
+    """The archive beside the keyring: keyring.json -> keyring.archive.json."""
+    return keyring_path.with_name(f"{keyring_path.stem}.archive{keyring_path.suffix or '.json'}")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _encode_archive(archive: Archive) -> str:
+    return json.dumps(
+        {
+            "format": KEYRING_FORMAT,
+            "kind": ARCHIVE_KIND,
+            "keks": {kek_id: base64.b64encode(key).decode() for kek_id, key in archive.keks.items()},
+            "retired_at": dict(archive.retired_at),
+        },
+        indent=2,
+    )
+
+
+def _decode_archive(text: str, path: Path) -> Archive:
+    try:
+        data = json.loads(text)
+        if data.get("format") != KEYRING_FORMAT or data.get("kind") != ARCHIVE_KIND:
+            raise KeyringError(f"the file at {path} is not a key archive of format {KEYRING_FORMAT}")
+        keks = {kek_id: base64.b64decode(key, validate=True) for kek_id, key in data["keks"].items()}
+        retired_at = {str(kek_id): str(when) for kek_id, when in data["retired_at"].items()}
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise KeyringError(f"the key archive at {path} cannot be read ({type(error).__name__})") from None
+    if any(len(key) != KEY_BYTES for key in keks.values()) or set(keks) != set(retired_at):
+        raise KeyringError(f"the key archive at {path} is not whole")
+    return Archive(keks=keks, retired_at=retired_at)
+
+
 def create_keyring_file(path: Path) -> str:
     """Make a new keyring at ``path`` (mode 0600); refuses to overwrite one. Returns the primary KEK id."""
     if path.exists():
@@ -163,21 +216,22 @@ class FileKeyring:
     by ``safetyplan keys rotate`` without a restart.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, archive_path: Path | None = None) -> None:
         self.path = path
+        self.archive_path = archive_path or default_archive_path(path)
         self._lock = threading.Lock()
         self._stamp: tuple[int, int] | None = None
         self._contents = self._read()
 
     @classmethod
-    def open(cls, path: Path) -> FileKeyring:
+    def open(cls, path: Path, archive_path: Path | None = None) -> FileKeyring:
         """Load the keyring for the app; a missing or unsafe file is a configuration error (one clear line)."""
         if not path.exists():
             raise ConfigError(
                 f"SAFETYPLAN_KEYRING: there is no keyring at {path}. Create one with 'safetyplan keys init'."
             )
         try:
-            return cls(path)
+            return cls(path, archive_path)
         except KeyringError as error:
             raise ConfigError(f"SAFETYPLAN_KEYRING: {error}") from None
 
@@ -211,13 +265,33 @@ class FileKeyring:
             raise UnknownKeyError(f"the keyring holds no KEK {kek_id!r}")
         return key
 
+    def _read_archive(self) -> Archive:
+        if not self.archive_path.exists():
+            return Archive(keks={}, retired_at={})
+        if self.archive_path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+            raise KeyringError(
+                f"the key archive at {self.archive_path} can be read by other users; run: chmod 600 {self.archive_path}"
+            )
+        return _decode_archive(self.archive_path.read_text(), self.archive_path)
+
+    def archived_kek_ids(self) -> dict[str, str]:
+        return dict(sorted(self._read_archive().retired_at.items()))
+
     def wrap(self, kek_id: str, data_key: bytes, context: bytes) -> bytes:
         nonce = secrets.token_bytes(NONCE_BYTES)
         return nonce + AESGCM(self._kek(kek_id)).encrypt(nonce, data_key, context)
 
     def unwrap(self, kek_id: str, wrapped: bytes, context: bytes) -> bytes:
         try:
-            return AESGCM(self._kek(kek_id)).decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], context)
+            kek = self._kek(kek_id)
+        except UnknownKeyError:
+            # A data key from before a rotation (a restored backup): its KEK is in the archive, if anywhere.
+            archived = self._read_archive().keks.get(kek_id)
+            if archived is None:
+                raise UnknownKeyError(f"neither the keyring nor its archive holds a KEK {kek_id!r}") from None
+            kek = archived
+        try:
+            return AESGCM(kek).decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], context)
         except InvalidTag:
             raise KeyringError(f"a data key wrapped by {kek_id} did not unwrap for its owner") from None
 
@@ -237,13 +311,28 @@ class FileKeyring:
             self._contents = self._read()
         return kek_id
 
-    def remove_kek(self, kek_id: str) -> None:
+    def archive_kek(self, kek_id: str) -> None:
+        """Write the KEK to the archive first (and to disk), then take it out of the keyring: a crash between the two
+        leaves it in both, never in neither."""
         with self._lock:
             contents = self._read()
             if kek_id not in contents.keks:
                 raise UnknownKeyError(f"the keyring holds no KEK {kek_id!r}")
             if kek_id == contents.primary:
                 raise KeyringError(f"{kek_id} is the primary KEK; rotate to a new one before retiring it")
+            archive = self._read_archive()
+            kept = Archive(
+                keks={**archive.keks, kek_id: contents.keks[kek_id]},
+                retired_at={**archive.retired_at, kek_id: archive.retired_at.get(kek_id) or _now()},
+            )
+            _write_private(self.archive_path, _encode_archive(kept), exclusive=False)
+            if (
+                _decode_archive(self.archive_path.read_text(), self.archive_path).keks.get(kek_id)
+                != contents.keks[kek_id]
+            ):
+                raise KeyringError(
+                    f"the key archive at {self.archive_path} did not keep {kek_id}; the keyring is unchanged"
+                )
             remaining = {key_id: key for key_id, key in contents.keks.items() if key_id != kek_id}
             updated = KeyringContents(primary=contents.primary, keks=remaining, secrets=contents.secrets)
             _write_private(self.path, _encode(updated), exclusive=False)

@@ -71,7 +71,8 @@ def rewrap_batch(limit: int = REWRAP_BATCH) -> int:
 
 
 def retire_kek(kek_id: str) -> None:
-    """Remove a KEK from the keyring; refused while it is the primary or any data key still uses it."""
+    """Move a KEK from the keyring to the archive (never destroyed: backups from before need it); refused while it
+    is the primary or any data key still uses it."""
     provider = vault().provider
     if kek_id not in provider.kek_ids():
         raise KeyringError(f"the keyring holds no KEK {kek_id!r}")
@@ -80,7 +81,7 @@ def retire_kek(kek_id: str) -> None:
     in_use = kek_usage()[kek_id]
     if in_use:
         raise KeyringError(f"{kek_id} still wraps {in_use} data keys; run 'safetyplan keys rotate' to finish")
-    provider.remove_kek(kek_id)
+    provider.archive_kek(kek_id)
 
 
 def owned_records(owner_id: uuid.UUID) -> list[EncryptedRecord]:

@@ -53,8 +53,10 @@ def test_rotate_rewraps_ten_thousand_data_keys_and_every_record_still_opens(keyr
             assert read_body(entry) == f"plan of {person}"
 
         code, output = keys(app, "retire", old_kek)
-        assert (code, output) == (0, f"Retired {old_kek}.\n")
+        assert code == 0, output
+        assert output.startswith(f"Retired {old_kek}: it is kept in the archive at ")
         assert vault().provider.kek_ids() == [new_kek]
+        assert list(vault().provider.archived_kek_ids()) == [old_kek]
 
 
 def test_an_interrupted_rotation_finishes_when_run_again(keyring_app):
@@ -115,3 +117,60 @@ def test_rewrap_leaves_destroyed_keys_alone(keyring_app):
         with transaction():
             assert rewrap_batch() == 0
             assert session.scalar(select(func.count()).where(DataKey.wrapped_key.is_(None))) == 1
+
+
+def test_a_backup_from_before_a_rotation_and_a_retire_still_opens_with_the_archive(keyring_app):
+    """Retiring a KEK moves it to the archive: the data keys a backup from before the rotation holds (wrapped by
+    the old KEK) still open once that backup is restored."""
+    import stat
+
+    from sqlalchemy import update
+
+    app = keyring_app
+    with app.app_context():
+        person = uuid.uuid4()
+        entry = write_entry(person, "words kept for twenty years")
+        with transaction():
+            before = session.execute(select(DataKey.id, DataKey.kek_id, DataKey.wrapped_key)).all()  # the "backup"
+        old_kek = vault().provider.primary_kek_id()
+        assert keys(app, "rotate")[0] == 0
+        code, output = keys(app, "retire", old_kek)
+        assert code == 0, output
+        archive = vault().provider.archive_path
+        assert stat.S_IMODE(archive.stat().st_mode) == 0o600
+        assert old_kek not in vault().provider.kek_ids()
+
+        # The backup is restored: its data keys, wrapped by the retired KEK, are back in the table.
+        with transaction():
+            for key_id, kek_id, wrapped in before:
+                session.execute(update(DataKey).where(DataKey.id == key_id).values(kek_id=kek_id, wrapped_key=wrapped))
+        vault().forget_all()
+        assert read_body(entry) == "words kept for twenty years"
+
+        code, output = keys(app, "status")
+        assert f"{old_kek} (ARCHIVED: rotate to move them to the primary): " in output
+        # Without the archive, the same backup would not open: it is what keeps the old KEK.
+        archive.rename(archive.with_suffix(".moved"))
+        vault().forget_all()
+        with pytest.raises(Exception, match="neither the keyring nor its archive"):
+            read_body(entry)
+        archive.with_suffix(".moved").rename(archive)
+
+
+def test_the_archive_keeps_every_retired_kek_and_refuses_to_be_readable_by_others(keyring_app):
+    app = keyring_app
+    with app.app_context():
+        first = vault().provider.primary_kek_id()
+        assert keys(app, "rotate")[0] == 0
+        second = vault().provider.primary_kek_id()
+        assert keys(app, "retire", first)[0] == 0
+        assert keys(app, "rotate")[0] == 0
+        assert keys(app, "retire", second)[0] == 0
+        assert list(vault().provider.archived_kek_ids()) == sorted([first, second])
+        code, output = keys(app, "status")
+        assert f"{first} (archived " in output and f"{second} (archived " in output
+        archive = vault().provider.archive_path
+        archive.chmod(0o644)
+        code, output = keys(app, "status")
+        assert code == 1 and "chmod 600" in output
+        archive.chmod(0o600)

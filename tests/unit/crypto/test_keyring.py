@@ -81,23 +81,29 @@ def test_wrap_and_unwrap_are_bound_to_their_context(path):
         keyring.unwrap(kek, wrapped, wrap_context(uuid.uuid4(), uuid.uuid4()))
 
 
-def test_a_new_primary_keeps_the_old_kek_until_it_is_removed(path):
+def test_a_new_primary_keeps_the_old_kek_until_it_is_archived(path):
     keyring = FileKeyring(path)
     old = keyring.primary_kek_id()
     wrapped = keyring.wrap(old, b"k" * 32, CONTEXT)
     new = keyring.add_primary_kek()
     assert keyring.primary_kek_id() == new != old
     assert keyring.unwrap(old, wrapped, CONTEXT) == b"k" * 32
-    keyring.remove_kek(old)
+    keyring.archive_kek(old)
+    assert old not in keyring.kek_ids()
     with pytest.raises(UnknownKeyError):
-        keyring.unwrap(old, wrapped, CONTEXT)
+        keyring.wrap(old, b"k" * 32, CONTEXT)  # never used for new keys again ...
+    assert keyring.unwrap(old, wrapped, CONTEXT) == b"k" * 32  # ... but still opens what it wrapped
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(keyring.archive_path).st_mode) == 0o600
+    # Without its archive, the keyring cannot open it.
+    with pytest.raises(UnknownKeyError, match="neither the keyring nor its archive"):
+        FileKeyring(path, archive_path=path.with_name("elsewhere.json")).unwrap(old, wrapped, CONTEXT)
 
 
-def test_the_primary_kek_cannot_be_removed(path):
+def test_the_primary_kek_cannot_be_archived(path):
     keyring = FileKeyring(path)
     with pytest.raises(KeyringError, match="is the primary KEK"):
-        keyring.remove_kek(keyring.primary_kek_id())
+        keyring.archive_kek(keyring.primary_kek_id())
 
 
 def test_a_running_worker_sees_a_rotation_made_by_another_process(path):
