@@ -11,6 +11,7 @@ from safetyplan import create_app, schema
 from safetyplan.admin.cli import teams, users
 from safetyplan.assurance.cli import assurance
 from safetyplan.audit.cli import audit
+from safetyplan.backup.cli import backup_group
 from safetyplan.config import ConfigError
 from safetyplan.crypto.cli import keys
 from safetyplan.db import database
@@ -75,6 +76,7 @@ cli.add_command(plans)
 cli.add_command(deliveries)
 cli.add_command(people_group)
 cli.add_command(identity)
+cli.add_command(backup_group(create_app))
 
 
 def main() -> None:

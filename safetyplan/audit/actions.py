@@ -21,6 +21,7 @@ ACTIONS = {
     "assurance.report_viewed": _l("Looked at the assurance report"),
     "audit_trail.searched": _l("Searched the audit trail"),
     "audit_trail.viewed": _l("Looked at the audit trail"),
+    "backup.restored": _l("Restored the database from a backup"),
     "carer_link.confirmed": _l("Confirmed a carer's account"),
     "carer_link.undone": _l("Said a carer's account was not theirs"),
     "caseload.person_added": _l("Added a person to a caseload"),

@@ -1,0 +1,131 @@
+"""``safetyplan backup create``, ``verify`` and ``restore``, on SQLite and on PostgreSQL, while clients save."""
+
+from __future__ import annotations
+
+import stat
+import threading
+import time
+
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
+
+from safetyplan import create_app
+from safetyplan.audit.models import AuditEvent
+from safetyplan.backup import services
+from safetyplan.cli import cli
+from safetyplan.crypto.keyring import create_keyring_file
+from safetyplan.db import session, transaction
+from safetyplan.people.models import Person
+from tests.factories import create_person, create_team
+
+SAVERS = 8
+
+
+def invoke(app, *args):
+    result = app.test_cli_runner().invoke(cli, ["backup", *args])
+    unexpected = result.exception if not isinstance(result.exception, SystemExit | None) else None
+    return result.exit_code, result.output + (f"\n{unexpected!r}" if unexpected else "")
+
+
+def test_a_backup_taken_while_8_clients_save_holds_every_acknowledged_save_and_verifies(app, tmp_path):
+    with app.app_context():
+        team = create_team("Busy Team")
+    acknowledged: list[tuple[object, float]] = []
+    stop = threading.Event()
+
+    def save(n: int) -> None:
+        with app.app_context():
+            while not stop.is_set():
+                try:
+                    person = create_person(team, name=f"Saver {n}")
+                except DBAPIError:  # busy: the client tries again, and nothing was acknowledged
+                    continue
+                acknowledged.append((person.id, time.monotonic()))
+
+    savers = [threading.Thread(target=save, args=(n,)) for n in range(SAVERS)]
+    for saver in savers:
+        saver.start()
+    try:
+        while len(acknowledged) < 40:
+            time.sleep(0.05)
+        started = time.monotonic()
+        before = {person_id for person_id, at in list(acknowledged) if at < started}
+        output = tmp_path / "busy.tar"
+        code, text = invoke(app, "create", "-o", str(output))
+        while len(acknowledged) < len(before) + 20:  # saves go on after it
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        for saver in savers:
+            saver.join(timeout=30)
+    assert code == 0, text
+    assert stat.S_IMODE(output.stat().st_mode) == 0o600
+    manifest = services.read_manifest(output)
+    assert manifest.counts["people"] >= len(before)
+    code, text = invoke(app, "verify", str(output))
+    assert code == 0, text
+    assert "The backup is whole and can be read." in text
+    with app.app_context(), services.restored_copy(output, create_app) as copy, copy.app_context(), transaction():
+        held = set(session.scalars(select(Person.id)))
+    assert before <= held
+    assert len(held) == manifest.counts["people"]
+
+
+def test_a_restore_drill_end_to_end(app, tmp_path):
+    with app.app_context():
+        team = create_team("Drill Team")
+        kept = create_person(team, name="Kept Person")
+    output = tmp_path / "drill.tar"
+    assert invoke(app, "create", "-o", str(output))[0] == 0
+    with app.app_context():
+        later = create_person(team, name="Added After")
+    # The database now holds events the backup does not: a restore must be asked for twice.
+    code, text = invoke(app, "restore", str(output))
+    assert code == 1 and "audit events newer than this backup" in text
+    code, text = invoke(app, "restore", str(output), "--force")
+    assert code == 0, text
+    with app.app_context(), transaction():
+        ids = set(session.scalars(select(Person.id)))
+        assert kept.id in ids and later.id not in ids
+        assert str(session.get(Person, kept.id).name) == "Kept Person"
+        last = session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
+        manifest = services.read_manifest(output)
+        assert (last.action, last.grounds) == ("backup.restored", f"command_line:backup {manifest.id}")
+        assert last.seq == manifest.audit_seq + 1  # the chain goes on from the backup's head, explained
+    verified = app.test_cli_runner().invoke(cli, ["audit", "verify"])
+    assert verified.exit_code == 0, verified.output
+
+
+def test_a_backup_from_before_a_rotation_and_a_retire_still_verifies_with_the_archive(make_app, app, tmp_path):
+    keyring = tmp_path / "own-keyring.json"
+    create_keyring_file(keyring)
+    own = make_app(keyring_path=keyring)
+    with own.app_context():
+        create_person(create_team("Old Team"), name="Sealed Before Rotation")
+        from safetyplan.crypto import vault
+
+        old_kek = vault().provider.primary_kek_id()
+    output = tmp_path / "before-rotation.tar"
+    assert invoke(own, "create", "-o", str(output))[0] == 0
+    runner = own.test_cli_runner()
+    assert runner.invoke(cli, ["keys", "rotate"]).exit_code == 0
+    retired = runner.invoke(cli, ["keys", "retire", old_kek])
+    assert retired.exit_code == 0, retired.output
+    assert services.read_manifest(output).kek_ids == [old_kek]
+    code, text = invoke(own, "verify", str(output))
+    assert code == 0, text
+    assert "Opened " in text and "The backup is whole" in text
+    # Without the archive the same backup cannot be read: the archive is what keeps it readable.
+    archive = keyring.with_name("own-keyring.archive.json")
+    archive.rename(tmp_path / "moved.json")
+    code, text = invoke(own, "verify", str(output))
+    assert code == 1
+    assert "sealed values did not open" in text and "neither the keyring nor its archive" in text
+    (tmp_path / "moved.json").rename(archive)
+
+
+def test_a_file_that_is_not_a_backup_is_refused(app, tmp_path):
+    junk = tmp_path / "junk.tar"
+    junk.write_bytes(b"not a tar file at all")
+    code, text = invoke(app, "verify", str(junk))
+    assert code == 1 and "is not a SafetyPlan backup" in text
