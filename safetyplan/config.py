@@ -93,6 +93,8 @@ class Settings:
     #: The FHIR endpoint plans sent on discharge or transfer go to (in production, a gateway to GP Connect Send
     #: Document over MESH); unset outside production: they are written to ``instance/outbox/sent/``.
     send_url: str | None = None
+    #: Where ``audit checkpoint --to`` keeps checkpoints by default, and ``audit verify`` finds the newest.
+    audit_checkpoints: Path | None = None
     #: NHS login and NHS CIS2, where configured; none in development unless set.
     identity_services: tuple[IdentityService, ...] = ()
 
@@ -154,6 +156,7 @@ class Settings:
             nrl_url=environ.get("SAFETYPLAN_NRL_URL", "").strip() or None,
             send_url=environ.get("SAFETYPLAN_SEND_URL", "").strip() or None,
             identity_services=_identity_services(environ, production=env == "production"),
+            audit_checkpoints=Path(environ.get("SAFETYPLAN_AUDIT_CHECKPOINTS") or instance_path / "audit-checkpoints"),
         )
 
 

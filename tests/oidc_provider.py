@@ -73,6 +73,8 @@ class Provider:
     #: Why token requests were refused, for the tests to read.
     refusals: list[str] = field(default_factory=list)
     down: bool = False
+    #: Userinfo answers about another subject than the ID token's (the app must refuse).
+    userinfo_of_someone_else: bool = False
     key: RSAKey = field(default_factory=lambda: RSAKey.generate_key(2048, parameters={"kid": "provider-1"}))
     grants: dict[str, Grant] = field(default_factory=dict)
     access_tokens: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -209,6 +211,8 @@ class Provider:
         claims = self.access_tokens.get(bearer.removeprefix("Bearer ").strip())
         if claims is None:
             return Response("unauthorised", status=401)
+        if self.userinfo_of_someone_else:
+            return _json({**claims, "sub": "someone-else"})
         return _json(claims)
 
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
 
 from safetyplan.audit import services
+from safetyplan.audit.checkpoints import CheckpointError, newest_checkpoint, write_checkpoint
+from safetyplan.config import current_settings
 
 
 @click.group()
@@ -32,9 +35,28 @@ def _parse_checkpoint(_ctx: click.Context, _param: click.Parameter, value: str |
     callback=_parse_checkpoint,
     help="A checkpoint taken earlier: also detects events removed from the end since then.",
 )
+@click.option(
+    "--checkpoints",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where checkpoints are kept (default: SAFETYPLAN_AUDIT_CHECKPOINTS): the newest is checked against.",
+)
 @with_appcontext
-def audit_verify(mark: services.Checkpoint | None) -> None:
-    """Walk the whole chain; exit 1 and name the first broken event if any was edited, removed or reordered."""
+def audit_verify(mark: services.Checkpoint | None, directory: Path | None) -> None:
+    """Walk the whole chain; exit 1 and name the first broken event if any was edited, removed or reordered.
+
+    Without --checkpoint, it checks against the newest checkpoint kept, so that events removed from the end
+    since then are found too."""
+    directory = directory or current_settings().audit_checkpoints
+    if mark is None and directory is not None:
+        try:
+            newest = newest_checkpoint(directory)
+        except CheckpointError as error:
+            raise click.ClickException(str(error)) from None
+        if newest is not None:
+            mark = newest[0]
+            click.echo(f"Checked against the checkpoint at event {mark.seq} ({newest[1]}).")
     result = services.verify(mark)
     click.echo(str(result))
     if not result.ok:
@@ -42,9 +64,18 @@ def audit_verify(mark: services.Checkpoint | None) -> None:
 
 
 @audit.command("checkpoint")
+@click.option(
+    "--to",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Also keep it as a file in this folder (somewhere the database's administrators cannot write).",
+)
 @with_appcontext
-def audit_checkpoint() -> None:
-    """Print the chain head as SEQ:HASH (keep it somewhere else, for 'verify --checkpoint') and the count."""
+def audit_checkpoint(directory: Path | None) -> None:
+    """Print the chain head as SEQ:HASH (keep it somewhere else, for 'verify') and the count."""
     mark, count = services.checkpoint()
     click.echo(str(mark))
     click.echo(f"{count} events")
+    if directory is not None:
+        click.echo(f"Kept in {write_checkpoint(directory, mark)}")

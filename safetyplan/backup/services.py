@@ -38,6 +38,7 @@ from sqlalchemy.engine import make_url
 from safetyplan import models, schema  # noqa: F401  (every table, so that the counts and the sealed values are all seen)
 from safetyplan.audit import record
 from safetyplan.audit import services as audit
+from safetyplan.audit.checkpoints import set_aside_after
 from safetyplan.audit.grounds import Grounds
 from safetyplan.config import Settings, current_settings
 from safetyplan.crypto.aead import DecryptionError
@@ -360,4 +361,6 @@ def restore(path: Path, *, force: bool) -> Manifest:
             )
     with transaction():
         record("backup.restored", by=None, grounds=Grounds("command_line", f"backup {manifest.id}"))
+    if settings.audit_checkpoints is not None:
+        set_aside_after(settings.audit_checkpoints, manifest.audit_seq, manifest.id)
     return manifest

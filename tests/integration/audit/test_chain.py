@@ -444,3 +444,29 @@ def test_an_action_without_a_plain_english_label_is_refused(app):
     """So that no reader of the trail ever meets a raw code."""
     with app.app_context(), pytest.raises(ValueError, match="plain-English label"):
         record("plan.frobnicated", by=None, grounds=Grounds.NONE)
+
+
+def test_checkpoints_kept_as_files_and_verify_checks_the_newest_by_default(make_app, tmp_path):
+    import stat
+
+    kept = tmp_path / "checkpoints"
+    app = make_app(audit_checkpoints=kept)
+    with app.app_context():
+        record_events(3)
+    code, output = audit_cli(app, "checkpoint", "--to", str(kept))
+    assert code == 0 and output.splitlines()[-1] == f"Kept in {kept / 'checkpoint-000000000003.txt'}"
+    with app.app_context():
+        record_events(2)
+    assert audit_cli(app, "checkpoint", "--to", str(kept))[0] == 0
+    [newest] = [p for p in kept.iterdir() if p.name.endswith("05.txt")]
+    assert stat.S_IMODE(newest.stat().st_mode) == 0o600
+    code, output = audit_cli(app, "verify")
+    assert code == 0 and output.startswith(f"Checked against the checkpoint at event 5 ({newest}).\nOK: 5 events")
+    # Events removed from the end, with the head rewound: only the newest checkpoint can tell.
+    with app.app_context():
+        truncate_to(4)
+    code, output = audit_cli(app, "verify")
+    assert code == 1 and "before the checkpoint at event 5" in output
+    (kept / "checkpoint-000000000009.txt").write_text("not a checkpoint\n")
+    code, output = audit_cli(app, "verify")
+    assert code == 1 and "is not a checkpoint" in output

@@ -129,3 +129,33 @@ def test_a_file_that_is_not_a_backup_is_refused(app, tmp_path):
     junk.write_bytes(b"not a tar file at all")
     code, text = invoke(app, "verify", str(junk))
     assert code == 1 and "is not a SafetyPlan backup" in text
+
+
+def test_a_restore_sets_aside_the_checkpoints_it_went_back_past(make_app, tmp_path):
+    kept = tmp_path / "checkpoints"
+    app = make_app(audit_checkpoints=kept)
+    with app.app_context():
+        create_person(create_team("Checkpoint Team"), name="Before")
+    output = tmp_path / "cp.tar"
+    assert invoke(app, "create", "-o", str(output))[0] == 0
+    with app.app_context():
+        create_person(create_team("Later Team"), name="After")
+    runner = app.test_cli_runner()
+    assert runner.invoke(cli, ["audit", "checkpoint", "--to", str(kept)]).exit_code == 0
+    assert invoke(app, "restore", str(output), "--force")[0] == 0
+    manifest = services.read_manifest(output)
+    assert [p.name for p in kept.glob("checkpoint-*.txt")] == []
+    assert len(list((kept / f"superseded-by-restore-{manifest.id}").iterdir())) == 1
+    verified = runner.invoke(cli, ["audit", "verify"])
+    assert verified.exit_code == 0, verified.output
+
+
+def test_a_backup_made_without_a_file_name_goes_to_the_instance_folder(app):
+    code, text = invoke(app, "create")
+    assert code == 0, text
+    written = text.splitlines()[0].rsplit(" written to ", 1)[1]
+    from pathlib import Path
+
+    path = Path(written)
+    assert path.parent.name == "backups" and path.exists()
+    path.unlink()

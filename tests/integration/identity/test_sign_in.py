@@ -625,3 +625,53 @@ def test_a_staff_account_linked_to_its_cis2_user_id_opens_whatever_email_cis2_ho
     assert actor == account.id
     nobody = runner.invoke(cli, ["identity", "link-cis2", "nobody@example.com", "1"])
     assert nobody.exit_code == 1
+
+
+def test_userinfo_about_someone_else_is_refused(client, provider, identity_app, alex):
+    provider.userinfo_of_someone_else = True
+    response = through(client, provider, "nhs-login", nhs_login_person(nhs_number(1)))
+    assert response.status_code == 403
+    assert [g for _, g, _ in events(identity_app, "sign_in.identity_refused")] == [
+        "identity:nhs_login refused=userinfo"
+    ]
+
+
+def test_a_linked_carer_below_p5_later_is_refused(client, provider, identity_app, team, alex):
+    person, _ = alex
+    _, token = _invite(identity_app, team, person)
+    assert accept_through(client, provider, token, nhs_login_carer("sam@example.com", sub="sam")).status_code == 302
+    weaker = through(
+        PageClient(identity_app.test_client()), provider, "nhs-login", nhs_login_carer("x", level="P0", sub="sam")
+    )
+    assert weaker.status_code == 403
+    assert "refused=not_proofed" in events(identity_app, "sign_in.identity_refused")[-1][1]
+
+
+def test_a_persons_identity_cannot_accept_an_invitation_as_a_carer(client, provider, identity_app, team, alex):
+    person, account = alex
+    through(client, provider, "nhs-login", nhs_login_person(nhs_number(1), sub="alex-sub"))  # linked to Alex
+    _, token = _invite(identity_app, team, person, email="alex.again@example.com")
+    response = accept_through(
+        PageClient(identity_app.test_client()), provider, token, nhs_login_person(nhs_number(1), sub="alex-sub")
+    )
+    assert response.status_code == 403
+    refused = events(identity_app, "invitation.refused")
+    assert refused and refused[-1][2] == account.id
+
+
+def test_a_carer_with_no_checked_email_cannot_accept(client, provider, identity_app, team, alex):
+    person, _ = alex
+    _, token = _invite(identity_app, team, person)
+    unchecked = {**nhs_login_carer("sam@example.com"), "email_verified": False}
+    response = accept_through(client, provider, token, unchecked)
+    assert response.status_code == 403
+    assert "has not checked an email address" in text_of(check_page(response.data), "main")
+
+
+def test_an_account_linked_to_one_identity_cannot_link_another(client, provider, identity_app, alex):
+    through(client, provider, "nhs-login", nhs_login_person(nhs_number(1), sub="first"))
+    provider.sign_in_as = nhs_login_person(nhs_number(1), sub="second")
+    assert start_linking(client).status_code == 403
+    assert "refused=already_linked" in events(identity_app, "sign_in.identity_refused")[-1][1]
+    with identity_app.app_context(), transaction():
+        assert len(session.scalars(select(IdentityLink)).all()) == 1
