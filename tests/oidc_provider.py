@@ -318,12 +318,21 @@ def identity_services(provider: Provider, directory: Any, **required_role_codes:
     return tuple(services)
 
 
-def link_then_sign_in(client: Any, provider: Provider, path: str, claims: dict[str, Any], account: Any) -> Any:
-    """Sign in with the account's password, connect the identity from the account page, sign out, then sign in
-    through the service alone (how an account made before the service was configured moves to it)."""
+def at_the_provider(start: Any) -> Any:
+    """The browser follows ``start`` (the app's redirect to the provider), which answers at once: the address it
+    sends the browser back to, split (``.path``, ``.query``)."""
     from urllib.parse import urlsplit
 
     import requests
+
+    at_provider = requests.get(start.headers["Location"], allow_redirects=False, timeout=10)
+    assert at_provider.status_code == 302, at_provider.text
+    return urlsplit(at_provider.headers["Location"])
+
+
+def link_then_sign_in(client: Any, provider: Provider, path: str, claims: dict[str, Any], account: Any) -> Any:
+    """Sign in with the account's password, connect the identity from the account page, sign out, then sign in
+    through the service alone (how an account made before the service was configured moves to it)."""
 
     from tests.pages import check_page
 
@@ -334,8 +343,7 @@ def link_then_sign_in(client: Any, provider: Provider, path: str, claims: dict[s
     assert onward.status_code == 200, onward.status_code
     start = client.client.get(f"/sign-in/{path}?continue=1")
     assert start.status_code == 302 and "prompt=login" in start.headers["Location"], start.headers.get("Location")
-    at_provider = requests.get(start.headers["Location"], allow_redirects=False, timeout=10)
-    back = urlsplit(at_provider.headers["Location"])
+    back = at_the_provider(start)
     linked = client.client.get(f"{back.path}?{back.query}")
     assert linked.status_code == 302 and linked.headers["Location"].endswith("/account"), linked.status_code
     csrf = check_page(client.client.get("/account").data).select_one("input[name=csrf_token]")["value"]
@@ -348,14 +356,9 @@ def sign_in_through(
 ) -> Any:
     """With a Flask test client: start at /sign-in/<path>, let the provider answer as ``claims``, and come back;
     returns the response to the callback."""
-    from urllib.parse import urlsplit
-
-    import requests
 
     provider.sign_in_as, provider.tamper = claims, tamper
     start = client.get(f"/sign-in/{path}")
     assert start.status_code == 302, start.status_code
-    at_provider = requests.get(start.headers["Location"], allow_redirects=False, timeout=10)
-    assert at_provider.status_code == 302, at_provider.text
-    back = urlsplit(at_provider.headers["Location"])
+    back = at_the_provider(start)
     return client.get(f"{back.path}?{back.query}")

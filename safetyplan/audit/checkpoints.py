@@ -3,10 +3,10 @@ verify``, and those a restore went back past set aside (the restored chain canno
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from safetyplan.audit.services import Checkpoint
+from safetyplan.crypto.keyring import write_private
 
 
 class CheckpointError(Exception):
@@ -29,13 +29,8 @@ def newest_checkpoint(directory: Path) -> tuple[Checkpoint, Path] | None:
 
 def write_checkpoint(directory: Path, mark: Checkpoint) -> Path:
     """Keep ``mark`` as a file of its own (mode 0600, written to disk before the command says so)."""
-    directory.mkdir(parents=True, exist_ok=True)
     path = directory / CHECKPOINT_FILE.format(seq=mark.seq)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(f"{mark}\n")
-        f.flush()
-        os.fsync(f.fileno())
+    write_private(path, f"{mark}\n", exclusive=False)
     return path
 
 

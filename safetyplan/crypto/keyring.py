@@ -127,7 +127,7 @@ def _decode(text: str, path: Path) -> KeyringContents:
     return contents
 
 
-def _write_private(path: Path, text: str, *, exclusive: bool) -> None:
+def write_private(path: Path, text: str, *, exclusive: bool) -> None:
     """Write a file only its owner can read; replace an existing one atomically, so a crash leaves old or new."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if exclusive:
@@ -203,7 +203,7 @@ def create_keyring_file(path: Path) -> str:
         secrets={name: secrets.token_bytes(KEY_BYTES) for name in SECRET_NAMES},
     )
     try:
-        _write_private(path, _encode(contents), exclusive=True)
+        write_private(path, _encode(contents), exclusive=True)
     except FileExistsError:
         raise KeyringError(f"a keyring already exists at {path}; it was not changed") from None
     return kek_id
@@ -307,7 +307,7 @@ class FileKeyring:
                 keks={**contents.keks, kek_id: AESGCM.generate_key(bit_length=256)},
                 secrets=contents.secrets,
             )
-            _write_private(self.path, _encode(updated), exclusive=False)
+            write_private(self.path, _encode(updated), exclusive=False)
             self._contents = self._read()
         return kek_id
 
@@ -325,7 +325,7 @@ class FileKeyring:
                 keks={**archive.keks, kek_id: contents.keks[kek_id]},
                 retired_at={**archive.retired_at, kek_id: archive.retired_at.get(kek_id) or _now()},
             )
-            _write_private(self.archive_path, _encode_archive(kept), exclusive=False)
+            write_private(self.archive_path, _encode_archive(kept), exclusive=False)
             if (
                 _decode_archive(self.archive_path.read_text(), self.archive_path).keks.get(kek_id)
                 != contents.keks[kek_id]
@@ -335,5 +335,5 @@ class FileKeyring:
                 )
             remaining = {key_id: key for key_id, key in contents.keks.items() if key_id != kek_id}
             updated = KeyringContents(primary=contents.primary, keks=remaining, secrets=contents.secrets)
-            _write_private(self.path, _encode(updated), exclusive=False)
+            write_private(self.path, _encode(updated), exclusive=False)
             self._contents = self._read()

@@ -374,6 +374,7 @@ def _person_or_carer_account(vouched: Vouched) -> User:
 
 def _staff_account(vouched: Vouched) -> User:
     user = _linked_user(vouched)
+    linked = user is not None
     if user is None:
         email = vouched.claims.get("email")
         found = find_user_by_email(str(email)) if email else None
@@ -382,7 +383,7 @@ def _staff_account(vouched: Vouched) -> User:
     if user is None or not user.is_active or user.role not in STAFF_ROLES:
         raise vouched.refused("no_staff_account", by=user)
     _check_staff_roles(vouched, user)
-    if _linked_user(vouched) is None:
+    if not linked:
         _link(vouched, user)
     return user
 

@@ -12,7 +12,6 @@ from tests.oidc_provider import (
     link_then_sign_in,
     nhs_login_carer,
     nhs_login_person,
-    running_provider,
     sign_in_through,
 )
 
@@ -24,12 +23,6 @@ IDENTITY_EXPECTED = {
     "identity.callback": dict.fromkeys(EXPECTED["identity.callback"], 403),
     "identity.sign_out": dict.fromkeys(EXPECTED["identity.sign_out"], 302),
 }
-
-
-@pytest.fixture
-def provider():
-    with running_provider() as running:
-        yield running
 
 
 @pytest.fixture

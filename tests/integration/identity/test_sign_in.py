@@ -10,7 +10,6 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import requests
 from sqlalchemy import select
 
 from safetyplan.accounts.models import IdentityLink, User
@@ -21,12 +20,12 @@ from safetyplan.sharing.models import InvolvedPerson
 from tests.factories import create_account, create_person
 from tests.oidc_provider import (
     TAMPER_MODES,
+    at_the_provider,
     cis2_user,
     identity_services,
     link_then_sign_in,
     nhs_login_carer,
     nhs_login_person,
-    running_provider,
     sign_in_through,
 )
 from tests.pages import PageClient, check_page, text_of
@@ -40,12 +39,6 @@ def nhs_number(seed: int) -> str:
         if check < 10:
             return first + str(check % 11)
     raise AssertionError("no number")
-
-
-@pytest.fixture
-def provider():
-    with running_provider() as running:
-        yield running
 
 
 @pytest.fixture
@@ -166,7 +159,7 @@ def test_a_token_that_does_not_check_out_is_refused(client, provider, identity_a
 def test_a_replayed_callback_is_refused_in_the_same_browser_and_in_another(client, provider, identity_app, alex):
     provider.sign_in_as = nhs_login_person(nhs_number(1))
     start = client.client.get("/sign-in/nhs-login")
-    back = urlsplit(requests.get(start.headers["Location"], allow_redirects=False, timeout=10).headers["Location"])
+    back = at_the_provider(start)
     callback = f"{back.path}?{back.query}"
     assert client.client.get(callback).status_code == 302
     client.client.post("/sign-out", data={"csrf_token": _csrf(client)})
@@ -183,7 +176,7 @@ def test_the_provider_refuses_a_code_used_twice(client, provider, identity_app, 
     """The code's single use is the provider's rule; the app's part is to refuse the sign-in when it says so."""
     provider.sign_in_as = nhs_login_person(nhs_number(1))
     start = client.client.get("/sign-in/nhs-login")
-    back = urlsplit(requests.get(start.headers["Location"], allow_redirects=False, timeout=10).headers["Location"])
+    back = at_the_provider(start)
     code = parse_qs(back.query)["code"][0]
     provider.grants[code].used = True  # someone got to the token endpoint with it first
     assert client.client.get(f"{back.path}?{back.query}").status_code == 403
@@ -285,7 +278,7 @@ def test_a_service_that_is_down_gets_a_clear_page_and_no_fallback(client, provid
 def test_a_service_that_goes_down_during_the_sign_in_gets_the_same_clear_page(client, provider, identity_app, alex):
     provider.sign_in_as = nhs_login_person(nhs_number(1))
     start = client.client.get("/sign-in/nhs-login")
-    back = urlsplit(requests.get(start.headers["Location"], allow_redirects=False, timeout=10).headers["Location"])
+    back = at_the_provider(start)
     provider.down = True  # the token endpoint now answers 503
     response = client.client.get(f"{back.path}?{back.query}")
     assert response.status_code == 503
@@ -425,7 +418,7 @@ def accept_through(client, provider, token, claims):
     assert refresh == f"0;url={link}" and "token" not in link
     start = client.client.get(link)
     assert start.status_code == 302, start.status_code
-    back = urlsplit(requests.get(start.headers["Location"], allow_redirects=False, timeout=10).headers["Location"])
+    back = at_the_provider(start)
     return client.client.get(f"{back.path}?{back.query}")
 
 
@@ -512,7 +505,7 @@ def start_linking(client, path="nhs-login"):
     """From the account page, ask to sign in through the service from now on; returns the callback's response."""
     client.client.post(f"/sign-in/{path}/link", data={"csrf_token": _csrf(client)})
     start = client.client.get(f"/sign-in/{path}?continue=1")
-    back = urlsplit(requests.get(start.headers["Location"], allow_redirects=False, timeout=10).headers["Location"])
+    back = at_the_provider(start)
     return client.client.get(f"{back.path}?{back.query}")
 
 
@@ -577,7 +570,7 @@ def test_a_set_password_link_connects_nhs_login_instead_of_a_password(make_app, 
     assert browser.client.post(button["formaction"], data={"csrf_token": csrf, "token": token}).status_code == 200
     provider.sign_in_as = nhs_login_carer("another@example.com", sub="jo-sub")
     start = browser.client.get("/sign-in/nhs-login?continue=1")
-    back = urlsplit(requests.get(start.headers["Location"], allow_redirects=False, timeout=10).headers["Location"])
+    back = at_the_provider(start)
     assert browser.client.get(f"{back.path}?{back.query}").status_code == 302
     assert "/shared" in browser.client.get("/home").headers["Location"]
     with identity_app.app_context(), transaction():
