@@ -79,7 +79,7 @@ def build_app(config: Settings | None = None) -> Flask:
     uploads.init_app(app)  # before the CSRF check, which reads the body: a page may take a larger one
     extensions.csrf.init_app(app)
     crypto.init_app(app, settings)  # before the database: a missing keyring must stop start-up first
-    db.init_app(app, settings.database_url)
+    db.init_app(app, settings.database_url, settings.database_replica_url)
     outbox.init_app(app, settings)
     login.init_app(app, settings)  # the login manager, before web's hooks ask who is signed in
     identity.init_app(app, settings)  # NHS login and CIS2, where configured: a bad client key stops start-up

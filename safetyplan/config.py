@@ -95,6 +95,11 @@ class Settings:
     send_url: str | None = None
     #: Where ``audit checkpoint --to`` keeps checkpoints by default, and ``audit verify`` finds the newest.
     audit_checkpoints: Path | None = None
+    #: Where this server's reads keep their audit events while the database cannot be written
+    #: (safetyplan/audit/spool.py); local to the server, never on the database's storage.
+    audit_spool: Path | None = None
+    #: A PostgreSQL read replica: when the database cannot be written (or cannot be reached), reads come from it.
+    database_replica_url: str | None = None
     #: NHS login and NHS CIS2, where configured; none in development unless set.
     identity_services: tuple[IdentityService, ...] = ()
 
@@ -157,6 +162,8 @@ class Settings:
             send_url=environ.get("SAFETYPLAN_SEND_URL", "").strip() or None,
             identity_services=_identity_services(environ, production=env == "production"),
             audit_checkpoints=Path(environ.get("SAFETYPLAN_AUDIT_CHECKPOINTS") or instance_path / "audit-checkpoints"),
+            audit_spool=Path(environ.get("SAFETYPLAN_AUDIT_SPOOL") or instance_path / "audit-spool.jsonl"),
+            database_replica_url=environ.get("SAFETYPLAN_DATABASE_REPLICA_URL", "").strip() or None,
         )
 
 

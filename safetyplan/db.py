@@ -181,6 +181,22 @@ def is_busy(error: BaseException) -> bool:
     return getattr(original, "sqlstate", None) in _POSTGRESQL_BUSY
 
 
+_SQLITE_CANNOT_WRITE = {8, 13}  # SQLITE_READONLY, SQLITE_FULL
+_POSTGRESQL_CANNOT_WRITE = {_POSTGRESQL_READ_ONLY, "53100"}  # a read-only transaction (a standby), disk full
+
+
+def cannot_write(error: BaseException) -> bool:
+    """The database answered, but refused to write: it is read-only (a storage fault, a standby) or full.
+
+    Reads still work then, so a read is run again with its audit events spooled (safetyplan/audit/spool.py)."""
+    if not isinstance(error, DBAPIError):
+        return False
+    code = getattr(error.orig, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in _SQLITE_CANNOT_WRITE
+    return getattr(error.orig, "sqlstate", None) in _POSTGRESQL_CANNOT_WRITE
+
+
 def is_unavailable(error: BaseException) -> bool:
     """The database cannot do this now (down, busy, full, read-only): a 503 and "try again", not a 500."""
     if is_busy(error):
@@ -231,21 +247,44 @@ class WriteOutcomes:
         return self.last_failure > self.last_success and time.monotonic() - self.last_failure < self.REMEMBER_SECONDS
 
 
+#: Set on the WSGI environ of a read run again because the database refused to write (``cannot_write``).
+READ_ONLY_RUN = "safetyplan.read_only_run"
+#: In a session's info: its audit events go to the spool, not the database (safetyplan/audit/services.py).
+SPOOL_AUDIT = "safetyplan.spool_audit"
+
+
 class Database:
     """The engine and session factory of one app, kept in ``app.extensions``."""
 
-    def __init__(self, url: str) -> None:
+    #: After the database refused a write, reads spool their audit events at once for this long, rather than
+    #: each failing first; then one read tries the database again.
+    READ_ONLY_SECONDS = 5.0
+
+    def __init__(self, url: str, replica_url: str | None = None) -> None:
         self.engine = make_engine(url)
         self.sessions = sessionmaker(bind=self.engine, expire_on_commit=False)
         self.writes = WriteOutcomes()
+        self.read_only_until = 0.0
+        #: A read replica (PostgreSQL streaming replication): reads that cannot be written go to it.
+        self.replica = make_engine(replica_url) if replica_url else None
+        self.replica_sessions = sessionmaker(bind=self.replica, expire_on_commit=False) if self.replica else None
+
+    def refused_writes(self) -> None:
+        """The database answered a read but would not write its audit event."""
+        self.read_only_until = time.monotonic() + self.READ_ONLY_SECONDS
+
+    def reading_only(self) -> bool:
+        return time.monotonic() < self.read_only_until
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.replica is not None:
+            self.replica.dispose()
 
 
-def init_app(app: Flask, url: str) -> None:
-    """Create the app's engine and commit each request's session at its edge."""
-    app.extensions["safetyplan.db"] = Database(url)
+def init_app(app: Flask, url: str, replica_url: str | None = None) -> None:
+    """Create the app's engines and commit each request's session at its edge."""
+    app.extensions["safetyplan.db"] = Database(url, replica_url)
     app.after_request(_commit_at_request_edge)
     app.teardown_appcontext(_close_session)
 
@@ -256,7 +295,14 @@ def database() -> Database:
 
 def _current_session() -> Session:
     if "db_session" not in g:
-        g.db_session = database().sessions()
+        found = database()
+        read = has_request_context() and request.method in ("GET", "HEAD")
+        if read and (request.environ.get(READ_ONLY_RUN) or found.reading_only()):
+            # A read while the database cannot be written: from the replica if there is one, events spooled.
+            g.db_session = (found.replica_sessions or found.sessions)()
+            g.db_session.info[SPOOL_AUDIT] = True
+        else:
+            g.db_session = found.sessions()
     return cast(Session, g.db_session)
 
 

@@ -19,6 +19,7 @@ ACTIONS = {
     "assurance.measures_downloaded": _l("Downloaded the quality measures"),
     "assurance.measures_viewed": _l("Looked at the quality measures"),
     "assurance.report_viewed": _l("Looked at the assurance report"),
+    "audit.spool_replayed": _l("Reads recorded while the database could not be written joined the trail"),
     "audit_trail.searched": _l("Searched the audit trail"),
     "audit_trail.viewed": _l("Looked at the audit trail"),
     "backup.restored": _l("Restored the database from a backup"),

@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 
 from safetyplan.audit import services
 from safetyplan.audit.checkpoints import CheckpointError, newest_checkpoint, write_checkpoint
+from safetyplan.audit.spool import SpoolError, spool
 from safetyplan.config import current_settings
 
 
@@ -79,3 +80,17 @@ def audit_checkpoint(directory: Path | None) -> None:
     click.echo(f"{count} events")
     if directory is not None:
         click.echo(f"Kept in {write_checkpoint(directory, mark)}")
+
+
+@audit.command("spool")
+@click.option("--replay", is_flag=True, help="Add the waiting events to the trail now (the app does it by itself).")
+@with_appcontext
+def audit_spool(replay: bool) -> None:
+    """Say how many reads' events wait in this server's spool, kept while the database could not be written."""
+    waiting = spool()
+    try:
+        if replay:
+            click.echo(f"{services.replay_spool()} events joined the trail.")
+        click.echo(f"{waiting.count()} events wait in {waiting.path}.")
+    except SpoolError as error:
+        raise click.ClickException(str(error)) from None

@@ -7,13 +7,10 @@ for the last moments of the transaction only. A rollback drops the buffer: no ev
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Protocol, cast
 
 from flask import g, has_request_context
@@ -22,19 +19,20 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, SessionTransaction
 
 from safetyplan.audit.actions import ACTIONS
+from safetyplan.audit.chain import event_hash
 from safetyplan.audit.grounds import Grounds
 from safetyplan.audit.models import (
     ACTOR_ROLES,
     GENESIS_HASH,
     HASH_BYTES,
-    HASHED_FIELDS,
     HEAD_ID,
     OUTCOMES,
     AuditChainHead,
     AuditEvent,
 )
+from safetyplan.audit.spool import spool
 from safetyplan.crypto.vault import vault
-from safetyplan.db import session, take_write_lock, utcnow
+from safetyplan.db import SPOOL_AUDIT, database, session, take_write_lock, utcnow
 
 
 class Actor(Protocol):
@@ -80,6 +78,35 @@ def record(
     is not visible to queries in the transaction that records it. ``by`` is who acted (None: no one signed in, or
     the command line); ``grounds`` why they could.
     """
+    fields = event_fields(
+        action,
+        by=by,
+        grounds=grounds,
+        outcome=outcome,
+        person_id=person_id,
+        plan_id=plan_id,
+        revision_id=revision_id,
+        section=section,
+        team_id=team_id,
+        subject_user_id=subject_user_id,
+    )
+    buffer(session, [fields])
+
+
+def event_fields(
+    action: str,
+    *,
+    by: Actor | None,
+    grounds: Grounds,
+    outcome: str = "allowed",
+    person_id: uuid.UUID | None = None,
+    plan_id: uuid.UUID | None = None,
+    revision_id: uuid.UUID | None = None,
+    section: str | None = None,
+    team_id: uuid.UUID | None = None,
+    subject_user_id: uuid.UUID | None = None,
+) -> dict[str, Any]:
+    """An event's fields, checked (every field the hash covers but seq, which the chain gives it)."""
     actor_id, actor_role = (by.id, str(by.role)) if by is not None else (None, None)
     if action not in ACTIONS:
         raise ValueError(f"audit action {action!r} has no plain-English label in safetyplan/audit/actions.py")
@@ -106,11 +133,16 @@ def record(
         "subject_user_id": subject_user_id,
         "request_id": g.get("request_id") if has_request_context() else None,
     }
+    return fields
+
+
+def buffer(db_session: Session, events: Sequence[dict[str, Any]]) -> None:
+    """Hold events (their fields, without seq) on ``db_session`` until its transaction commits, in this order."""
     # Begin the session's transaction now (no SQL yet), so that a rollback before any query still ends it and
-    # so drops this event, rather than the event leaking into the session's next transaction.
-    root = session.get_transaction() or session.begin()
-    recorded_in = session.get_nested_transaction() or root
-    session.info.setdefault(_PENDING, []).append(_Pending(fields, recorded_in))
+    # so drops these events, rather than the events leaking into the session's next transaction.
+    root = db_session.get_transaction() or db_session.begin()
+    recorded_in = db_session.get_nested_transaction() or root
+    db_session.info.setdefault(_PENDING, []).extend(_Pending(dict(fields), recorded_in) for fields in events)
 
 
 @event.listens_for(Session, "before_commit")
@@ -118,6 +150,13 @@ def _append_pending_events(db_session: Session) -> None:
     pending: list[_Pending] | None = db_session.info.get(_PENDING)
     if not pending or db_session.in_nested_transaction():
         return  # a savepoint's events wait for the outer transaction
+    if db_session.info.get(SPOOL_AUDIT):
+        # A read while the database cannot be written (safetyplan/audit/spool.py): anything else this
+        # transaction wrote is refused by the database here, before any event is spooled for it.
+        db_session.flush()
+        spool().append([entry.fields for entry in pending])
+        pending.clear()
+        return
     # Write everything else first, so that the head is locked only for the few statements below.
     db_session.flush()
     take_write_lock(db_session)  # SQLite: a read waits here for the write lock, for these few statements only
@@ -192,32 +231,37 @@ def _within(transaction: SessionTransaction | None, outer: SessionTransaction) -
     return False
 
 
-# The hash ------------------------------------------------------------------------------------------------------
+# Events spooled while the database could not be written ------------------------------------------------------
 
 
-def canonical_encoding(fields: Mapping[str, Any]) -> bytes:
-    """Every hashed field of an event as compact JSON with sorted keys: one encoding for one event, always."""
-    return json.dumps(
-        {name: _canonical(fields[name]) for name in HASHED_FIELDS},
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=True,
-    ).encode("ascii")
+def replay_spool() -> int:
+    """Append the events this server spooled while the database could not be written to the main chain, in order,
+    with an event that says they joined it; return how many. Safe to run at any time, from any process.
+
+    In its own transaction (not the request's). If a crash came after the commit but before the spool's batch was
+    removed, the batch's first event is already in the trail (a batch commits whole), and it is not added again.
+    """
+    waiting = spool()
+    if not waiting.waiting():
+        return 0
+    with waiting.replay_batch() as events, database().sessions() as db_session:
+        if not events or _already_appended(db_session, events[0]):
+            return 0
+        buffer(db_session, events)
+        buffer(db_session, [event_fields("audit.spool_replayed", by=None, grounds=Grounds.NONE)])
+        db_session.commit()
+        return len(events)
 
 
-def _canonical(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if value is None or isinstance(value, (int, str)):
-        return value
-    raise TypeError(f"cannot encode a {type(value).__name__} in an audit event")
-
-
-def event_hash(key: bytes, prev_hash: bytes, fields: Mapping[Any, Any]) -> bytes:
-    """HMAC-SHA256 of the previous event's hash followed by this event's canonical encoding."""
-    return hmac.new(key, prev_hash + canonical_encoding(fields), hashlib.sha256).digest()
+def _already_appended(db_session: Session, first: Mapping[str, Any]) -> bool:
+    query = select(AuditEvent.seq).where(
+        AuditEvent.occurred_at == first["occurred_at"],
+        AuditEvent.action == first["action"],
+        AuditEvent.request_id == first["request_id"],
+    )
+    if first["actor_id"] is not None:
+        query = query.where(AuditEvent.actor_id == first["actor_id"])  # read off the actor's index
+    return db_session.execute(query.limit(1)).first() is not None
 
 
 # Checkpoints and verification ----------------------------------------------------------------------------------

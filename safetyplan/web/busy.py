@@ -25,11 +25,13 @@ from typing import Any
 
 from flask import has_request_context, request
 
-from safetyplan.db import RUN_AGAIN
+from safetyplan.db import READ_ONLY_RUN, RUN_AGAIN
 from safetyplan.outbox import SENT
 
 #: Set on the WSGI environ of a run that the database refused as busy, by the error page that answers it.
 BUSY = "safetyplan.database_busy"
+#: Set on the WSGI environ of a read whose audit event the database would not write (it is read-only or full).
+READ_ONLY = "safetyplan.database_read_only"
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -39,6 +41,12 @@ def mark_busy() -> None:
     """The database refused this run of the request because others were writing: it may be run again."""
     if has_request_context():
         request.environ[BUSY] = True
+
+
+def mark_read_only() -> None:
+    """The database read this page but would not write its audit event: run it once more, spooling the event."""
+    if has_request_context():
+        request.environ[READ_ONLY] = True
 
 
 class RetryWhenBusy:
@@ -54,9 +62,13 @@ class RetryWhenBusy:
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         body = self._body(environ)
         started = time.monotonic()
+        read_only = False
         for attempt in range(1, self.attempts + 1):
             run = dict(environ)
-            run[RUN_AGAIN] = attempt > 1  # safetyplan/db.py: a run after a refusal queues for the write lock
+            # safetyplan/db.py: a run after a refusal queues for the write lock; a read run again because the
+            # database would not write takes no lock at all (its audit events are spooled).
+            run[RUN_AGAIN] = attempt > 1 and not read_only
+            run[READ_ONLY_RUN] = read_only
             if body is not None:
                 run["wsgi.input"] = io.BytesIO(body)
             answered: list[Any] = []
@@ -67,6 +79,13 @@ class RetryWhenBusy:
                 return lambda _data: None  # the app returns its body; nothing of ours writes through this
 
             result = self.app(run, capture)
+            if run.get(READ_ONLY) and not read_only and attempt < self.attempts:
+                # A read (it wrote nothing, sent nothing): run once more at once, with its events spooled.
+                read_only = True
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
+                continue
             pause = min(0.02 * 2**attempt, 0.5) * random.uniform(0.5, 1.5)
             if (
                 attempt < self.attempts

@@ -13,8 +13,9 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
 from safetyplan import db
+from safetyplan.audit.spool import SpoolError
 from safetyplan.web.access import policy_of
-from safetyplan.web.busy import mark_busy
+from safetyplan.web.busy import mark_busy, mark_read_only
 from safetyplan.web.forms import typed_words
 from safetyplan.web.session import end_idle_session
 
@@ -101,11 +102,18 @@ def handle_database_unavailable(error: SQLAlchemyError) -> Response:
     A busy database is marked so that the request is run again (safetyplan/web/busy.py); this page is what the
     user sees only when it stayed busy. A write that failed for another reason counts against the health check.
     """
-    again = db.is_busy(error) or (db.lost_connection(error) and request.method in ("GET", "HEAD"))
+    read = request.method in ("GET", "HEAD")
+    again = db.is_busy(error) or (db.lost_connection(error) and read)
     if again:
         mark_busy()
     else:
         db.database().writes.failed(error)
+    replica = db.database().replica is not None and not db.is_busy(error)  # the database is down: the replica reads
+    if read and (db.cannot_write(error) or replica) and not request.environ.get(db.READ_ONLY_RUN):
+        # The page could be read; only its audit event could not be written. Run it again, spooling the event.
+        db.database().refused_writes()
+        mark_read_only()
+        again = True
     # A busy database is ordinary under load, and the request will most likely go through when run again.
     current_app.logger.log(
         logging.INFO if again else logging.WARNING,
@@ -115,6 +123,15 @@ def handle_database_unavailable(error: SQLAlchemyError) -> Response:
         g.get("request_id", "-"),
         db.failure_summary(error),
     )
+    title, message = ERROR_PAGES[503]
+    response = render_error(503, title, message)
+    response.headers["Retry-After"] = str(RETRY_AFTER)
+    return response
+
+
+def handle_spool_error(error: SpoolError) -> Response:
+    """Neither the database nor this server's spool could keep a read's audit event: the page is not shown."""
+    current_app.logger.error("Audit spool unavailable (request %s): %s", g.get("request_id", "-"), error)
     title, message = ERROR_PAGES[503]
     response = render_error(503, title, message)
     response.headers["Retry-After"] = str(RETRY_AFTER)
@@ -148,6 +165,8 @@ def handle_server_error(error: InternalServerError) -> Response:
     original = error.original_exception
     if isinstance(original, SQLAlchemyError) and db.is_unavailable(original):
         return handle_database_unavailable(original)  # raised where no view could catch it: the commit at the edge
+    if isinstance(original, SpoolError):
+        return handle_spool_error(original)
     current_app.logger.error(
         "Unhandled error on %s %s (request %s)",
         request.method,

@@ -12,8 +12,8 @@ from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import DBAPIError
 
 from safetyplan.audit import Checkpoint, Grounds, checkpoint, events_for_person, recent_events, record, verify
+from safetyplan.audit.chain import canonical_encoding
 from safetyplan.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
-from safetyplan.audit.services import canonical_encoding
 from safetyplan.cli import cli
 from safetyplan.db import database, session, transaction
 
