@@ -28,8 +28,8 @@ from safetyplan.plans import routes as plan_routes
 from safetyplan.plans.events import PLAN_CHANGED
 from safetyplan.sharing import presenters as sharing_presenters
 from safetyplan.sharing import routes as sharing_routes
+from safetyplan.web import logs, templating, uploads
 from safetyplan.web import routes as web_routes
-from safetyplan.web import templating, uploads
 
 BLUEPRINTS = (
     web_routes.bp,
@@ -96,6 +96,7 @@ def build_app(config: Settings | None = None) -> Flask:
     app.extensions[PLAN_CHANGED] = [crisis.on_plan_changed]
     for template_globals in TEMPLATE_GLOBALS:
         app.jinja_env.globals.update(template_globals)
+    logs.init_app(app, settings.log_format)  # outermost but the proxy fix: one line per request, once answered
     if settings.trusted_proxies:
         # Behind TLS-terminating proxies: take the client's address (for sign-in throttling) from them.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)  # type: ignore[method-assign]

@@ -98,6 +98,8 @@ class Settings:
     #: Where this server's reads keep their audit events while the database cannot be written
     #: (safetyplan/audit/spool.py); local to the server, never on the database's storage.
     audit_spool: Path | None = None
+    #: How the app logs: ``json`` (one object per line, with a line per request) or ``text``.
+    log_format: str = "text"
     #: A PostgreSQL read replica: when the database cannot be written (or cannot be reached), reads come from it.
     database_replica_url: str | None = None
     #: NHS login and NHS CIS2, where configured; none in development unless set.
@@ -163,8 +165,16 @@ class Settings:
             identity_services=_identity_services(environ, production=env == "production"),
             audit_checkpoints=Path(environ.get("SAFETYPLAN_AUDIT_CHECKPOINTS") or instance_path / "audit-checkpoints"),
             audit_spool=Path(environ.get("SAFETYPLAN_AUDIT_SPOOL") or instance_path / "audit-spool.jsonl"),
+            log_format=_log_format(environ, production=env == "production"),
             database_replica_url=environ.get("SAFETYPLAN_DATABASE_REPLICA_URL", "").strip() or None,
         )
+
+
+def _log_format(environ: Mapping[str, str], *, production: bool) -> str:
+    value = environ.get("SAFETYPLAN_LOG_FORMAT", "").strip() or ("json" if production else "text")
+    if value not in ("json", "text"):
+        raise ConfigError(f"SAFETYPLAN_LOG_FORMAT must be json or text (it is {value!r}).")
+    return value
 
 
 def _environment(value: str) -> Environment:
