@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from safetyplan import crypto, db, extensions, outbox, web
+from safetyplan import crypto, db, extensions, metrics, outbox, web
 from safetyplan.accounts import login
 from safetyplan.accounts import presenters as account_presenters
 from safetyplan.accounts import routes as account_routes
@@ -16,8 +16,9 @@ from safetyplan.admin import routes as admin_routes
 from safetyplan.assurance import presenters as assurance_presenters
 from safetyplan.assurance import routes as assurance_routes
 from safetyplan.assurance.schema_check import EXPORT_SHAPES
+from safetyplan.audit.spool import spool
 from safetyplan.config import PROJECT_ROOT, SETTINGS_KEY, Settings
-from safetyplan.exchange import crisis, fhir, sending
+from safetyplan.exchange import crisis, deliveries, fhir, sending
 from safetyplan.exchange import routes as exchange_routes
 from safetyplan.identity import routes as identity_routes
 from safetyplan.identity import services as identity
@@ -52,6 +53,28 @@ TEMPLATE_GLOBALS = (
     assurance_presenters.GLOBALS,
 )
 
+#: What the metrics page reads when asked: facts about the database and this server's disk, not about one process.
+METRIC_READINGS = (
+    metrics.Reading(
+        "safetyplan_outbox_waiting",
+        "Documents not yet sent to another system (crisis-view pointers, plans sent), by kind.",
+        ("kind",),
+        lambda: {(kind,): count for kind, (count, _) in deliveries.backlog().items()},
+    ),
+    metrics.Reading(
+        "safetyplan_outbox_oldest_waiting_seconds",
+        "How long the oldest document not yet sent has waited, by kind.",
+        ("kind",),
+        lambda: {(kind,): age for kind, (_, age) in deliveries.backlog().items()},
+    ),
+    metrics.Reading(
+        "safetyplan_audit_spool_events",
+        "Audit events of reads kept on this server while the database could not be written, not yet in the trail.",
+        (),
+        lambda: {(): spool().count()},
+    ),
+)
+
 
 def build_app(config: Settings | None = None) -> Flask:
     """Build the app from ``config``, or from the environment when none is given."""
@@ -80,6 +103,7 @@ def build_app(config: Settings | None = None) -> Flask:
     extensions.csrf.init_app(app)
     crypto.init_app(app, settings)  # before the database: a missing keyring must stop start-up first
     db.init_app(app, settings.database_url, settings.database_replica_url)
+    metrics.init_app(app, METRIC_READINGS)  # the pools' gauges, as soon as there are pools
     outbox.init_app(app, settings)
     login.init_app(app, settings)  # the login manager, before web's hooks ask who is signed in
     identity.init_app(app, settings)  # NHS login and CIS2, where configured: a bad client key stops start-up
@@ -97,6 +121,8 @@ def build_app(config: Settings | None = None) -> Flask:
     for template_globals in TEMPLATE_GLOBALS:
         app.jinja_env.globals.update(template_globals)
     logs.init_app(app, settings.log_format)  # outermost but the proxy fix: one line per request, once answered
+    if settings.metrics_token:
+        logs.on_answered(app, metrics.observe_request)  # requests are counted only where the counts can be read
     if settings.trusted_proxies:
         # Behind TLS-terminating proxies: take the client's address (for sign-in throttling) from them.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)  # type: ignore[method-assign]

@@ -102,6 +102,8 @@ class Settings:
     log_format: str = "text"
     #: A PostgreSQL read replica: when the database cannot be written (or cannot be reached), reads come from it.
     database_replica_url: str | None = None
+    #: The bearer token Prometheus sends for ``/metrics``; unset: there is no metrics page.
+    metrics_token: str | None = None
     #: NHS login and NHS CIS2, where configured; none in development unless set.
     identity_services: tuple[IdentityService, ...] = ()
 
@@ -167,7 +169,15 @@ class Settings:
             audit_spool=Path(environ.get("SAFETYPLAN_AUDIT_SPOOL") or instance_path / "audit-spool.jsonl"),
             log_format=_log_format(environ, production=env == "production"),
             database_replica_url=environ.get("SAFETYPLAN_DATABASE_REPLICA_URL", "").strip() or None,
+            metrics_token=_metrics_token(environ),
         )
+
+
+def _metrics_token(environ: Mapping[str, str]) -> str | None:
+    value = environ.get("SAFETYPLAN_METRICS_TOKEN", "").strip()
+    if value and len(value) < 32:
+        raise ConfigError("SAFETYPLAN_METRICS_TOKEN must be at least 32 characters long (or unset, for no metrics).")
+    return value or None
 
 
 def _log_format(environ: Mapping[str, str], *, production: bool) -> str:

@@ -18,7 +18,7 @@ from flask import Flask, Response, current_app, g, has_request_context, request
 from sqlalchemy import DateTime, Dialect, Engine, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, InternalError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction, sessionmaker
 from werkzeug.local import LocalProxy
 
 # Stable constraint names, so that Alembic can drop and alter constraints the same way on SQLite and PostgreSQL.
@@ -347,6 +347,15 @@ def _close_session(_exc: BaseException | None) -> None:
     db_session: Session | None = g.pop("db_session", None)
     if db_session is not None:
         db_session.close()  # rolls back anything not committed, for example after an unhandled error
+
+
+def within(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:
+    """Whether ``transaction`` is ``outer`` or a savepoint inside it: what a rollback of ``outer`` undoes."""
+    while transaction is not None:
+        if transaction is outer:
+            return True
+        transaction = transaction.parent
+    return False
 
 
 @contextmanager

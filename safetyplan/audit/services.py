@@ -32,7 +32,7 @@ from safetyplan.audit.models import (
 )
 from safetyplan.audit.spool import spool
 from safetyplan.crypto.vault import vault
-from safetyplan.db import SPOOL_AUDIT, database, session, take_write_lock, utcnow
+from safetyplan.db import SPOOL_AUDIT, database, session, take_write_lock, utcnow, within
 
 
 class Actor(Protocol):
@@ -214,21 +214,13 @@ def _last_event(db_session: Session) -> tuple[int, bytes]:
 def _drop_rolled_back_events(db_session: Session, rolled_back: SessionTransaction) -> None:
     pending: list[_Pending] | None = db_session.info.get(_PENDING)
     if pending:
-        pending[:] = [entry for entry in pending if not _within(entry.recorded_in, rolled_back)]
+        pending[:] = [entry for entry in pending if not within(entry.recorded_in, rolled_back)]
 
 
 @event.listens_for(Session, "after_transaction_end")
 def _forget_pending_events(db_session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
         db_session.info.pop(_PENDING, None)
-
-
-def _within(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:
-    while transaction is not None:
-        if transaction is outer:
-            return True
-        transaction = transaction.parent
-    return False
 
 
 # Events spooled while the database could not be written ------------------------------------------------------

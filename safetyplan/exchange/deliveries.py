@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol, cast
 
-from sqlalchemy import CursorResult, and_, or_, select, update
+from sqlalchemy import CursorResult, and_, func, or_, select, update
 
 from safetyplan.accounts.errors import NotAllowed
 from safetyplan.accounts.models import User
@@ -292,3 +292,16 @@ def not_yet_sent(*, by: User) -> list[DeliveryRow]:
             select(Delivery).where(Delivery.status != "sent").order_by(Delivery.created_at, Delivery.id)
         )
     ]
+
+
+def backlog(*, now: datetime | None = None) -> dict[str, tuple[int, float]]:
+    """For the metrics page: for each kind of delivery not yet sent, how many, and the age of the oldest in seconds.
+
+    Counts only, nothing about anyone, so that an operator can be alerted when documents stop leaving."""
+    now = now or utcnow()
+    waiting = (
+        select(Delivery.kind, func.count(), func.min(Delivery.created_at))
+        .where(Delivery.status != "sent")
+        .group_by(Delivery.kind)
+    )
+    return {kind: (count, (now - oldest).total_seconds()) for kind, count, oldest in session.execute(waiting)}

@@ -13,6 +13,7 @@ from typing import Any, cast
 
 from sqlalchemy import CursorResult, and_, delete, select, update
 
+from safetyplan import metrics
 from safetyplan.accounts.models import User
 from safetyplan.audit import Grounds, record
 from safetyplan.db import session, utcnow
@@ -202,6 +203,7 @@ def append_revision(
     )
     if moved.rowcount != 1:
         session.expire(plan)
+        metrics.PLAN_CONFLICTS.inc()
         raise Conflict(unchecked.revision_of(plan, plan.current_number))  # type: ignore[arg-type]
     revision = PlanRevision(
         plan_id=plan.id,
@@ -219,6 +221,7 @@ def append_revision(
     session.flush()
     session.expire(plan)
     plan_changed(plan.person_id, by)
+    metrics.count_after_commit(session, metrics.PLAN_SAVES)
     return revision
 
 

@@ -23,9 +23,13 @@ from flask import Flask, g, has_request_context, request
 REQUEST_FIELDS = ("request_id", "method", "route", "status", "duration_ms", "actor_id")
 #: On the WSGI environ: what the app learnt about the request, for the line written when it has been answered.
 _SEEN = "safetyplan.request_log"
+#: In app.extensions: who is told of each answered request.
+_LISTENERS = "safetyplan.request_listeners"
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+#: Told of each answered request: its REQUEST_FIELDS, as far as they are known.
+Listener = Callable[[dict[str, Any]], None]
 
 
 class JsonFormatter(logging.Formatter):
@@ -59,11 +63,12 @@ def _message(record: logging.LogRecord) -> str:
 
 
 class RequestLog:
-    """WSGI middleware, outermost: one line per request once it is answered (after any run again when busy)."""
+    """WSGI middleware, outermost: once a request is answered (after any run again when busy), what is known about
+    it goes to each listener: the log line, the metrics."""
 
-    def __init__(self, app: WSGIApp, logger: logging.Logger) -> None:
+    def __init__(self, app: WSGIApp, listeners: list[Listener]) -> None:
         self.app = app
-        self.logger = logger
+        self.listeners = listeners
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         started = time.perf_counter()
@@ -77,15 +82,14 @@ class RequestLog:
             return write
 
         result = self.app(environ, note_status)
-        self.logger.info(
-            "request",
-            extra={
-                "method": environ.get("REQUEST_METHOD"),
-                "status": int(status[0].split()[0]) if status else None,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                **seen,
-            },
-        )
+        answered = {
+            "method": environ.get("REQUEST_METHOD"),
+            "status": int(status[0].split()[0]) if status else None,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            **seen,
+        }
+        for listener in self.listeners:
+            listener(answered)
         return result
 
 
@@ -100,6 +104,20 @@ def _note_request() -> None:
         seen["actor_id"] = str(user.id)
 
 
+def on_answered(app: Flask, listener: Listener) -> None:
+    """Call ``listener`` with what is known about each request once it is answered (REQUEST_FIELDS)."""
+    listeners: list[Listener] | None = app.extensions.get(_LISTENERS)
+    if listeners is None:
+        listeners = app.extensions[_LISTENERS] = []
+
+        @app.teardown_request
+        def note_request(_error: BaseException | None) -> None:
+            _note_request()
+
+        app.wsgi_app = RequestLog(app.wsgi_app, listeners)  # type: ignore[method-assign]
+    listeners.append(listener)
+
+
 def init_app(app: Flask, log_format: str) -> None:
     """With ``json``, the app's log lines go to standard error as JSON, with a line for each request."""
     if log_format != "json":
@@ -109,9 +127,4 @@ def init_app(app: Flask, log_format: str) -> None:
     app.logger.handlers[:] = [handler]
     app.logger.setLevel(logging.INFO)
     app.logger.propagate = False
-
-    @app.teardown_request
-    def note_request(_error: BaseException | None) -> None:
-        _note_request()
-
-    app.wsgi_app = RequestLog(app.wsgi_app, app.logger)  # type: ignore[method-assign]
+    on_answered(app, lambda answered: app.logger.info("request", extra=answered))

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template, send_file, send_from_directory
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    send_file,
+    send_from_directory,
+)
 
-from safetyplan import health
+from safetyplan import health, metrics
+from safetyplan.config import current_settings
 from safetyplan.web.access import public
 from safetyplan.web.templating import NHSUK_ASSETS_DIR, STATIC_DIR, nhsuk_vendor_file
 
@@ -36,6 +47,20 @@ def healthz() -> tuple[Response, int]:
     if not found.ok:
         current_app.logger.warning("Health check failed: %s (%s)", found.to_json(), found.problem or "no detail")
     return jsonify(found.to_json()), 200 if found.ok else 503
+
+
+@bp.get("/metrics")
+@public
+def metrics_page() -> Response:
+    """For Prometheus: counts and timings, never anything about a person. Only with the bearer token set in
+    SAFETYPLAN_METRICS_TOKEN; without one set, there is no such page."""
+    token = current_settings().metrics_token
+    if token is None:
+        abort(404)
+    if not metrics.token_matches(token, request.headers.get("Authorization")):
+        return Response("A metrics token is needed.\n", 401, {"WWW-Authenticate": 'Bearer realm="metrics"'})
+    body, content_type = metrics.exposition(current_app.extensions[metrics.READINGS])
+    return Response(body, content_type=content_type)
 
 
 @bp.get("/static/<path:filename>")

@@ -62,7 +62,7 @@ def end_idle_session() -> ResponseReturnValue | None:
     """Sign out a session left alone past its idle limit (a redirect to sign in), or note this request's activity.
 
     Runs before every request's access policy, and again when a CSRF refusal re-shows a form."""
-    if request.endpoint in CACHEABLE_ENDPOINTS or request.endpoint in ("web.healthz", "web.livez"):
+    if request.endpoint in CACHEABLE_ENDPOINTS or request.endpoint in ("web.healthz", "web.livez", "web.metrics_page"):
         return None  # files and health checks neither need nor extend a session
     if not current_user.is_authenticated:
         return None

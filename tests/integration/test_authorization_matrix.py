@@ -23,6 +23,8 @@ EXPECTED: dict[str, dict[str, int]] = {
     "web.index": dict.fromkeys(ROLES, 200),
     "web.healthz": dict.fromkeys(ROLES, 200),
     "web.livez": dict.fromkeys(ROLES, 200),
+    # With no metrics token set, not there at all; with one, only its bearer gets in (web/test_metrics.py).
+    "web.metrics_page": dict.fromkeys(ROLES, 404),
     "accounts.sign_in": {"anonymous": 200, **dict.fromkeys(ROLES[1:], 302)},
     "accounts.second_factor": dict.fromkeys(ROLES, 302),
     # NHS login and CIS2, where none is configured: not there at all (test_identity_matrix: where they are).

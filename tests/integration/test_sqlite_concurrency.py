@@ -4,21 +4,10 @@ save that was acknowledged may be missing afterwards."""
 
 from __future__ import annotations
 
-import http.cookiejar
-import os
-import re
-import socket
-import subprocess
-import sys
 import threading
-import time
-import urllib.error
-import urllib.parse
-import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from pathlib import Path
 
 import pyotp
 import pytest
@@ -27,50 +16,11 @@ from sqlalchemy import select
 from safetyplan import schema
 from safetyplan.db import session
 from safetyplan.plans.models import Plan, PlanRevision
-from tests.conftest import TEST_SECRET_KEY
 from tests.factories import create_account, create_person, create_team, write_plan
+from tests.live import Visitor, app_environment, gunicorn
 
 CLINICIANS = 8
 SAVES_EACH = 8
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class Visitor:
-    """A browser-like client: keeps its cookies, sends each form with the page's CSRF token, never follows
-    redirects (so that a save's 302 is seen as the acknowledgement it is)."""
-
-    class _NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args: object, **kwargs: object) -> None:
-            return None
-
-    def __init__(self, base: str) -> None:
-        self.base = base
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), self._NoRedirect()
-        )
-
-    def request(self, path: str, data: dict[str, str] | None = None) -> tuple[int, str]:
-        body = urllib.parse.urlencode(data).encode() if data is not None else None
-        try:
-            with self.opener.open(urllib.request.Request(self.base + path, data=body), timeout=60) as response:
-                return response.status, response.read().decode()
-        except urllib.error.HTTPError as answer:
-            return answer.code, answer.read().decode()
-
-    def form(self, path: str) -> dict[str, str]:
-        status, page = self.request(path)
-        assert status == 200, (path, status)
-        fields = {"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)}
-        base = re.search(r'name="base_number" type="hidden" value="(\d+)"', page)
-        if base:
-            fields["base_number"] = base.group(1)
-        return fields
 
 
 @dataclass
@@ -144,48 +94,9 @@ def test_eight_clinicians_saving_at_once_see_no_server_error_and_lose_no_save(
             write_plan(person, clinician)
             workers.append((clinician, str(person.id)))
 
-    port = free_port()
-    environment = {
-        **os.environ,
-        # Not "test": there Flask passes errors on to the server instead of answering them, and a commit that a
-        # busy database refused would be a 500 from gunicorn rather than our 503 (and a run again).
-        "SAFETYPLAN_ENV": "development",
-        "SAFETYPLAN_DATABASE_URL": f"sqlite:///{tmp_path / 'busy.db'}",
-        "SAFETYPLAN_SECRET_KEY": TEST_SECRET_KEY,
-        "SAFETYPLAN_KEYRING": str(settings.keyring_path),
-        "SAFETYPLAN_INSTANCE_PATH": str(tmp_path),
-    }
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-w",
-            "2",
-            "-k",
-            "gthread",
-            "--threads",
-            "4",
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "safetyplan:create_app()",
-        ],
-        cwd=ROOT,
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                if Visitor(base).request("/livez")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
+    environment = app_environment(settings, tmp_path, SAFETYPLAN_DATABASE_URL=f"sqlite:///{tmp_path / 'busy.db'}")
+    with gunicorn(environment) as server:
+        base, errors = server.base, server.errors
         tally = Tally()
         start = threading.Barrier(CLINICIANS, timeout=120)
         threads = [
@@ -198,14 +109,11 @@ def test_eight_clinicians_saving_at_once_see_no_server_error_and_lose_no_save(
             thread.start()
         for thread in threads:
             thread.join(timeout=300)
-    finally:
-        server.terminate()
-        _, errors = server.communicate(timeout=30)
 
     assert not any(thread.is_alive() for thread in threads)
-    assert tally.failures == [], f"{tally.failures}; the server said: {errors[-5000:]}"
+    assert tally.failures == [], f"{tally.failures}; the server said: {''.join(errors)[-5000:]}"
     server_errors = [status for status in tally.statuses if status >= 500]
-    assert server_errors == [], f"{len(server_errors)} server errors; the server said: {errors[-5000:]}"
+    assert server_errors == [], f"{len(server_errors)} server errors; the server said: {''.join(errors)[-5000:]}"
     assert len(tally.statuses) == CLINICIANS * SAVES_EACH * 3
     with app.app_context():
         for _clinician, person_id in workers:

@@ -109,6 +109,7 @@ NOT_SERVICES = (
     "messages",
     "uploads",  # a decorator on a view: how large a body the page takes
     "measures",  # counts over a team, never a person: the auditor-only route policy is their check
+    "metrics",  # counts over the service, never a person: the metrics token is their check
 )
 
 
