@@ -102,6 +102,8 @@ class Settings:
     log_format: str = "text"
     #: A PostgreSQL read replica: when the database cannot be written (or cannot be reached), reads come from it.
     database_replica_url: str | None = None
+    #: The backup catalogue (safetyplan/crypto/catalogue.py); unset: ``keyring.backups.json`` beside the keyring.
+    backup_catalogue: Path | None = None
     #: The bearer token Prometheus sends for ``/metrics``; unset: there is no metrics page.
     metrics_token: str | None = None
     #: NHS login and NHS CIS2, where configured; none in development unless set.
@@ -170,6 +172,9 @@ class Settings:
             log_format=_log_format(environ, production=env == "production"),
             database_replica_url=environ.get("SAFETYPLAN_DATABASE_REPLICA_URL", "").strip() or None,
             metrics_token=_metrics_token(environ),
+            backup_catalogue=Path(environ["SAFETYPLAN_BACKUP_CATALOGUE"])
+            if environ.get("SAFETYPLAN_BACKUP_CATALOGUE")
+            else None,
         )
 
 

@@ -13,6 +13,8 @@ from flask.cli import with_appcontext
 
 from safetyplan.backup import services
 from safetyplan.config import Settings, current_settings
+from safetyplan.crypto.catalogue import CataloguedBackup, catalogue
+from safetyplan.crypto.keyring import KeyringError
 
 
 def backup_group(build_app: Callable[[Settings], Flask]) -> click.Group:
@@ -42,6 +44,7 @@ def backup_group(build_app: Callable[[Settings], Flask]) -> click.Group:
             raise click.ClickException(str(error)) from None
         click.echo(f"Backup {manifest.id} written to {output}")
         _describe(manifest)
+        _catalogue(manifest, output)
 
     @backup.command("verify")
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -55,6 +58,7 @@ def backup_group(build_app: Callable[[Settings], Flask]) -> click.Group:
         except services.BackupError as error:
             raise click.ClickException(str(error)) from None
         _describe(result.manifest)
+        _catalogue(result.manifest, file)
         click.echo(f"Opened {result.sealed_values} sealed values. Audit chain: {result.audit}")
         for problem in result.problems:
             click.echo(f"PROBLEM: {problem}")
@@ -74,7 +78,50 @@ def backup_group(build_app: Callable[[Settings], Flask]) -> click.Group:
             raise click.ClickException(str(error)) from None
         click.echo(f"Restored backup {manifest.id} (taken {manifest.created_at}).")
 
+    @backup.command("list")
+    @with_appcontext
+    def list_backups() -> None:
+        """Show each catalogued backup, with the KEKs it needs and whether it is still where it was written."""
+        try:
+            backups = catalogue().backups()
+        except KeyringError as error:
+            raise click.ClickException(str(error)) from None
+        if not backups:
+            click.echo(f"No backups are catalogued in {catalogue().path}.")
+        for entry in backups:
+            missing = "" if Path(entry.file).exists() else " (not at that path now)"
+            click.echo(f"{entry.id}: taken {entry.created_at}, needs {', '.join(entry.kek_ids) or 'no KEK'}")
+            click.echo(f"  {entry.file}{missing}")
+
+    @backup.command("forget")
+    @click.argument("backup_id_or_file")
+    @with_appcontext
+    def forget(backup_id_or_file: str) -> None:
+        """Take a backup out of the catalogue once it has been destroyed everywhere (at the end of its retention):
+        the KEKs it needed may then be destroyed."""
+        try:
+            gone = catalogue().forget(backup_id_or_file)
+        except KeyringError as error:
+            raise click.ClickException(str(error)) from None
+        if Path(gone.file).exists():
+            click.echo(f"Note: {gone.file} is still there. Destroy it too: without the catalogue it is not protected.")
+        click.echo(f"Forgot backup {gone.id} (taken {gone.created_at}).")
+
     return backup
+
+
+def _catalogue(manifest: services.Manifest, file: Path) -> None:
+    """Note the backup in the catalogue, so that no KEK it needs is destroyed; a failure is an error, named."""
+    entry = CataloguedBackup(manifest.id, str(file.resolve()), manifest.created_at, tuple(manifest.kek_ids))
+    try:
+        added = catalogue().add(entry)
+    except (KeyringError, OSError) as error:
+        raise click.ClickException(
+            f"the backup is whole, but it is not in the backup catalogue ({error}): fix that and run "
+            f"'safetyplan backup verify {file}', which adds it"
+        ) from None
+    if added:
+        click.echo(f"Added to the backup catalogue at {catalogue().path}.")
 
 
 def _describe(manifest: services.Manifest) -> None:

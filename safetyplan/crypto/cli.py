@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask.cli import with_appcontext
 
 from safetyplan.config import Settings
 from safetyplan.crypto import services
+from safetyplan.crypto.catalogue import catalogue
 from safetyplan.crypto.keyring import KeyringError, create_keyring_file
 from safetyplan.crypto.vault import vault
 from safetyplan.db import transaction
@@ -51,6 +54,18 @@ def keys_status() -> None:
     for kek_id, retired_at in archived.items():
         if kek_id not in usage:
             click.echo(f"{kek_id} (archived {retired_at}): kept for backups taken before then")
+    try:
+        backups = catalogue().backups()
+    except KeyringError as error:
+        raise click.ClickException(str(error)) from None
+    if not backups:
+        click.echo("No backups are catalogued ('safetyplan backup create' catalogues each backup it takes).")
+    for kek_id in sorted({kek_id for backup in backups for kek_id in backup.kek_ids}):
+        needing = [backup for backup in backups if kek_id in backup.kek_ids]
+        click.echo(f"{kek_id} is needed by {len(needing)} catalogued backups:")
+        for backup in needing:
+            missing = "" if Path(backup.file).exists() else " (not at that path now)"
+            click.echo(f"  {backup.id}, taken {backup.created_at}, at {backup.file}{missing}")
 
 
 @keys.command("rotate")
@@ -100,3 +115,24 @@ def keys_retire(kek_id: str) -> None:
     archive = getattr(vault().provider, "archive_path", None)
     click.echo(f"Retired {kek_id}: it is kept in the archive{f' at {archive}' if archive else ''}.")
     click.echo("Back up the archive with the keyring: backups from before today need it.")
+
+
+@keys.command("destroy")
+@click.argument("kek_id")
+@click.option("--yes", is_flag=True, help="Do not ask: the KEK is destroyed (for scripts that have checked).")
+@with_appcontext
+def keys_destroy(kek_id: str, yes: bool) -> None:
+    """Destroy archived KEK_ID for good, once no backup needs it.
+
+    Refused while it is in the live keyring, while any data key uses it, or while any catalogued backup needs it.
+    Whatever it wrapped can never be read again: a backup not in the catalogue that needs it is lost."""
+    if not yes:
+        click.confirm(
+            f"Destroy {kek_id}? Any backup that needs it, catalogued or not, can never be read again", abort=True
+        )
+    try:
+        with transaction():
+            services.destroy_kek(kek_id)
+    except KeyringError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Destroyed {kek_id}. Older copies of the key archive still hold it: replace them with this one.")

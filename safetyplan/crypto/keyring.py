@@ -79,6 +79,10 @@ class KeyProvider(Protocol):
         """Each archived KEK, with when it was retired (ISO 8601)."""
         ...
 
+    def destroy_archived_kek(self, kek_id: str) -> None:
+        """Remove an archived KEK for good (the caller checks that nothing needs it)."""
+        ...
+
 
 @dataclass(frozen=True)
 class KeyringContents:
@@ -310,6 +314,17 @@ class FileKeyring:
             write_private(self.path, _encode(updated), exclusive=False)
             self._contents = self._read()
         return kek_id
+
+    def destroy_archived_kek(self, kek_id: str) -> None:
+        with self._lock:
+            archive = self._read_archive()
+            if kek_id not in archive.keks:
+                raise UnknownKeyError(f"the key archive at {self.archive_path} holds no KEK {kek_id!r}")
+            kept = Archive(
+                keks={key_id: key for key_id, key in archive.keks.items() if key_id != kek_id},
+                retired_at={key_id: at for key_id, at in archive.retired_at.items() if key_id != kek_id},
+            )
+            write_private(self.archive_path, _encode_archive(kept), exclusive=False)
 
     def archive_kek(self, kek_id: str) -> None:
         """Write the KEK to the archive first (and to disk), then take it out of the keyring: a crash between the two

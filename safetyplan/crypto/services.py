@@ -11,6 +11,7 @@ from typing import cast
 
 from sqlalchemy import Table, bindparam, func, select, update
 
+from safetyplan.crypto.catalogue import catalogue
 from safetyplan.crypto.fields import EncryptedRecord, attributes_of
 from safetyplan.crypto.keyring import KeyringError
 from safetyplan.crypto.models import DataKey, wrap_context
@@ -82,6 +83,26 @@ def retire_kek(kek_id: str) -> None:
     if in_use:
         raise KeyringError(f"{kek_id} still wraps {in_use} data keys; run 'safetyplan keys rotate' to finish")
     provider.archive_kek(kek_id)
+
+
+def destroy_kek(kek_id: str) -> None:
+    """Destroy an archived KEK for good; refused while it is in the live keyring, while any data key uses it, or
+    while any catalogued backup needs it (each is named)."""
+    provider = vault().provider
+    if kek_id in provider.kek_ids():
+        raise KeyringError(f"{kek_id} is in the live keyring; retire it with 'safetyplan keys retire {kek_id}' first")
+    if kek_id not in provider.archived_kek_ids():
+        raise KeyringError(f"the key archive holds no KEK {kek_id!r}")
+    in_use = kek_usage().get(kek_id, 0)
+    if in_use:
+        raise KeyringError(f"{kek_id} still wraps {in_use} data keys (a restored backup): run 'safetyplan keys rotate'")
+    needed_by = catalogue().needing(kek_id)
+    if needed_by:
+        names = ", ".join(f"{backup.id} ({backup.file})" for backup in needed_by)
+        raise KeyringError(
+            f"{len(needed_by)} backups need {kek_id}: {names}. Destroy them, then 'safetyplan backup forget' each."
+        )
+    provider.destroy_archived_kek(kek_id)
 
 
 def owned_records(owner_id: uuid.UUID) -> list[EncryptedRecord]:

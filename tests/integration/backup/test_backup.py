@@ -159,3 +159,81 @@ def test_a_backup_made_without_a_file_name_goes_to_the_instance_folder(app):
     path = Path(written)
     assert path.parent.name == "backups" and path.exists()
     path.unlink()
+
+
+def test_a_kek_is_destroyed_only_once_no_catalogued_backup_needs_it(make_app, tmp_path):
+    keyring = tmp_path / "own-keyring.json"
+    create_keyring_file(keyring)
+    own = make_app(keyring_path=keyring)
+    runner = own.test_cli_runner()
+    with own.app_context():
+        create_person(create_team("Destroy Team"), name="Sealed Under The Old KEK")
+        from safetyplan.crypto import vault
+
+        old_kek = vault().provider.primary_kek_id()
+    output = tmp_path / "needs-the-old-kek.tar"
+    code, text = invoke(own, "create", "-o", str(output))
+    assert code == 0 and "Added to the backup catalogue" in text, text
+    backup_id = services.read_manifest(output).id
+    assert runner.invoke(cli, ["keys", "rotate"]).exit_code == 0
+    assert runner.invoke(cli, ["keys", "retire", old_kek]).exit_code == 0
+
+    status = runner.invoke(cli, ["keys", "status"]).output
+    assert f"{old_kek} is needed by 1 catalogued backups:" in status and backup_id in status
+    listed = invoke(own, "list")[1]
+    assert backup_id in listed and old_kek in listed and str(output) in listed
+
+    refused = runner.invoke(cli, ["keys", "destroy", old_kek, "--yes"])
+    assert refused.exit_code == 1
+    assert f"1 backups need {old_kek}: {backup_id} ({output})" in refused.output
+    with own.app_context():
+        primary = vault().provider.primary_kek_id()
+    live = runner.invoke(cli, ["keys", "destroy", primary, "--yes"])
+    assert live.exit_code == 1 and "is in the live keyring" in live.output
+    unknown = runner.invoke(cli, ["keys", "destroy", "kek-nobody", "--yes"])
+    assert unknown.exit_code == 1 and "holds no KEK 'kek-nobody'" in unknown.output
+
+    assert invoke(own, "forget", backup_id)[0] == 0
+    not_confirmed = runner.invoke(cli, ["keys", "destroy", old_kek], input="n\n")
+    assert not_confirmed.exit_code == 1 and "Aborted" in not_confirmed.output
+    with own.app_context():
+        assert old_kek in vault().provider.archived_kek_ids()
+    destroyed = runner.invoke(cli, ["keys", "destroy", old_kek], input="y\n")
+    assert destroyed.exit_code == 0, destroyed.output
+    with own.app_context():
+        assert old_kek not in vault().provider.archived_kek_ids()
+    assert old_kek not in runner.invoke(cli, ["keys", "status"]).output
+    # It is really gone: the backup that needed it can no longer be read.
+    code, text = invoke(own, "verify", str(output))
+    assert code == 1 and "sealed values did not open" in text
+
+
+def test_a_backup_verified_but_not_catalogued_is_added_to_the_catalogue(make_app, tmp_path):
+    keyring = tmp_path / "own-keyring.json"
+    create_keyring_file(keyring)
+    own = make_app(keyring_path=keyring)
+    output = tmp_path / "copied-in.tar"
+    assert invoke(own, "create", "-o", str(output))[0] == 0
+    catalogue_file = tmp_path / "own-keyring.backups.json"
+    assert catalogue_file.exists() and stat.S_IMODE(catalogue_file.stat().st_mode) == 0o600
+    catalogue_file.unlink()  # as for a backup made before there was a catalogue, or on another host
+    assert "No backups are catalogued" in invoke(own, "list")[1]
+    code, text = invoke(own, "verify", str(output))
+    assert code == 0 and "Added to the backup catalogue" in text, text
+    assert services.read_manifest(output).id in invoke(own, "list")[1]
+    code, text = invoke(own, "verify", str(output))
+    assert code == 0 and "Added to the backup catalogue" not in text  # once is enough
+    code, text = invoke(own, "forget", "no-such-backup")
+    assert code == 1 and "holds no backup no-such-backup" in text
+
+
+def test_a_catalogue_that_cannot_be_read_is_named(make_app, tmp_path):
+    keyring = tmp_path / "own-keyring.json"
+    create_keyring_file(keyring)
+    own = make_app(keyring_path=keyring)
+    (tmp_path / "own-keyring.backups.json").write_text("{not json")
+    code, text = invoke(own, "create", "-o", str(tmp_path / "b.tar"))
+    assert code == 1 and "the backup is whole, but it is not in the backup catalogue" in text
+    assert "cannot be read (JSONDecodeError)" in text
+    status = own.test_cli_runner().invoke(cli, ["keys", "status"])
+    assert status.exit_code == 1 and "backup catalogue" in status.output
