@@ -15,6 +15,9 @@ worker_class = "gthread"
 threads = 4
 #: A worker that has not answered for this long is restarted (a save takes well under a second).
 timeout = 60
+#: Longer than nginx keeps an idle connection to a server (60 s), so that nginx never sends a request down a
+#: connection gunicorn is closing (a POST sent that way is not tried again on another server).
+keepalive = 75
 #: Workers are restarted now and then, a little apart, so that memory cannot creep.
 max_requests = 20000
 max_requests_jitter = 2000

@@ -5,7 +5,9 @@ It sits at the top of the layers (pyproject.toml, [tool.importlinter]): the one 
 
 from __future__ import annotations
 
-from flask import Flask
+from typing import cast
+
+from flask import Flask, g
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from safetyplan import crypto, db, extensions, metrics, outbox, web
@@ -53,19 +55,27 @@ TEMPLATE_GLOBALS = (
     assurance_presenters.GLOBALS,
 )
 
+
+def _backlog() -> dict[str, tuple[int, float]]:
+    """The outbox backlog, read once for both of its gauges on one metrics page."""
+    if "outbox_backlog" not in g:
+        g.outbox_backlog = deliveries.backlog()
+    return cast(dict[str, tuple[int, float]], g.outbox_backlog)
+
+
 #: What the metrics page reads when asked: facts about the database and this server's disk, not about one process.
 METRIC_READINGS = (
     metrics.Reading(
         "safetyplan_outbox_waiting",
         "Documents not yet sent to another system (crisis-view pointers, plans sent), by kind.",
         ("kind",),
-        lambda: {(kind,): count for kind, (count, _) in deliveries.backlog().items()},
+        lambda: {(kind,): count for kind, (count, _) in _backlog().items()},
     ),
     metrics.Reading(
         "safetyplan_outbox_oldest_waiting_seconds",
         "How long the oldest document not yet sent has waited, by kind.",
         ("kind",),
-        lambda: {(kind,): age for kind, (_, age) in deliveries.backlog().items()},
+        lambda: {(kind,): age for kind, (_, age) in _backlog().items()},
     ),
     metrics.Reading(
         "safetyplan_audit_spool_events",

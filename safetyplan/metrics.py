@@ -29,6 +29,8 @@ from safetyplan.db import database, session, within
 
 #: The label of a request that matched no route (a 404 for an unknown path).
 NO_ROUTE = "(no route)"
+#: The methods counted by name; any other is counted as "other".
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 #: Where the workers of one gunicorn server keep their counts (prometheus_client reads it when it is imported).
 MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 #: In app.extensions: the readings the metrics page takes when it is asked for.
@@ -90,6 +92,8 @@ def observe_request(answered: Mapping[str, Any]) -> None:
     """Count one answered request, from what the request log learnt about it (safetyplan/web/logs.py)."""
     route = answered.get("route") or NO_ROUTE
     method = str(answered.get("method") or "")
+    if method not in METHODS:
+        method = "other"  # a client may send any word as a method: each would be a new series
     REQUESTS.labels(route=route, method=method, status=str(answered.get("status") or "")).inc()
     REQUEST_SECONDS.labels(route=route, method=method).observe(float(answered.get("duration_ms") or 0) / 1000)
 
@@ -104,8 +108,16 @@ def count_after_commit(db_session: Session, counter: Counter) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _count_committed(db_session: Session) -> None:
+    if db_session.in_nested_transaction():
+        return  # a savepoint released: the outer transaction may still be rolled back
     for counter, _made_in in db_session.info.pop(_AFTER_COMMIT, ()):
         counter.inc()
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_ended(db_session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        db_session.info.pop(_AFTER_COMMIT, None)  # closed without a commit: nothing to count
 
 
 @event.listens_for(Session, "after_soft_rollback")

@@ -15,6 +15,7 @@ from safetyplan.backup import services
 from safetyplan.config import Settings, current_settings
 from safetyplan.crypto.catalogue import CataloguedBackup, catalogue
 from safetyplan.crypto.keyring import KeyringError
+from safetyplan.crypto.vault import vault
 
 
 def backup_group(build_app: Callable[[Settings], Flask]) -> click.Group:
@@ -44,7 +45,7 @@ def backup_group(build_app: Callable[[Settings], Flask]) -> click.Group:
             raise click.ClickException(str(error)) from None
         click.echo(f"Backup {manifest.id} written to {output}")
         _describe(manifest)
-        _catalogue(manifest, output)
+        _catalogue(manifest, output, just_taken=True)
 
     @backup.command("verify")
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -110,18 +111,30 @@ def backup_group(build_app: Callable[[Settings], Flask]) -> click.Group:
     return backup
 
 
-def _catalogue(manifest: services.Manifest, file: Path) -> None:
-    """Note the backup in the catalogue, so that no KEK it needs is destroyed; a failure is an error, named."""
+def _catalogue(manifest: services.Manifest, file: Path, *, just_taken: bool = False) -> None:
+    """Note the backup in the catalogue, so that no KEK it needs is destroyed; a failure is an error, named.
+
+    A backup just taken is checked, while the catalogue is held, for a KEK destroyed while it was being taken."""
     entry = CataloguedBackup(manifest.id, str(file.resolve()), manifest.created_at, tuple(manifest.kek_ids))
+    book = catalogue()
     try:
-        added = catalogue().add(entry)
+        with book.holding():
+            provider = vault().provider
+            known = set(provider.kek_ids()) | set(provider.archived_kek_ids())
+            gone = [kek_id for kek_id in manifest.kek_ids if kek_id not in known]
+            if just_taken and gone:
+                raise click.ClickException(
+                    f"the backup needs {', '.join(gone)}, destroyed while it was being taken: it cannot be read. "
+                    "Take another."
+                )
+            added = book.add(entry)
     except (KeyringError, OSError) as error:
         raise click.ClickException(
             f"the backup is whole, but it is not in the backup catalogue ({error}): fix that and run "
             f"'safetyplan backup verify {file}', which adds it"
         ) from None
     if added:
-        click.echo(f"Added to the backup catalogue at {catalogue().path}.")
+        click.echo(f"Added to the backup catalogue at {book.path}.")
 
 
 def _describe(manifest: services.Manifest) -> None:

@@ -9,7 +9,6 @@ Writers take turns through ``flock`` and replace the file atomically.
 
 from __future__ import annotations
 
-import fcntl
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from safetyplan.config import current_settings
-from safetyplan.crypto.keyring import KeyringError, write_private
+from safetyplan.crypto.keyring import KeyringError, locked_beside, write_private
 
 CATALOGUE_FORMAT = 1
 
@@ -38,6 +37,21 @@ def default_catalogue_path(keyring_path: Path) -> Path:
 class BackupCatalogue:
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._held = False
+
+    @contextmanager
+    def holding(self) -> Iterator[None]:
+        """Hold the catalogue for a check and what follows from it (``keys destroy``: nothing needs this KEK, so
+        destroy it; ``backup create``: every KEK this backup needs is still there, so catalogue it)."""
+        with locked_beside(self.path):
+            self._held = True
+            try:
+                yield
+            finally:
+                self._held = False
+
+    def exists(self) -> bool:
+        return self.path.exists()
 
     def backups(self) -> list[CataloguedBackup]:
         """Every catalogued backup, oldest first."""
@@ -75,6 +89,11 @@ class BackupCatalogue:
             gone = [entry for entry in kept if id_or_file == entry.id or as_file == entry.file]
             if not gone:
                 raise KeyringError(f"the backup catalogue at {self.path} holds no backup {id_or_file}")
+            if len(gone) > 1:
+                raise KeyringError(
+                    f"{len(gone)} catalogued backups were written to {id_or_file}: forget each by its id "
+                    f"({', '.join(entry.id for entry in gone)})"
+                )
             self._write([entry for entry in kept if entry not in gone])
             return gone[0]
 
@@ -86,10 +105,10 @@ class BackupCatalogue:
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        lock = self.path.with_name(f".{self.path.name}.lock")
-        with lock.open("a") as held:
-            fcntl.flock(held, fcntl.LOCK_EX)
+        if self._held:
+            yield  # within holding(): the lock is this process's already
+            return
+        with self.holding():
             yield
 
 

@@ -120,8 +120,9 @@ def keys_retire(kek_id: str) -> None:
 @keys.command("destroy")
 @click.argument("kek_id")
 @click.option("--yes", is_flag=True, help="Do not ask: the KEK is destroyed (for scripts that have checked).")
+@click.option("--without-catalogue", is_flag=True, help="Go ahead although there is no backup catalogue at all.")
 @with_appcontext
-def keys_destroy(kek_id: str, yes: bool) -> None:
+def keys_destroy(kek_id: str, yes: bool, without_catalogue: bool) -> None:
     """Destroy archived KEK_ID for good, once no backup needs it.
 
     Refused while it is in the live keyring, while any data key uses it, or while any catalogued backup needs it.
@@ -132,7 +133,7 @@ def keys_destroy(kek_id: str, yes: bool) -> None:
         )
     try:
         with transaction():
-            services.destroy_kek(kek_id)
+            services.destroy_kek(kek_id, without_catalogue=without_catalogue)
     except KeyringError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Destroyed {kek_id}. Older copies of the key archive still hold it: replace them with this one.")

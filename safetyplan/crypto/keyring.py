@@ -12,12 +12,14 @@ data key that names it (a restored backup from before the rotation).
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
 import secrets
 import stat
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -148,6 +150,16 @@ def write_private(path: Path, text: str, *, exclusive: bool) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(temporary, path)
+
+
+@contextmanager
+def locked_beside(path: Path) -> Iterator[None]:
+    """Take turns with other processes that change ``path`` (or the files kept with it): ``flock`` on a lock file
+    beside it. Two key commands at once (a retire and a destroy) must not each write back what the other changed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.with_name(f".{path.name}.lock").open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        yield
 
 
 ARCHIVE_KIND = "archive"
@@ -303,7 +315,7 @@ class FileKeyring:
         return self._current().secrets[name]
 
     def add_primary_kek(self) -> str:
-        with self._lock:
+        with self._lock, locked_beside(self.path):
             contents = self._read()
             kek_id = new_kek_id()
             updated = KeyringContents(
@@ -316,7 +328,7 @@ class FileKeyring:
         return kek_id
 
     def destroy_archived_kek(self, kek_id: str) -> None:
-        with self._lock:
+        with self._lock, locked_beside(self.path):
             archive = self._read_archive()
             if kek_id not in archive.keks:
                 raise UnknownKeyError(f"the key archive at {self.archive_path} holds no KEK {kek_id!r}")
@@ -329,7 +341,7 @@ class FileKeyring:
     def archive_kek(self, kek_id: str) -> None:
         """Write the KEK to the archive first (and to disk), then take it out of the keyring: a crash between the two
         leaves it in both, never in neither."""
-        with self._lock:
+        with self._lock, locked_beside(self.path):
             contents = self._read()
             if kek_id not in contents.keks:
                 raise UnknownKeyError(f"the keyring holds no KEK {kek_id!r}")

@@ -85,9 +85,10 @@ def retire_kek(kek_id: str) -> None:
     provider.archive_kek(kek_id)
 
 
-def destroy_kek(kek_id: str) -> None:
+def destroy_kek(kek_id: str, *, without_catalogue: bool = False) -> None:
     """Destroy an archived KEK for good; refused while it is in the live keyring, while any data key uses it, or
-    while any catalogued backup needs it (each is named)."""
+    while any catalogued backup needs it (each is named), and, unless ``without_catalogue``, when there is no
+    catalogue at all (it may be on another host, or lost: no catalogue is not the same as no backups)."""
     provider = vault().provider
     if kek_id in provider.kek_ids():
         raise KeyringError(f"{kek_id} is in the live keyring; retire it with 'safetyplan keys retire {kek_id}' first")
@@ -96,13 +97,21 @@ def destroy_kek(kek_id: str) -> None:
     in_use = kek_usage().get(kek_id, 0)
     if in_use:
         raise KeyringError(f"{kek_id} still wraps {in_use} data keys (a restored backup): run 'safetyplan keys rotate'")
-    needed_by = catalogue().needing(kek_id)
-    if needed_by:
-        names = ", ".join(f"{backup.id} ({backup.file})" for backup in needed_by)
-        raise KeyringError(
-            f"{len(needed_by)} backups need {kek_id}: {names}. Destroy them, then 'safetyplan backup forget' each."
-        )
-    provider.destroy_archived_kek(kek_id)
+    book = catalogue()
+    with book.holding():  # a backup being catalogued now either is seen here, or finds its KEK gone and says so
+        if not book.exists() and not without_catalogue:
+            raise KeyringError(
+                f"there is no backup catalogue at {book.path}: if backups are taken on another host, run this there "
+                "(or point SAFETYPLAN_BACKUP_CATALOGUE at its catalogue); if no backup was ever taken, add "
+                "--without-catalogue"
+            )
+        needed_by = book.needing(kek_id)
+        if needed_by:
+            names = ", ".join(f"{backup.id} ({backup.file})" for backup in needed_by)
+            raise KeyringError(
+                f"{len(needed_by)} backups need {kek_id}: {names}. Destroy them, then 'safetyplan backup forget' each."
+            )
+        provider.destroy_archived_kek(kek_id)
 
 
 def owned_records(owner_id: uuid.UUID) -> list[EncryptedRecord]:

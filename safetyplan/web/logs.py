@@ -89,7 +89,10 @@ class RequestLog:
             **seen,
         }
         for listener in self.listeners:
-            listener(answered)
+            try:
+                listener(answered)
+            except Exception:  # a log line or a count that failed must not fail the answer
+                logging.getLogger(__name__).warning("A request listener failed", exc_info=True)
         return result
 
 

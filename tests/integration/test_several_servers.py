@@ -220,6 +220,22 @@ def test_sign_in_lockouts_count_failures_on_both_servers(servers, ward):
 
 
 @ON_POSTGRESQL
+def test_an_address_a_client_claims_is_replaced_by_the_proxy(servers, ward):
+    """Failures from one address lock it out, whatever X-Forwarded-For each request claimed (nginx sets it)."""
+    visitor = servers.visitor()
+    for attempt in range(20):  # ADDRESS_FAILURE_LIMIT, each for another email, each claiming another address
+        headers = {"X-Forwarded-For": f"203.0.113.{attempt}", **(servers.to_a if attempt % 2 else servers.to_b)}
+        fields = visitor.form("/sign-in", headers)
+        data = {**fields, "email": f"nobody.{attempt}@example.invalid", "password": "wrong"}
+        assert visitor.request("/sign-in", data, headers)[0] == 200
+    headers = {"X-Forwarded-For": "198.51.100.7"}
+    fields = visitor.form("/sign-in", headers)
+    data = {**fields, "email": ward[1].email, "password": ward[1].password}
+    status, page = visitor.request("/sign-in", data, headers)
+    assert status == 200 and "You have tried to sign in too many times" in page
+
+
+@ON_POSTGRESQL
 def test_eight_clinicians_saving_through_both_servers_keep_one_valid_audit_chain(servers, app):
     with app.app_context():
         team = create_team("Busy Across Team")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import stat
 import threading
 import time
@@ -237,3 +238,49 @@ def test_a_catalogue_that_cannot_be_read_is_named(make_app, tmp_path):
     assert "cannot be read (JSONDecodeError)" in text
     status = own.test_cli_runner().invoke(cli, ["keys", "status"])
     assert status.exit_code == 1 and "backup catalogue" in status.output
+
+
+def test_with_no_catalogue_at_all_a_kek_is_destroyed_only_when_told_so(make_app, tmp_path):
+    keyring = tmp_path / "own-keyring.json"
+    create_keyring_file(keyring)
+    own = make_app(keyring_path=keyring)
+    runner = own.test_cli_runner()
+    with own.app_context():
+        create_person(create_team("Uncatalogued Team"), name="Sealed Before")
+        from safetyplan.crypto import vault
+
+        old_kek = vault().provider.primary_kek_id()
+    assert runner.invoke(cli, ["keys", "rotate"]).exit_code == 0
+    assert runner.invoke(cli, ["keys", "retire", old_kek]).exit_code == 0
+    refused = runner.invoke(cli, ["keys", "destroy", old_kek, "--yes"])
+    assert refused.exit_code == 1 and "there is no backup catalogue at" in refused.output
+    destroyed = runner.invoke(cli, ["keys", "destroy", old_kek, "--yes", "--without-catalogue"])
+    assert destroyed.exit_code == 0, destroyed.output
+
+
+def test_a_backup_whose_kek_was_destroyed_while_it_was_taken_is_refused(make_app, tmp_path, monkeypatch):
+    keyring = tmp_path / "own-keyring.json"
+    create_keyring_file(keyring)
+    own = make_app(keyring_path=keyring)
+    real_create = services.create
+
+    def create_while_a_kek_goes(output):
+        manifest = real_create(output)
+        return dataclasses.replace(manifest, kek_ids=[*manifest.kek_ids, "kek-destroyed-meanwhile"])
+
+    monkeypatch.setattr(services, "create", create_while_a_kek_goes)
+    code, text = invoke(own, "create", "-o", str(tmp_path / "too-late.tar"))
+    assert code == 1 and "the backup needs kek-destroyed-meanwhile, destroyed while it was being taken" in text
+    assert "No backups are catalogued" in invoke(own, "list")[1]
+
+
+def test_forgetting_by_a_path_that_several_backups_were_written_to_is_refused(make_app, tmp_path):
+    keyring = tmp_path / "own-keyring.json"
+    create_keyring_file(keyring)
+    own = make_app(keyring_path=keyring)
+    nightly = tmp_path / "nightly.tar"
+    assert invoke(own, "create", "-o", str(nightly))[0] == 0
+    assert invoke(own, "create", "-o", str(nightly))[0] == 0  # the next night, the older one copied away first
+    code, text = invoke(own, "forget", str(nightly))
+    assert code == 1 and "2 catalogued backups were written to" in text
+    assert invoke(own, "list")[1].count(str(nightly)) == 2

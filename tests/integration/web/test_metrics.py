@@ -119,6 +119,35 @@ def test_what_counts_on_commit_is_not_counted_when_rolled_back(app):
         savepoint.rollback()  # only what was counted within the savepoint is forgotten
         session.commit()
         assert counter._value.get() == 3
+        savepoint = session.begin_nested()
+        count_after_commit(session, counter)
+        savepoint.commit()  # a savepoint released: its transaction can still be rolled back
+        session.rollback()
+        session.commit()
+        assert counter._value.get() == 3
+        count_after_commit(session, counter)
+        session.close()  # ended without a commit: nothing is carried into the session's next transaction
+        session.commit()
+        assert counter._value.get() == 3
+
+
+def test_a_method_nobody_uses_is_counted_as_other(metered):
+    _app, client, _person = metered
+    for made_up in ("BREW", "WHEN", "XYZZY"):
+        client.client.open("/", method=made_up)
+    page = scrape(client)
+    assert sample(page, "safetyplan_http_requests_total", route="(no route)", method="other", status="405") >= 3
+    assert 'method="BREW"' not in page
+
+
+def test_a_listener_that_fails_does_not_fail_the_answer(metered):
+    app, client, person = metered
+
+    def full_disk(_answered):
+        raise OSError("no space left for the counts")
+
+    app.extensions["safetyplan.request_listeners"][:] = [full_disk]
+    assert client.get_page(f"/people/{person.id}/plan") is not None
 
 
 def test_the_outbox_backlog_the_audit_spool_and_the_pool_are_read_when_asked(metered):
