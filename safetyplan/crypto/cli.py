@@ -62,7 +62,7 @@ def keys_status() -> None:
         click.echo("No backups are catalogued ('safetyplan backup create' catalogues each backup it takes).")
     for kek_id in sorted({kek_id for backup in backups for kek_id in backup.kek_ids}):
         needing = [backup for backup in backups if kek_id in backup.kek_ids]
-        click.echo(f"{kek_id} is needed by {len(needing)} catalogued backups:")
+        click.echo(f"{kek_id} is needed by {_backups(len(needing))}:")
         for backup in needing:
             missing = "" if Path(backup.file).exists() else " (not at that path now)"
             click.echo(f"  {backup.id}, taken {backup.created_at}, at {backup.file}{missing}")
@@ -137,3 +137,7 @@ def keys_destroy(kek_id: str, yes: bool, without_catalogue: bool) -> None:
     except KeyringError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Destroyed {kek_id}. Older copies of the key archive still hold it: replace them with this one.")
+
+
+def _backups(count: int) -> str:
+    return f"{count} catalogued backup{'' if count == 1 else 's'}"

@@ -109,7 +109,8 @@ def destroy_kek(kek_id: str, *, without_catalogue: bool = False) -> None:
         if needed_by:
             names = ", ".join(f"{backup.id} ({backup.file})" for backup in needed_by)
             raise KeyringError(
-                f"{len(needed_by)} backups need {kek_id}: {names}. Destroy them, then 'safetyplan backup forget' each."
+                f"{len(needed_by)} backup{' needs' if len(needed_by) == 1 else 's need'} {kek_id}: {names}. "
+                "Destroy them, then 'safetyplan backup forget' each."
             )
         provider.destroy_archived_kek(kek_id)
 

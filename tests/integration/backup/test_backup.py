@@ -7,6 +7,7 @@ import stat
 import threading
 import time
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
@@ -15,6 +16,7 @@ from safetyplan.audit.models import AuditEvent
 from safetyplan.backup import services
 from safetyplan.cli import cli
 from safetyplan.crypto.keyring import create_keyring_file
+from safetyplan.crypto.vault import vault
 from safetyplan.db import session, transaction
 from safetyplan.people.models import Person
 from tests.factories import create_person, create_team
@@ -103,8 +105,6 @@ def test_a_backup_from_before_a_rotation_and_a_retire_still_verifies_with_the_ar
     own = make_app(keyring_path=keyring)
     with own.app_context():
         create_person(create_team("Old Team"), name="Sealed Before Rotation")
-        from safetyplan.crypto import vault
-
         old_kek = vault().provider.primary_kek_id()
     output = tmp_path / "before-rotation.tar"
     assert invoke(own, "create", "-o", str(output))[0] == 0
@@ -162,31 +162,45 @@ def test_a_backup_made_without_a_file_name_goes_to_the_instance_folder(app):
     path.unlink()
 
 
-def test_a_kek_is_destroyed_only_once_no_catalogued_backup_needs_it(make_app, tmp_path):
+@pytest.fixture
+def own(make_app, tmp_path):
+    """An app with a keyring of its own (and so a key archive and a backup catalogue of its own) in ``tmp_path``."""
     keyring = tmp_path / "own-keyring.json"
     create_keyring_file(keyring)
-    own = make_app(keyring_path=keyring)
-    runner = own.test_cli_runner()
-    with own.app_context():
-        create_person(create_team("Destroy Team"), name="Sealed Under The Old KEK")
-        from safetyplan.crypto import vault
+    return make_app(keyring_path=keyring)
 
-        old_kek = vault().provider.primary_kek_id()
+
+def sealed_under_the_primary(app, team: str) -> str:
+    """Seal a person's record under the current primary KEK; returns that KEK's id."""
+    with app.app_context():
+        create_person(create_team(team), name=f"Sealed In {team}")
+        return vault().provider.primary_kek_id()
+
+
+def rotate_and_retire(app, kek_id: str) -> None:
+    runner = app.test_cli_runner()
+    assert runner.invoke(cli, ["keys", "rotate"]).exit_code == 0
+    retired = runner.invoke(cli, ["keys", "retire", kek_id])
+    assert retired.exit_code == 0, retired.output
+
+
+def test_a_kek_is_destroyed_only_once_no_catalogued_backup_needs_it(own, tmp_path):
+    runner = own.test_cli_runner()
+    old_kek = sealed_under_the_primary(own, "Destroy Team")
     output = tmp_path / "needs-the-old-kek.tar"
     code, text = invoke(own, "create", "-o", str(output))
     assert code == 0 and "Added to the backup catalogue" in text, text
     backup_id = services.read_manifest(output).id
-    assert runner.invoke(cli, ["keys", "rotate"]).exit_code == 0
-    assert runner.invoke(cli, ["keys", "retire", old_kek]).exit_code == 0
+    rotate_and_retire(own, old_kek)
 
     status = runner.invoke(cli, ["keys", "status"]).output
-    assert f"{old_kek} is needed by 1 catalogued backups:" in status and backup_id in status
+    assert f"{old_kek} is needed by 1 catalogued backup:" in status and backup_id in status
     listed = invoke(own, "list")[1]
     assert backup_id in listed and old_kek in listed and str(output) in listed
 
     refused = runner.invoke(cli, ["keys", "destroy", old_kek, "--yes"])
     assert refused.exit_code == 1
-    assert f"1 backups need {old_kek}: {backup_id} ({output})" in refused.output
+    assert f"1 backup needs {old_kek}: {backup_id} ({output})" in refused.output
     with own.app_context():
         primary = vault().provider.primary_kek_id()
     live = runner.invoke(cli, ["keys", "destroy", primary, "--yes"])
@@ -209,10 +223,7 @@ def test_a_kek_is_destroyed_only_once_no_catalogued_backup_needs_it(make_app, tm
     assert code == 1 and "sealed values did not open" in text
 
 
-def test_a_backup_verified_but_not_catalogued_is_added_to_the_catalogue(make_app, tmp_path):
-    keyring = tmp_path / "own-keyring.json"
-    create_keyring_file(keyring)
-    own = make_app(keyring_path=keyring)
+def test_a_backup_verified_but_not_catalogued_is_added_to_the_catalogue(own, tmp_path):
     output = tmp_path / "copied-in.tar"
     assert invoke(own, "create", "-o", str(output))[0] == 0
     catalogue_file = tmp_path / "own-keyring.backups.json"
@@ -228,10 +239,7 @@ def test_a_backup_verified_but_not_catalogued_is_added_to_the_catalogue(make_app
     assert code == 1 and "holds no backup no-such-backup" in text
 
 
-def test_a_catalogue_that_cannot_be_read_is_named(make_app, tmp_path):
-    keyring = tmp_path / "own-keyring.json"
-    create_keyring_file(keyring)
-    own = make_app(keyring_path=keyring)
+def test_a_catalogue_that_cannot_be_read_is_named(own, tmp_path):
     (tmp_path / "own-keyring.backups.json").write_text("{not json")
     code, text = invoke(own, "create", "-o", str(tmp_path / "b.tar"))
     assert code == 1 and "the backup is whole, but it is not in the backup catalogue" in text
@@ -240,28 +248,17 @@ def test_a_catalogue_that_cannot_be_read_is_named(make_app, tmp_path):
     assert status.exit_code == 1 and "backup catalogue" in status.output
 
 
-def test_with_no_catalogue_at_all_a_kek_is_destroyed_only_when_told_so(make_app, tmp_path):
-    keyring = tmp_path / "own-keyring.json"
-    create_keyring_file(keyring)
-    own = make_app(keyring_path=keyring)
+def test_with_no_catalogue_at_all_a_kek_is_destroyed_only_when_told_so(own, tmp_path):
     runner = own.test_cli_runner()
-    with own.app_context():
-        create_person(create_team("Uncatalogued Team"), name="Sealed Before")
-        from safetyplan.crypto import vault
-
-        old_kek = vault().provider.primary_kek_id()
-    assert runner.invoke(cli, ["keys", "rotate"]).exit_code == 0
-    assert runner.invoke(cli, ["keys", "retire", old_kek]).exit_code == 0
+    old_kek = sealed_under_the_primary(own, "Uncatalogued Team")
+    rotate_and_retire(own, old_kek)
     refused = runner.invoke(cli, ["keys", "destroy", old_kek, "--yes"])
     assert refused.exit_code == 1 and "there is no backup catalogue at" in refused.output
     destroyed = runner.invoke(cli, ["keys", "destroy", old_kek, "--yes", "--without-catalogue"])
     assert destroyed.exit_code == 0, destroyed.output
 
 
-def test_a_backup_whose_kek_was_destroyed_while_it_was_taken_is_refused(make_app, tmp_path, monkeypatch):
-    keyring = tmp_path / "own-keyring.json"
-    create_keyring_file(keyring)
-    own = make_app(keyring_path=keyring)
+def test_a_backup_whose_kek_was_destroyed_while_it_was_taken_is_refused(own, tmp_path, monkeypatch):
     real_create = services.create
 
     def create_while_a_kek_goes(output):
@@ -274,10 +271,7 @@ def test_a_backup_whose_kek_was_destroyed_while_it_was_taken_is_refused(make_app
     assert "No backups are catalogued" in invoke(own, "list")[1]
 
 
-def test_forgetting_by_a_path_that_several_backups_were_written_to_is_refused(make_app, tmp_path):
-    keyring = tmp_path / "own-keyring.json"
-    create_keyring_file(keyring)
-    own = make_app(keyring_path=keyring)
+def test_forgetting_by_a_path_that_several_backups_were_written_to_is_refused(own, tmp_path):
     nightly = tmp_path / "nightly.tar"
     assert invoke(own, "create", "-o", str(nightly))[0] == 0
     assert invoke(own, "create", "-o", str(nightly))[0] == 0  # the next night, the older one copied away first
