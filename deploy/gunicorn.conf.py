@@ -21,6 +21,9 @@ keepalive = 75
 #: Workers are restarted now and then, a little apart, so that memory cannot creep.
 max_requests = 20000
 max_requests_jitter = 2000
+#: No control socket (gunicorn 27 puts one in the user's home by default, which the systemd unit makes read-only):
+#: reload and stop go through signals (systemctl reload, stop).
+control_socket_disable = True
 
 
 def _metrics_directory() -> Path | None:

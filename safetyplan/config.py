@@ -132,6 +132,7 @@ class Settings:
         Raises ConfigError, naming the variable, when production lacks a secret or a value is not allowed.
         """
         environ = os.environ if environ is None else environ
+        _refuse_trailing_comments(environ)
         env = _environment(environ.get("SAFETYPLAN_ENV", "development"))
         instance_path = Path(environ.get("SAFETYPLAN_INSTANCE_PATH", PROJECT_ROOT / "instance")).resolve()
 
@@ -176,6 +177,20 @@ class Settings:
             if environ.get("SAFETYPLAN_BACKUP_CATALOGUE")
             else None,
         )
+
+
+#: Whitespace, then "#": a comment after a value. A shell drops it, but systemd's EnvironmentFile= keeps it in the
+#: value, so that the app server and the command line would read different settings from one file.
+_TRAILING_COMMENT = re.compile(r"\s#")
+
+
+def _refuse_trailing_comments(environ: Mapping[str, str]) -> None:
+    for name, value in environ.items():
+        if name.startswith("SAFETYPLAN_") and _TRAILING_COMMENT.search(value):
+            raise ConfigError(
+                f"{name} holds a comment after its value, which systemd keeps as part of the value: put comments on "
+                "lines of their own."  # the value is not shown: it may be a secret
+            )
 
 
 def _metrics_token(environ: Mapping[str, str]) -> str | None:

@@ -58,6 +58,12 @@ def audit_verify(mark: services.Checkpoint | None, directory: Path | None) -> No
         if newest is not None:
             mark = newest[0]
             click.echo(f"Checked against the checkpoint at event {mark.seq} ({newest[1]}).")
+        else:
+            click.echo(
+                f"No checkpoint was found in {directory}: events removed from the end of the trail cannot be told. "
+                "Keep checkpoints there with 'safetyplan audit checkpoint --to DIR', or name the folder with "
+                "--checkpoints."
+            )
     result = services.verify(mark)
     click.echo(str(result))
     if not result.ok:

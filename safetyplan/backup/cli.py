@@ -43,9 +43,10 @@ def backup_group(build_app: Callable[[Settings], Flask]) -> click.Group:
             manifest = services.create(output)
         except services.BackupError as error:
             raise click.ClickException(str(error)) from None
+        # Catalogued before anything is printed: output that cannot be written (a closed pipe) stops the command.
+        _catalogue(manifest, output, just_taken=True)
         click.echo(f"Backup {manifest.id} written to {output}")
         _describe(manifest)
-        _catalogue(manifest, output, just_taken=True)
 
     @backup.command("verify")
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -58,12 +59,17 @@ def backup_group(build_app: Callable[[Settings], Flask]) -> click.Group:
                 result = services.verify(file, build_app, progress=bar.update)
         except services.BackupError as error:
             raise click.ClickException(str(error)) from None
+        if not result.problems:
+            _catalogue(result.manifest, file)
         _describe(result.manifest)
-        _catalogue(result.manifest, file)
         click.echo(f"Opened {result.sealed_values} sealed values. Audit chain: {result.audit}")
         for problem in result.problems:
             click.echo(f"PROBLEM: {problem}")
         if result.problems:
+            if not _catalogued(result.manifest):
+                click.echo(
+                    "Not added to the backup catalogue: it cannot be read, so the KEKs it names are not kept for it."
+                )
             sys.exit(1)
         click.echo("The backup is whole and can be read.")
 
@@ -135,6 +141,13 @@ def _catalogue(manifest: services.Manifest, file: Path, *, just_taken: bool = Fa
         ) from None
     if added:
         click.echo(f"Added to the backup catalogue at {book.path}.")
+
+
+def _catalogued(manifest: services.Manifest) -> bool:
+    try:
+        return any(entry.id == manifest.id for entry in catalogue().backups())
+    except KeyringError:
+        return False
 
 
 def _describe(manifest: services.Manifest) -> None:

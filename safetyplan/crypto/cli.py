@@ -114,7 +114,7 @@ def keys_retire(kek_id: str) -> None:
         raise click.ClickException(str(error)) from None
     archive = getattr(vault().provider, "archive_path", None)
     click.echo(f"Retired {kek_id}: it is kept in the archive{f' at {archive}' if archive else ''}.")
-    click.echo("Back up the archive with the keyring: backups from before today need it.")
+    click.echo("Back up the archive with the keyring: backups taken before the rotation need it.")
 
 
 @keys.command("destroy")
@@ -127,6 +127,11 @@ def keys_destroy(kek_id: str, yes: bool, without_catalogue: bool) -> None:
 
     Refused while it is in the live keyring, while any data key uses it, or while any catalogued backup needs it.
     Whatever it wrapped can never be read again: a backup not in the catalogue that needs it is lost."""
+    try:
+        with transaction():
+            services.check_destroy(kek_id, without_catalogue=without_catalogue)  # before asking; again once held
+    except KeyringError as error:
+        raise click.ClickException(str(error)) from None
     if not yes:
         click.confirm(
             f"Destroy {kek_id}? Any backup that needs it, catalogued or not, can never be read again", abort=True

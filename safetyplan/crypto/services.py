@@ -86,10 +86,23 @@ def retire_kek(kek_id: str) -> None:
 
 
 def destroy_kek(kek_id: str, *, without_catalogue: bool = False) -> None:
-    """Destroy an archived KEK for good; refused while it is in the live keyring, while any data key uses it, or
-    while any catalogued backup needs it (each is named), and, unless ``without_catalogue``, when there is no
-    catalogue at all (it may be on another host, or lost: no catalogue is not the same as no backups)."""
+    """Destroy an archived KEK for good, once ``check_destroy`` finds nothing against it with the catalogue held."""
+    book = catalogue()
+    with book.holding():  # a backup being catalogued now either is seen here, or finds its KEK gone and says so
+        check_destroy(kek_id, without_catalogue=without_catalogue)
+        vault().provider.destroy_archived_kek(kek_id)
+
+
+def check_destroy(kek_id: str, *, without_catalogue: bool = False) -> None:
+    """Raise ``KeyringError``, saying why, if ``kek_id`` must not be destroyed: while it is in the live keyring,
+    while any data key uses it, or while any catalogued backup needs it (each is named), and, unless
+    ``without_catalogue``, when there is no catalogue at all (it may be on another host, or lost: no catalogue is not
+    the same as no backups)."""
     provider = vault().provider
+    if kek_id == provider.primary_kek_id():
+        raise KeyringError(
+            f"{kek_id} is the primary KEK: run 'safetyplan keys rotate', then 'safetyplan keys retire {kek_id}' first"
+        )
     if kek_id in provider.kek_ids():
         raise KeyringError(f"{kek_id} is in the live keyring; retire it with 'safetyplan keys retire {kek_id}' first")
     if kek_id not in provider.archived_kek_ids():
@@ -98,21 +111,19 @@ def destroy_kek(kek_id: str, *, without_catalogue: bool = False) -> None:
     if in_use:
         raise KeyringError(f"{kek_id} still wraps {in_use} data keys (a restored backup): run 'safetyplan keys rotate'")
     book = catalogue()
-    with book.holding():  # a backup being catalogued now either is seen here, or finds its KEK gone and says so
-        if not book.exists() and not without_catalogue:
-            raise KeyringError(
-                f"there is no backup catalogue at {book.path}: if backups are taken on another host, run this there "
-                "(or point SAFETYPLAN_BACKUP_CATALOGUE at its catalogue); if no backup was ever taken, add "
-                "--without-catalogue"
-            )
-        needed_by = book.needing(kek_id)
-        if needed_by:
-            names = ", ".join(f"{backup.id} ({backup.file})" for backup in needed_by)
-            raise KeyringError(
-                f"{len(needed_by)} backup{' needs' if len(needed_by) == 1 else 's need'} {kek_id}: {names}. "
-                "Destroy them, then 'safetyplan backup forget' each."
-            )
-        provider.destroy_archived_kek(kek_id)
+    if not book.exists() and not without_catalogue:
+        raise KeyringError(
+            f"there is no backup catalogue at {book.path}: if backups are taken on another host, run this there "
+            "(or point SAFETYPLAN_BACKUP_CATALOGUE at its catalogue); if no backup was ever taken, add "
+            "--without-catalogue"
+        )
+    needed_by = book.needing(kek_id)
+    if needed_by:
+        names = ", ".join(f"{backup.id} ({backup.file})" for backup in needed_by)
+        raise KeyringError(
+            f"{len(needed_by)} backup{' needs' if len(needed_by) == 1 else 's need'} {kek_id}: {names}. "
+            "Destroy them, then 'safetyplan backup forget' each."
+        )
 
 
 def owned_records(owner_id: uuid.UUID) -> list[EncryptedRecord]:

@@ -35,7 +35,7 @@ from safetyplan.accounts.models import User
 from safetyplan.audit import Grounds, record
 from safetyplan.config import Settings
 from safetyplan.db import session, transaction, utcnow
-from safetyplan.exchange.models import Delivery
+from safetyplan.exchange.models import DELIVERY_KINDS, Delivery
 from safetyplan.roles import Role
 
 #: A claimed delivery not marked sent after this long was cut off mid-send (its process died): it is sent again.
@@ -297,11 +297,13 @@ def not_yet_sent(*, by: User) -> list[DeliveryRow]:
 def backlog(*, now: datetime | None = None) -> dict[str, tuple[int, float]]:
     """For the metrics page: for each kind of delivery not yet sent, how many, and the age of the oldest in seconds.
 
-    Counts only, nothing about anyone, so that an operator can be alerted when documents stop leaving."""
+    Counts only, nothing about anyone, so that an operator can be alerted when documents stop leaving. Every kind is
+    there, with 0 when none waits, so that an alert on it sees a value rather than nothing."""
     now = now or utcnow()
     waiting = (
         select(Delivery.kind, func.count(), func.min(Delivery.created_at))
         .where(Delivery.status != "sent")
         .group_by(Delivery.kind)
     )
-    return {kind: (count, (now - oldest).total_seconds()) for kind, count, oldest in session.execute(waiting)}
+    found = {kind: (count, (now - oldest).total_seconds()) for kind, count, oldest in session.execute(waiting)}
+    return {kind: found.get(kind, (0, 0.0)) for kind in DELIVERY_KINDS}

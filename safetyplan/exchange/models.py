@@ -16,6 +16,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from safetyplan.crypto import JSON, EncryptedRecord, encrypted
 from safetyplan.db import Base, UTCDateTime
 
+#: Every kind of delivery: "crisis_pointer" (publish or supersede), "crisis_withdrawal", "plan_sent" (discharge or
+#: transfer).
+DELIVERY_KINDS = ("crisis_pointer", "crisis_withdrawal", "plan_sent")
+
 
 class Delivery(EncryptedRecord, Base):
     __tablename__ = "deliveries"
@@ -23,7 +27,7 @@ class Delivery(EncryptedRecord, Base):
     __encryption_owner__ = "person_id"
 
     person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"), index=True)
-    #: "crisis_pointer" (publish or supersede), "crisis_withdrawal", "plan_sent" (discharge or transfer).
+    #: One of ``DELIVERY_KINDS``.
     kind: Mapped[str] = mapped_column(String(24))
     #: The id the receiver files the document under: sending it again replaces it, never adds a second.
     document_id: Mapped[str] = mapped_column(String(80), index=True)
@@ -44,5 +48,5 @@ class Delivery(EncryptedRecord, Base):
 
     __table_args__ = (
         CheckConstraint("status IN ('waiting', 'sending', 'sent')", name="status"),
-        CheckConstraint("kind IN ('crisis_pointer', 'crisis_withdrawal', 'plan_sent')", name="kind"),
+        CheckConstraint(f"kind IN {DELIVERY_KINDS!r}", name="kind"),
     )

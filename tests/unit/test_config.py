@@ -40,6 +40,19 @@ def test_production_refuses_to_start_when_a_setting_is_missing(variable):
         Settings.from_env(environ)
 
 
+def test_a_comment_after_a_value_is_refused_without_showing_the_value():
+    """systemd's EnvironmentFile= keeps such a comment in the value, where a shell would drop it."""
+    spool = {**PRODUCTION, "SAFETYPLAN_AUDIT_SPOOL": "/var/lib/safetyplan/spool.jsonl   # this server's own"}
+    with pytest.raises(ConfigError, match="SAFETYPLAN_AUDIT_SPOOL holds a comment after its value"):
+        Settings.from_env(spool)
+    secret = {**PRODUCTION, "SAFETYPLAN_SECRET_KEY": "y" * 40 + " # the same on every server"}
+    with pytest.raises(ConfigError) as refused:
+        Settings.from_env(secret)
+    assert "y" * 40 not in str(refused.value)
+    # A "#" inside a value (a URL's fragment, a password) is the value's own.
+    assert Settings.from_env({**PRODUCTION, "SAFETYPLAN_ORGANISATION": "Trust#1"}).organisation == "Trust#1"
+
+
 def test_production_refuses_a_blank_secret():
     with pytest.raises(ConfigError, match="SAFETYPLAN_SECRET_KEY"):
         Settings.from_env({**PRODUCTION, "SAFETYPLAN_SECRET_KEY": "   "})

@@ -453,6 +453,8 @@ def test_checkpoints_kept_as_files_and_verify_checks_the_newest_by_default(make_
     app = make_app(audit_checkpoints=kept)
     with app.app_context():
         record_events(3)
+    code, output = audit_cli(app, "verify")
+    assert code == 0 and output.startswith(f"No checkpoint was found in {kept}: events removed from the end"), output
     code, output = audit_cli(app, "checkpoint", "--to", str(kept))
     assert code == 0 and output.splitlines()[-1] == f"Kept in {kept / 'checkpoint-000000000003.txt'}"
     with app.app_context():

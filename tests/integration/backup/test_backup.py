@@ -154,7 +154,7 @@ def test_a_restore_sets_aside_the_checkpoints_it_went_back_past(make_app, tmp_pa
 def test_a_backup_made_without_a_file_name_goes_to_the_instance_folder(app):
     code, text = invoke(app, "create")
     assert code == 0, text
-    written = text.splitlines()[0].rsplit(" written to ", 1)[1]
+    [written] = [line.rsplit(" written to ", 1)[1] for line in text.splitlines() if " written to " in line]
     from pathlib import Path
 
     path = Path(written)
@@ -190,21 +190,29 @@ def test_a_kek_is_destroyed_only_once_no_catalogued_backup_needs_it(own, tmp_pat
     output = tmp_path / "needs-the-old-kek.tar"
     code, text = invoke(own, "create", "-o", str(output))
     assert code == 0 and "Added to the backup catalogue" in text, text
+    # Catalogued before anything is printed, so that output cut short (a closed pipe) cannot leave it out.
+    assert text.index("Added to the backup catalogue") < text.index(f"written to {output}")
     backup_id = services.read_manifest(output).id
-    rotate_and_retire(own, old_kek)
+    assert runner.invoke(cli, ["keys", "rotate"]).exit_code == 0
+    still_live = runner.invoke(cli, ["keys", "destroy", old_kek, "--yes"])
+    assert still_live.exit_code == 1
+    assert f"{old_kek} is in the live keyring; retire it with 'safetyplan keys retire {old_kek}'" in still_live.output
+    retired = runner.invoke(cli, ["keys", "retire", old_kek])
+    assert retired.exit_code == 0 and "backups taken before the rotation need it" in retired.output
 
     status = runner.invoke(cli, ["keys", "status"]).output
     assert f"{old_kek} is needed by 1 catalogued backup:" in status and backup_id in status
     listed = invoke(own, "list")[1]
     assert backup_id in listed and old_kek in listed and str(output) in listed
 
-    refused = runner.invoke(cli, ["keys", "destroy", old_kek, "--yes"])
-    assert refused.exit_code == 1
+    refused = runner.invoke(cli, ["keys", "destroy", old_kek])  # checked before asking: no question to answer
+    assert refused.exit_code == 1 and "can never be read again" not in refused.output
     assert f"1 backup needs {old_kek}: {backup_id} ({output})" in refused.output
     with own.app_context():
         primary = vault().provider.primary_kek_id()
     live = runner.invoke(cli, ["keys", "destroy", primary, "--yes"])
-    assert live.exit_code == 1 and "is in the live keyring" in live.output
+    assert live.exit_code == 1
+    assert f"{primary} is the primary KEK: run 'safetyplan keys rotate', then 'safetyplan keys retire" in live.output
     unknown = runner.invoke(cli, ["keys", "destroy", "kek-nobody", "--yes"])
     assert unknown.exit_code == 1 and "holds no KEK 'kek-nobody'" in unknown.output
 
@@ -221,6 +229,10 @@ def test_a_kek_is_destroyed_only_once_no_catalogued_backup_needs_it(own, tmp_pat
     # It is really gone: the backup that needed it can no longer be read.
     code, text = invoke(own, "verify", str(output))
     assert code == 1 and "sealed values did not open" in text
+    # and, as it cannot be read, it is not catalogued again: nothing shows the destroyed KEK as needed.
+    assert "Not added to the backup catalogue" in text
+    assert backup_id not in invoke(own, "list")[1]
+    assert "needed by" not in runner.invoke(cli, ["keys", "status"]).output
 
 
 def test_a_backup_verified_but_not_catalogued_is_added_to_the_catalogue(own, tmp_path):

@@ -161,6 +161,9 @@ def test_the_outbox_backlog_the_audit_spool_and_the_pool_are_read_when_asked(met
     page = scrape(client)
     assert sample(page, "safetyplan_outbox_waiting", kind="plan_sent") == 2
     assert sample(page, "safetyplan_outbox_oldest_waiting_seconds", kind="plan_sent") >= 0
+    # A kind with nothing waiting reads 0, rather than having no series for an alert to see.
+    assert 'safetyplan_outbox_waiting{kind="crisis_pointer"} 0.0' in page
+    assert 'safetyplan_outbox_oldest_waiting_seconds{kind="crisis_withdrawal"} 0.0' in page
     assert sample(page, "safetyplan_audit_spool_events") == 3
     assert sample(page, "safetyplan_metrics_reading_up", reading="safetyplan_outbox_waiting") == 1
     # The scrape itself holds one connection while it reads the outbox; the app's pool opened at least that one.
