@@ -3,6 +3,7 @@ docs/performance.md as ratios within the same run. Exits 1 when a target is miss
 
     .venv/bin/python bench/pages.py [--people 300] [--revisions-each 10] [--history 200] [--batches 7]
                                     [--database-url URL] [--count-messages] [--wall] [--profile ENDPOINT]
+                                    [--calls]
 
 Generates the data set as bench/load.py does (and gives one person ``--history`` revisions), signs in through
 Flask's test client as the clinician of a 300-person team, and measures, in batches that take turns (each endpoint
@@ -10,6 +11,10 @@ reported by its median batch): the bare endpoint, the floor under every signed-i
 page, the caseload, the history of a plan with 200 revisions, and a plan save. The measure is the process's CPU
 time (``time.process_time``): on a shared machine the clock moves with the neighbours, CPU time much less. On
 PostgreSQL it is this process's share only, not the server's (``--wall`` measures the clock instead).
+
+With --calls it prints instead the Python function calls each page makes: not a time, but a count that noise on a
+shared machine does not move, for telling whether a change cut work when the timings cannot (it does not see work
+done in C, such as SQLite's or a hash's).
 
 With --count-messages it also counts the messages each page sends to PostgreSQL (it then runs psycopg's
 pure-Python libpq wrapper, PSYCOPG_IMPL=python, whose calls can be counted; the timings are then slower).
@@ -101,20 +106,41 @@ def give_history(app: Any, email: str, person_id: str, total: int) -> None:
                 )
 
 
-def profile(endpoint: tuple[Any, int, int], client: Any) -> None:
-    """Run one endpoint under cProfile and print the functions that cost most, with what they call."""
+def profile(endpoint: tuple[Any, int, int], client: Any, clock: Callable[[], float]) -> None:
+    """Run one endpoint under cProfile, timed by ``clock`` as the batches are, and print the functions that cost
+    most: by what they and what they call cost, then by their own time."""
     import cProfile
     import pstats
 
     path, count, _expected = endpoint
     run = path if callable(path) else (lambda: client.get(path))
     run()
-    profiler = cProfile.Profile()
+    profiler = cProfile.Profile(clock)
     profiler.enable()
     for _ in range(count * 5):
         run()
     profiler.disable()
     pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
+    profiler.dump_stats(ROOT / "bench" / "last.prof")  # for pstats: who calls what (print_callers)
+    print(f"Kept in {ROOT / 'bench' / 'last.prof'}")
+
+
+def python_calls(run: Callable[[], object], count: int) -> float:
+    """The Python and C functions called, per run, over ``count`` runs of ``run``."""
+    calls = [0]
+
+    def counted(_frame: object, event: str, _arg: object) -> None:
+        if event in ("call", "c_call"):
+            calls[0] += 1
+
+    sys.setprofile(counted)
+    try:
+        for _ in range(count):
+            run()
+    finally:
+        sys.setprofile(None)
+    return calls[0] / count
 
 
 def main() -> None:
@@ -127,6 +153,7 @@ def main() -> None:
     parser.add_argument("--count-messages", action="store_true", help="PostgreSQL only: messages sent per page")
     parser.add_argument("--wall", action="store_true", help="measure the clock rather than this process's CPU time")
     parser.add_argument("--profile", metavar="ENDPOINT", help="print where one endpoint's time goes (cProfile)")
+    parser.add_argument("--calls", action="store_true", help="print the function calls each page makes, not times")
     args = parser.parse_args()
     messages = count_messages() if args.count_messages else None
     clock = time.perf_counter if args.wall else time.process_time
@@ -190,7 +217,14 @@ def main() -> None:
             "plan save": (save, 10, 302),
         }
         if args.profile:
-            profile(endpoints[args.profile], client)
+            profile(endpoints[args.profile], client, clock)
+            return
+        if args.calls:
+            print(f"\n{'endpoint':<26}{'calls per request':>20}")
+            for name, (path, count, _expected) in endpoints.items():
+                if isinstance(path, str):
+                    client.get(path)
+                    print(f"{name:<26}{python_calls(lambda path=path: client.get(path), count):>20.0f}")
             return
         batches: dict[str, list[float]] = {name: [] for name in endpoints}
         for _ in range(args.batches):

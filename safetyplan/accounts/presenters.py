@@ -12,6 +12,7 @@ from safetyplan.accounts.messages import SERVICE_NAMES
 from safetyplan.accounts.sessions import idle_limit_minutes
 from safetyplan.config import IDENTITY_SERVICES, current_settings
 from safetyplan.roles import Role
+from safetyplan.web.session import idle_seconds_left
 
 #: Who signs in through each service, as the sign-in page says it.
 SERVICE_FOR = {
@@ -35,8 +36,14 @@ def role_label(role: str) -> str:
 
 
 def idle_seconds() -> int:
-    """How long this user may leave the app alone before being signed out (for the page's warning)."""
+    """How long this user may leave the app alone before being signed out (for the page's warning, after a request
+    the page makes itself, which moves the idle clock)."""
     return idle_limit_minutes(current_user) * 60
+
+
+def idle_seconds_now() -> int:
+    """How long, from this page, before an idle sign-out: the idle clock may have moved a little before it."""
+    return idle_seconds_left(idle_seconds())
 
 
 def sign_in_options() -> list[SignInOption]:
@@ -67,6 +74,7 @@ GLOBALS = {
     "password_sign_in_allowed": password_sign_in_allowed,
     "role_label": role_label,
     "idle_seconds": idle_seconds,
+    "idle_seconds_now": idle_seconds_now,
     "sign_in_options": sign_in_options,
     "password_sign_in_shown": password_sign_in_shown,
     "service_name": service_name,

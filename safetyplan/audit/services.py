@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
 from flask import g, has_request_context
-from sqlalchemy import Row, Table, event, func, insert, select, update
+from sqlalchemy import Row, Table, bindparam, event, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -169,25 +169,33 @@ def _append_pending_events(db_session: Session) -> None:
         digest = event_hash(key, last_hash, fields)
         rows.append({**fields, "prev_hash": last_hash, "hash": digest})
         last_hash = digest
-    head_moved = (
-        update(AuditChainHead).where(AuditChainHead.id == HEAD_ID).values(last_seq=last_seq, last_hash=last_hash)
-    )
+    moved = {"new_seq": last_seq, "new_hash": last_hash}
     if len(rows) == 1 and db_session.get_bind().dialect.name == "postgresql":
         # The usual case, one event (a read): one round trip rather than two, as the head moves in a data-modifying
-        # WITH of the event's insert. Every audited request pays for each trip to the server. (The row goes in as
-        # parameters, not .values(), so that the compiled statement is cached.)
-        db_session.execute(insert(_EVENTS).add_cte(head_moved.cte("head_moved")), rows[0])
+        # WITH of the event's insert. Every audited request pays for each trip to the server.
+        db_session.execute(_APPEND_ONE_MOVING_HEAD, {**rows[0], **moved})
     else:
-        db_session.execute(insert(_EVENTS), rows)
-        db_session.execute(head_moved)
+        db_session.execute(_APPEND, rows)
+        db_session.execute(_HEAD_MOVED, moved)
     # Cleared only once appended: if a statement above failed, the transaction must be rolled back anyway.
     pending.clear()
 
 
+# The statements every audited request runs, built once (building them cost about as much as running them). Rows
+# and values go in as parameters, so that each compiled statement is cached too.
+_HEAD = select(AuditChainHead.last_seq, AuditChainHead.last_hash).where(AuditChainHead.id == HEAD_ID).with_for_update()
+_HEAD_MOVED = (
+    update(AuditChainHead)
+    .where(AuditChainHead.id == HEAD_ID)
+    .values(last_seq=bindparam("new_seq"), last_hash=bindparam("new_hash"))
+)
+_APPEND = insert(_EVENTS)
+_APPEND_ONE_MOVING_HEAD = insert(_EVENTS).add_cte(_HEAD_MOVED.cte("head_moved"))
+
+
 def _lock_head(db_session: Session) -> tuple[int, bytes]:
     """Lock the chain head (PostgreSQL: FOR UPDATE; SQLite: its write lock is already held) and read it."""
-    query = select(AuditChainHead.last_seq, AuditChainHead.last_hash).where(AuditChainHead.id == HEAD_ID)
-    head = db_session.execute(query.with_for_update()).one_or_none()
+    head = db_session.execute(_HEAD).one_or_none()
     if head is None:
         # The migration makes the head; this puts it back if it was emptied (the test suite truncates tables).
         # Concurrent transactions may both get here: ON CONFLICT DO NOTHING lets one insert and the other wait
@@ -199,7 +207,7 @@ def _lock_head(db_session: Session) -> tuple[int, bytes]:
             .values(id=HEAD_ID, last_seq=seq, last_hash=digest)
             .on_conflict_do_nothing(index_elements=["id"])
         )
-        head = db_session.execute(query.with_for_update()).one()
+        head = db_session.execute(_HEAD).one()
     return int(head.last_seq), bytes(head.last_hash)
 
 

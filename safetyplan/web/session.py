@@ -29,6 +29,11 @@ from safetyplan.web.forms import typed_words
 from safetyplan.web.security import CACHEABLE_ENDPOINTS
 
 LAST_SEEN = "seen"
+#: A page (GET or HEAD) moves the idle clock kept in the cookie only once it is this many seconds old: moving it
+#: re-signs and re-sends the cookie, which cost a signed-in page more than loading its session did. A form sent, a
+#: kept draft and "Stay signed in" always move it, and each page is told the time really left (``idle_seconds_left``),
+#: so that its warning comes when the server will sign the user out, never after.
+SEEN_STEP_SECONDS = 60
 _RULES = "safetyplan.session_rules"
 
 
@@ -79,8 +84,18 @@ def end_idle_session() -> ResponseReturnValue | None:
         if _is_read():
             return redirect(url_for("accounts.sign_in", timed_out=1, next=request.full_path.rstrip("?")))
         return signed_out_page(kept)
-    session[LAST_SEEN] = now
+    if seen is None or not _is_read() or now - int(seen) >= SEEN_STEP_SECONDS:
+        session[LAST_SEEN] = now
     return None
+
+
+def idle_seconds_left(limit_seconds: int) -> int:
+    """How long, from now, before this session is signed out for being left alone (its limit less the time since
+    the idle clock last moved)."""
+    seen = session.get(LAST_SEEN)
+    if seen is None:
+        return limit_seconds
+    return max(limit_seconds - (int(time.time()) - int(seen)), 0)
 
 
 def _is_read() -> bool:

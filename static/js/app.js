@@ -28,16 +28,17 @@ const warning = document.getElementById("idle-warning");
 // Every request the page makes (a kept draft, say) resets the server's idle clock: this resets the page's too.
 let idleReset = () => {};
 if (idleSeconds > 0 && warning) {
-  const warnAfter = Math.max(idleSeconds - 120, 0) * 1000;
   let warnTimer;
   let endTimer;
-  const schedule = () => {
+  // From the time left when the page was made (the server's idle clock may have moved a little before it), or, after
+  // a request of the page's own, the whole limit.
+  const schedule = (secondsLeft = idleSeconds) => {
     clearTimeout(warnTimer);
     clearTimeout(endTimer);
     warnTimer = setTimeout(() => {
       warning.hidden = false;
       document.getElementById("idle-warning-stay").focus();
-    }, warnAfter);
+    }, Math.max(secondsLeft - 120, 0) * 1000);
     endTimer = setTimeout(() => {
       // Going to the sign-in page would lose words typed into a form that keeps no draft: stay, and say so.
       if (hasUnsentWords()) {
@@ -48,7 +49,7 @@ if (idleSeconds > 0 && warning) {
         return;
       }
       window.location.assign("/sign-in?timed_out=1&next=" + encodeURIComponent(location.pathname + location.search));
-    }, idleSeconds * 1000);
+    }, secondsLeft * 1000);
   };
   document.getElementById("idle-warning-stay").addEventListener("click", async () => {
     const token = document.querySelector("meta[name=csrf-token]").content;
@@ -65,8 +66,8 @@ if (idleSeconds > 0 && warning) {
       window.location.assign("/sign-in?timed_out=1");
     }
   });
-  idleReset = schedule;
-  schedule();
+  idleReset = () => schedule();
+  schedule(Number(document.body.dataset.idleSecondsNow || idleSeconds));
 }
 
 // Print buttons (hidden until this script runs: they need it).

@@ -169,6 +169,29 @@ def test_a_session_ends_after_12_hours_whatever_happens(app, person_client):
     assert person_client.get("/account").status_code == 302
 
 
+def test_a_page_moves_the_idle_clock_only_once_it_is_a_minute_old_and_says_the_time_really_left(person_client):
+    """Moving the clock re-signs the cookie: a page read within a minute of the last move leaves it, a form moves it."""
+    with person_client.client.session_transaction() as cookie:
+        cookie[LAST_SEEN] = moved = int(time.time()) - 40
+    page = person_client.get("/account").get_data(as_text=True)
+    with person_client.client.session_transaction() as cookie:
+        assert cookie[LAST_SEEN] == moved
+    left = int(re.search(r'data-idle-seconds-now="(\d+)"', page).group(1))
+    assert 30 * 60 - 45 <= left <= 30 * 60 - 40  # the page warns when the server will sign out, not later
+    assert 'data-idle-seconds="1800"' in page
+    with person_client.client.session_transaction() as cookie:
+        cookie[LAST_SEEN] = int(time.time()) - 61
+    person_client.get("/account")
+    with person_client.client.session_transaction() as cookie:
+        assert int(time.time()) - cookie[LAST_SEEN] < 5
+    with person_client.client.session_transaction() as cookie:
+        cookie[LAST_SEEN] = int(time.time()) - 10
+    token = person_client.csrf_token("/account/password")
+    assert person_client.client.post("/session/keep-alive", headers={"X-CSRFToken": token}).status_code == 204
+    with person_client.client.session_transaction() as cookie:
+        assert int(time.time()) - cookie[LAST_SEEN] < 5
+
+
 def test_the_keep_alive_button_resets_the_idle_clock(person_client):
     with person_client.client.session_transaction() as cookie:
         cookie[LAST_SEEN] = int(time.time()) - 25 * 60

@@ -70,3 +70,17 @@ def test_the_footer_rendered_once_per_language_follows_each_page(client):
     ]:
         footer = text_of(client.get_page(f"/?lang={lang}"), "footer")
         assert meta in footer
+
+
+def test_a_template_follows_a_language_forced_within_one_request(app):
+    """Templates find the catalogue once per language a request uses, and again when the language changes in it
+    (as a plan sent in the person's language is, from an English page)."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    with app.test_request_context("/?lang=en"):
+        assert render_template_string("{{ _('Skip to main content') }}") == "Skip to main content"
+        with force_locale("cy"):
+            welsh = render_template_string("{{ _('Skip to main content') }}")
+        assert welsh != "Skip to main content" and welsh.strip()
+        assert render_template_string("{{ _('Skip to main content') }}") == "Skip to main content"
