@@ -332,6 +332,12 @@ def _note_flushed_writes(db_session: Session, _flush_context: Any) -> None:
     db_session.info[_WROTE] = True
 
 
+def note_written(db_session: Session) -> None:
+    """Note that ``db_session`` wrote through its connection (Core, not the ORM, so no event saw it): its commit
+    then tells the app that the database can be written again."""
+    db_session.info[_WROTE] = True
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _note_executed_writes(state: Any) -> None:
     if state.is_insert or state.is_update or state.is_delete:

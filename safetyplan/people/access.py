@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Collection
 from typing import NoReturn
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from safetyplan.accounts.models import TeamMembership, User
 from safetyplan.audit import Grounds, record
@@ -26,18 +26,22 @@ from safetyplan.roles import Role
 PLAN_ROLES: frozenset[Role] = frozenset({Role.CLINICIAN, Role.PERSON})
 
 
+#: The first team (by id) through which a clinician reaches a person; built once, as every page of a person's runs it.
+_CLINICIANS_TEAM = (
+    select(CaseloadEntry.team_id)
+    .join(TeamMembership, TeamMembership.team_id == CaseloadEntry.team_id)
+    .where(CaseloadEntry.person_id == bindparam("person_id"), TeamMembership.user_id == bindparam("user_id"))
+    .order_by(CaseloadEntry.team_id)
+    .limit(1)
+)
+
+
 def grounds_for(user: User, person_id: uuid.UUID, *, roles: Collection[Role] = tuple(Role)) -> Grounds | None:
     """Why ``user``, acting in one of ``roles``, may reach this person's record, or None."""
     if user.role not in roles:
         return None
     if user.role == Role.CLINICIAN:
-        team_id = session.scalars(
-            select(CaseloadEntry.team_id)
-            .join(TeamMembership, TeamMembership.team_id == CaseloadEntry.team_id)
-            .where(CaseloadEntry.person_id == person_id, TeamMembership.user_id == user.id)
-            .order_by(CaseloadEntry.team_id)
-            .limit(1)
-        ).first()
+        team_id = session.scalars(_CLINICIANS_TEAM, {"person_id": person_id, "user_id": user.id}).first()
         return Grounds.team(team_id) if team_id else None
     if user.role == Role.PERSON:
         return Grounds.SELF if user.person_id == person_id else None

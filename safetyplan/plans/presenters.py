@@ -11,7 +11,6 @@ from typing import Any
 from babel.dates import get_month_names
 from flask import url_for
 from flask_babel import format_date, format_datetime, get_locale, get_timezone
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
@@ -22,7 +21,9 @@ from safetyplan.plans.content import is_empty, section_content
 from safetyplan.plans.revisions import has_content
 from safetyplan.plans.sections import CURRENT_VERSION, REASONS, section, sections
 from safetyplan.roles import Role
-from safetyplan.web.presenters import link_to, table_row_maker
+from safetyplan.web.locale import current_language
+from safetyplan.web.locale import gettext as _
+from safetyplan.web.presenters import link_to, sms_href, table_row_maker, tel_href
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,120 @@ def plan_parts(revision: Any, only: Any = None) -> list[PlanPart]:
         part = section_content(content, section_)
         parts.append(PlanPart(section_, part, is_empty(part), len(parts) + 1))
     return parts
+
+
+# A revision's sections, built in Python: every plan page, print, PDF and carer's view shows them, and the macros that
+# built them (a tag, a contact line, an attribution for each section) cost more than the rest of the plan page.
+
+
+def _tag(text: str, colour: str) -> str:
+    """The NHS.UK tag's markup, written out."""
+    return f'<strong class="nhsuk-tag nhsuk-tag--{colour} app-attribution">{escape(text)}</strong>'
+
+
+def _attribution(content: dict[str, Any]) -> str:
+    """Whose words a section is: the person's own, added by a carer, or written with the care team."""
+    carers = ", ".join(str(name) for name in content.get("carers") or [])
+    suggested_by = content.get("suggested_by") or []
+    tags = []
+    if content.get("own_words"):
+        tags.append(_tag(_("In my words"), "green"))
+    elif content.get("by") == "carer":
+        tags.append(_tag(_("Added by %(names)s", names=carers) if carers else _("Added by a carer"), "grey"))
+    elif content.get("by"):
+        tags.append(_tag(_("Written with my care team"), "grey"))
+    if "person" in suggested_by:
+        tags.append(_tag(_("Includes words I suggested"), "green"))
+    if "carer" in suggested_by:
+        tags.append(
+            _tag(
+                _("Includes words added by %(names)s", names=carers) if carers else _("Includes words a carer added"),
+                "grey",
+            )
+        )
+    return " ".join(tags)
+
+
+def _contact_line(name: str, detail: str | None, number: str | None, channel: str = "call") -> str:
+    line = f'<li class="app-contact"><span class="app-contact__name">{escape(name)}</span>'
+    if detail:
+        line += f' <span class="app-contact__detail">{escape(detail)}</span>'
+    if number:
+        if channel == "text":
+            href, text = sms_href(number), _("Text %(number)s", number=number)
+        else:
+            href, text = tel_href(number), number
+        line += f' <a class="nhsuk-link app-contact__number" href="{escape(href)}">{escape(text)}</a>'
+    return line + "</li>"
+
+
+def _bullets(items: list[Any]) -> str:
+    return (
+        '<ul class="nhsuk-list nhsuk-list--bullet app-user-text">'
+        + "".join(f"<li>{escape(item)}</li>" for item in items)
+        + "</ul>"
+    )
+
+
+def plan_sections_html(
+    revision: Any,
+    crisis_contacts: list[Any],
+    team_phones: list[tuple[str, str]],
+    heading_level: int = 2,
+    only: Any = None,
+    disagreed: Any = None,
+    own: bool = False,
+) -> Markup:
+    """Each section of ``revision`` (only those in ``only``, if given), numbered 1 to n as shown, with whose words
+    it holds, a link to what the person disagrees with (``disagreed``: section keys; ``own``: the person reads it),
+    and, in the services section, the care team's numbers and the crisis lines."""
+    language = current_language()
+    level = int(heading_level)
+    disagrees = (
+        _("You have said you disagree with this part") if own else _("They have said they disagree with this part")
+    )
+    disagreed_link = f'<a class="app-disagreed nhsuk-link app-no-print" href="#disagreements">{escape(disagrees)}</a>'
+
+    html = []
+    for part in plan_parts(revision, only):
+        section_ = part.section
+        key = escape(section_.key)
+        content = part.content
+        html.append(
+            f'<section class="app-plan-section{" app-plan-section--empty" if part.empty else ""}" id="section-{key}" '
+            f'aria-labelledby="section-{key}-title">'
+            f'<h{level} class="nhsuk-heading-m app-plan-section__title" id="section-{key}-title">'
+            f'<span class="app-plan-section__number">{part.number}.</span> {escape(section_.heading)}</h{level}>'
+        )
+        if not part.empty:
+            html.append(_attribution(content))
+        if disagreed and section_.key in disagreed:
+            html.append(disagreed_link)
+        if section_.kind == "contacts":
+            lines = [
+                _contact_line(contact.get("name") or "", contact.get("relationship"), contact.get("phone"))
+                for contact in content.get("contacts") or []
+            ]
+            if section_.key == "services":
+                lines.extend(_contact_line(team, _("my care team"), phone) for team, phone in team_phones)
+                lines.extend(
+                    _contact_line(line.name(language), line.detail(language), line.number, line.channel)
+                    for line in crisis_contacts
+                )
+            html.append(f'<ul class="nhsuk-list app-contacts">{"".join(lines)}</ul>')
+        elif section_.kind == "helps":
+            if content.get("helps"):
+                html.append(f'<h{level + 1} class="nhsuk-heading-s">{escape(_("What helps"))}</h{level + 1}>')
+                html.append(_bullets(content["helps"]))
+            if content.get("does_not_help"):
+                html.append(f'<h{level + 1} class="nhsuk-heading-s">{escape(_("What does not help"))}</h{level + 1}>')
+                html.append(_bullets(content["does_not_help"]))
+        elif content.get("items"):
+            html.append(_bullets(content["items"]))
+        if part.empty and section_.key != "services":
+            html.append(f'<p class="app-plan-section__empty">{escape(_("Nothing written here yet."))}</p>')
+        html.append("</section>")
+    return Markup("".join(html))
 
 
 def draft_notice(edit_url: str) -> Markup:
@@ -250,6 +365,7 @@ GLOBALS = {
     "caseload_rows": caseload_rows,
     "history_rows": history_rows,
     "plan_parts": plan_parts,
+    "plan_sections_html": plan_sections_html,
     "has_plan_content": has_content,
     "draft_notice": draft_notice,
     "disagreement_html": disagreement_html,

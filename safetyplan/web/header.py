@@ -1,4 +1,5 @@
-"""The page header and footer, rendered once per app, language, role and page rather than on every request.
+"""The page header and footer, and the other parts of every page that vary only by language, rendered once per
+app, language, role and page rather than on every request.
 
 The NHS.UK header macro costs about 2 ms a page, and the footer macro runs on every page too. What varies per
 request, the signed-in user's name and the CSRF token, goes in through placeholders that are filled in, escaped,
@@ -49,6 +50,18 @@ def site_footer() -> Markup:
     return Markup(_footer(id(current_app._get_current_object()), current_language()))  # type: ignore[attr-defined]
 
 
+@lru_cache(maxsize=64)
+def _fixed(app_id: int, language: str, name: str) -> str:
+    return render_template(f"components/fixed/{name}.html")
+
+
+def fixed(name: str) -> Markup:
+    """``templates/components/fixed/NAME.html``, a part of every page that is the same for everyone reading in one
+    language (the skip link, the idle warning), rendered once per language."""
+    return Markup(_fixed(id(current_app._get_current_object()), current_language(), name))  # type: ignore[attr-defined]
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["site_header"] = site_header
     app.jinja_env.globals["site_footer"] = site_footer
+    app.jinja_env.globals["fixed"] = fixed

@@ -88,6 +88,13 @@ def translations() -> NullTranslations:
     return found
 
 
+def gettext(string: str, **variables: object) -> str:
+    """Flask-Babel's ``gettext``, through the catalogue found once per language (``translations``): for code that
+    builds many strings of one page."""
+    translated = translations().ugettext(string)
+    return translated % variables if variables else translated
+
+
 def init_app(app: Flask, settings: Settings) -> None:
     app.config["BABEL_DEFAULT_LOCALE"] = DEFAULT_LANGUAGE
     app.config["BABEL_DEFAULT_TIMEZONE"] = "Europe/London"

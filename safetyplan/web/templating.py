@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
 
-from flask import Flask, url_for
+from flask import Flask, current_app, url_for
 from flask.templating import Environment as FlaskEnvironment
 from jinja2 import ChainableUndefined, ChoiceLoader, PackageLoader
 
@@ -42,10 +42,21 @@ def _fingerprint(path: Path, mtime_ns: int) -> str:
 def static_url(filename: str) -> str:
     """The URL of one of the app's own static files, with a fingerprint so that browsers may cache it."""
     path = STATIC_DIR / filename
-    return url_for("web.static", filename=filename, v=_fingerprint(path, path.stat().st_mtime_ns))
+    return _static_url(id(current_app._get_current_object()), filename, path.stat().st_mtime_ns)  # type: ignore[attr-defined]
+
+
+@lru_cache(maxsize=256)
+def _static_url(_app_id: int, filename: str, mtime_ns: int) -> str:
+    # Made once per app and version of the file: every page links the same few, and url_for is not cheap.
+    return url_for("web.static", filename=filename, v=_fingerprint(STATIC_DIR / filename, mtime_ns))
 
 
 def vendor_url(kind: str) -> str:
+    return _vendor_url(id(current_app._get_current_object()), kind)  # type: ignore[attr-defined]
+
+
+@lru_cache(maxsize=16)
+def _vendor_url(_app_id: int, kind: str) -> str:
     return url_for("web.vendor", kind=kind, v=nhsuk_frontend_version())
 
 
