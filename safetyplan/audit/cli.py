@@ -43,8 +43,13 @@ def _parse_checkpoint(_ctx: click.Context, _param: click.Parameter, value: str |
     default=None,
     help="Where checkpoints are kept (default: SAFETYPLAN_AUDIT_CHECKPOINTS): the newest is checked against.",
 )
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Check only from the checkpoint on (fast, for frequent runs); a whole walk also finds older edits.",
+)
 @with_appcontext
-def audit_verify(mark: services.Checkpoint | None, directory: Path | None) -> None:
+def audit_verify(mark: services.Checkpoint | None, directory: Path | None, resume: bool) -> None:
     """Walk the whole chain; exit 1 and name the first broken event if any was edited, removed or reordered.
 
     Without --checkpoint, it checks against the newest checkpoint kept, so that events removed from the end
@@ -64,7 +69,9 @@ def audit_verify(mark: services.Checkpoint | None, directory: Path | None) -> No
                 "Keep checkpoints there with 'safetyplan audit checkpoint --to DIR', or name the folder with "
                 "--checkpoints."
             )
-    result = services.verify(mark)
+    if resume and mark is None:
+        raise click.ClickException("--resume needs a checkpoint: none was found, and none was named with --checkpoint")
+    result = services.verify(mark, resume=resume)
     click.echo(str(result))
     if not result.ok:
         sys.exit(1)

@@ -302,6 +302,8 @@ class Verification:
     head: Checkpoint | None
     broken_at: int | None = None
     reason: str | None = None
+    #: The first event checked: 1, or the checkpoint's event when resumed from one.
+    checked_from: int = 1
 
     @property
     def ok(self) -> bool:
@@ -311,7 +313,8 @@ class Verification:
         if not self.ok:
             return f"BROKEN at event {self.broken_at}: {self.reason}"
         assert self.head is not None
-        return f"OK: {self.events} events, head {self.head.seq} {self.head.hash.hex()}"
+        resumed = f" (checked from event {self.checked_from}, the checkpoint's)" if self.checked_from > 1 else ""
+        return f"OK: {self.events} events, head {self.head.seq} {self.head.hash.hex()}{resumed}"
 
 
 def checkpoint() -> tuple[Checkpoint, int]:
@@ -322,31 +325,40 @@ def checkpoint() -> tuple[Checkpoint, int]:
     return Checkpoint(head_seq, head_hash), count
 
 
-def verify(checkpoint: Checkpoint | str | None = None) -> Verification:
+def verify(checkpoint: Checkpoint | str | None = None, *, resume: bool = False) -> Verification:
     """Walk the chain in order and name the first event that was edited, removed, reordered or truncated.
 
     Without a checkpoint, removing the last events *and* rewinding the head cannot be told from a shorter
     trail; with a checkpoint taken earlier, the event it names must still be there with the same hash.
     Events appended while this runs are left for the next run.
+
+    With ``resume``, the walk starts at the checkpoint's event rather than the first: what came after the
+    checkpoint is checked as fully, but an event edited before it is found only by a whole walk (run one now and
+    then). The checkpoint's event must still have the checkpoint's hash, recomputed from its fields.
     """
     mark = Checkpoint.parse(checkpoint) if isinstance(checkpoint, str) else checkpoint
+    if resume and mark is None:
+        raise ValueError("resuming needs a checkpoint")
+    start = mark.seq if resume and mark is not None and mark.seq > 0 else 1
     # One statement, so one snapshot: each commit moves the head and adds its events together, so in an
     # intact chain the head and the last event agree at any single moment, however busy the app is.
     head_seq, head_hash, max_seq, _ = _chain_state(with_count=False)
     bound = max(head_seq or 0, max_seq or 0)
     key = vault().provider.secret("audit_chain")
-    expected, prev_hash = 1, GENESIS_HASH
+    expected, prev_hash = start, GENESIS_HASH
     # yield_per streams (a server-side cursor on PostgreSQL), so millions of events need little memory.
     with session.execute(
         select(*_EVENTS.columns)
-        .where(_EVENTS.c.seq <= bound)
+        .where(_EVENTS.c.seq >= start, _EVENTS.c.seq <= bound)
         .order_by(_EVENTS.c.seq)
         .execution_options(yield_per=VERIFY_BATCH)
     ) as rows:
         for row in rows:
+            if expected == start > 1:
+                prev_hash = bytes(row.prev_hash)  # resumed: the checkpoint's hash, checked below, covers it
             problem = _check(row, expected, prev_hash, key, mark)
             if problem:
-                return Verification(expected - 1, None, *problem)
+                return Verification(expected - 1, None, *problem, checked_from=start)
             expected, prev_hash = row.seq + 1, bytes(row.hash)
     last = expected - 1
 
@@ -365,8 +377,8 @@ def verify(checkpoint: Checkpoint | str | None = None) -> Verification:
     elif mark is not None and mark.seq == 0 and mark.hash != GENESIS_HASH:
         problem = 0, "the checkpoint is not on this chain"
     if problem:
-        return Verification(last, head, *problem)
-    return Verification(last, head)
+        return Verification(last, head, *problem, checked_from=start)
+    return Verification(last, head, checked_from=start)
 
 
 def _check(

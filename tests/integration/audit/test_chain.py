@@ -300,6 +300,48 @@ def test_an_intact_trail_passes_its_earlier_checkpoint(app):
         assert (result.ok, result.events) == (True, 5)
 
 
+def test_a_walk_resumed_from_a_checkpoint_checks_what_came_after_it_and_only_that(app):
+    """Resuming is for frequent checks: what follows the checkpoint is checked as fully as by a whole walk, and an
+    edit before it is left to the whole walk, which still finds it."""
+    with app.app_context():
+        record_events(4)
+        with transaction():
+            mark, _ = checkpoint()
+        record_events(3)
+        with transaction():
+            resumed = verify(mark, resume=True)
+        assert (resumed.ok, resumed.events, resumed.checked_from) == (True, 7, 4)
+        assert str(resumed).endswith("(checked from event 4, the checkpoint's)")
+        tamper("UPDATE audit_events SET outcome = 'denied' WHERE seq = 2")
+        with transaction():
+            assert verify(mark, resume=True).ok  # before the checkpoint: not looked at
+        assert verified().broken_at == 2  # the whole walk finds it
+        tamper("UPDATE audit_events SET outcome = 'allowed' WHERE seq = 2")
+        tamper("UPDATE audit_events SET outcome = 'denied' WHERE seq = 6")
+        with transaction():
+            after = verify(mark, resume=True)
+        assert (after.ok, after.broken_at) == (False, 6)
+        tamper("UPDATE audit_events SET outcome = 'allowed' WHERE seq = 6")
+        tamper("UPDATE audit_events SET outcome = 'denied' WHERE seq = 4")
+        with transaction():
+            at = verify(mark, resume=True)
+        assert (at.ok, at.broken_at, at.reason) == (False, 4, "edited: its fields do not match its hash")
+
+
+def test_audit_verify_resumes_from_the_newest_checkpoint_only_when_asked_and_one_is_kept(make_app, tmp_path):
+    kept = tmp_path / "checkpoints"
+    app = make_app(audit_checkpoints=kept)
+    code, output = audit_cli(app, "verify", "--resume")
+    assert code == 1 and "--resume needs a checkpoint" in output
+    with app.app_context():
+        record_events(3)
+    assert audit_cli(app, "checkpoint", "--to", str(kept))[0] == 0
+    with app.app_context():
+        record_events(2)
+    code, output = audit_cli(app, "verify", "--resume")
+    assert code == 0 and output.splitlines()[-1].endswith("(checked from event 3, the checkpoint's)"), output
+
+
 def truncate_to(seq):
     with transaction():
         last_hash = session.scalars(select(AuditEvent.hash).where(AuditEvent.seq == seq)).one()
