@@ -17,6 +17,7 @@ from safetyplan.plans import unchecked
 from safetyplan.plans.access import plan_grounds
 from safetyplan.plans.errors import PlanError
 from safetyplan.plans.models import CrisisContact
+from safetyplan.plans.revisions import PlanView, check_view
 from safetyplan.roles import Role
 
 
@@ -31,6 +32,13 @@ def team_phones(*, by: User, person_id: uuid.UUID) -> list[tuple[str, str]]:
     if plan_grounds(by, person_id) is None:
         refuse(by, person_id, "plan.viewed")
     return unchecked.team_phones(person_id)
+
+
+def team_phones_in(*, by: User, view: PlanView) -> list[tuple[str, str]]:
+    """As team_phones, for the plan in ``view``: view_plan has checked (and audited) access to it already, so here
+    only that the view was made for ``by``."""
+    check_view(by, view)
+    return unchecked.team_phones(view.person.id)
 
 
 def get_crisis_contact(*, by: User, contact_id: uuid.UUID) -> CrisisContact | None:

@@ -67,7 +67,7 @@ def _plan_context(view: PlanView) -> dict[str, object]:
         "person": view.person,
         "revision": view.current,
         "crisis_contacts": contacts.crisis_contacts(by=_me()),
-        "team_phones": contacts.team_phones(by=_me(), person_id=view.person.id),
+        "team_phones": contacts.team_phones_in(by=_me(), view=view),
         "disagreements": disagreements.disagreements_on(by=_me(), view=view),
     }
 
@@ -127,7 +127,7 @@ def _editor(
             draft_at=draft_at,
             flagged=flagged or {},
             crisis_contacts=contacts.crisis_contacts(by=_me()),
-            team_phones=contacts.team_phones(by=_me(), person_id=view.person.id),
+            team_phones=contacts.team_phones_in(by=_me(), view=view),
             disagreements=disagreements.disagreements_on(by=_me(), view=view),
         ),
         status,

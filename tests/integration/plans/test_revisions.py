@@ -188,6 +188,31 @@ def test_plans_are_out_of_reach_for_other_teams_admins_auditors_and_other_people
         assert refused == [(stranger.id, "plan.viewed", "none") for stranger in strangers]
 
 
+def test_a_plan_view_gives_its_teams_phones_only_to_the_account_it_was_made_for(app, setting):
+    """team_phones_in trusts the view's access check, so it refuses anyone else holding the view."""
+    from safetyplan.accounts.models import Team
+    from safetyplan.plans import contacts
+
+    person, clinician, _ = setting
+    with app.app_context():
+        save(clinician, person, 0, "words")
+        with transaction():
+            session.get(Team, person_team_id(person)).phone = "0300 123 4567"
+        other = create_account("clinician", team=create_team("Elsewhere"))
+        with transaction():
+            view = revisions.view_plan(by=get_user(clinician), person_id=person.id)
+            assert contacts.team_phones_in(by=get_user(clinician), view=view) == [("Plan Team", "0300 123 4567")]
+            with pytest.raises(NotFound):
+                contacts.team_phones_in(by=get_user(other), view=view)
+
+
+def person_team_id(person):
+    from safetyplan.people.models import CaseloadEntry
+
+    with transaction():
+        return session.scalars(select(CaseloadEntry.team_id).where(CaseloadEntry.person_id == person.id)).first()
+
+
 def test_an_old_revision_renders_with_the_sections_it_was_written_with(app, setting, monkeypatch):
     from safetyplan.plans import sections as registry
     from safetyplan.plans.presenters import plan_parts
