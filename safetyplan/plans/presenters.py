@@ -295,7 +295,8 @@ def history_rows(person_id: uuid.UUID, revisions: list[Any], reasons: dict[str, 
     from_text = escape(_("from revision %(number)d", number=PLACEHOLDER))
     compare_from = escape(_("Compare from revision %(number)d", number=PLACEHOLDER))
     compare_to = escape(_("Compare to revision %(number)d", number=PLACEHOLDER))
-    revision_url = escape(url_for("plans.revision", person_id=person_id, number=PLACEHOLDER))
+    # The address with the number as its last part; only that part is replaced (a person's id could hold the digits).
+    revision_base = escape(url_for("plans.revision", person_id=person_id, number=PLACEHOLDER).rpartition("/")[0])
     rows = []
     for index, revision in enumerate(revisions):
         number = str(int(revision.number))
@@ -307,7 +308,7 @@ def history_rows(person_id: uuid.UUID, revisions: list[Any], reasons: dict[str, 
         rows.append(
             Markup(
                 '<tr class="nhsuk-table__row"><td class="nhsuk-table__cell">'
-                f'<a class="nhsuk-link" href="{revision_url.replace(placeholder, number)}">'
+                f'<a class="nhsuk-link" href="{revision_base}/{number}">'
                 f"{revision_text.replace(placeholder, number)}</a></td>"
                 f'<td class="nhsuk-table__cell">{escape(formatted(revision.created_at))}</td>'
                 f'<td class="nhsuk-table__cell">{reason}</td>'

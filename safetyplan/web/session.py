@@ -75,7 +75,7 @@ def end_idle_session() -> ResponseReturnValue | None:
     now = int(time.time())
     seen = session.get(LAST_SEEN)
     limit = rules.idle_limit_minutes(current_user) * 60
-    if seen is not None and now - int(seen) > limit:
+    if seen is not None and now - int(seen) >= limit:  # at the limit: the page's own timer arrives then
         owner = current_user._get_current_object()
         kept = _keep_words(owner) if not _is_read() else False
         rules.end_session(by=owner, reason="idle")

@@ -154,6 +154,13 @@ def test_idle_staff_are_signed_out_after_15_minutes(clinician_client):
     assert "You were signed out because you had not done anything for a while" in text_of(page, "main")
 
 
+def test_a_session_at_exactly_its_idle_limit_is_signed_out(clinician_client):
+    """The page's own timer sends it to sign in at the limit: that request must not find the session still live."""
+    with clinician_client.client.session_transaction() as cookie:
+        cookie[LAST_SEEN] = int(time.time()) - 15 * 60
+    assert clinician_client.get("/caseload").status_code == 302
+
+
 def test_people_may_stay_idle_for_30_minutes(person_client):
     with person_client.client.session_transaction() as cookie:
         cookie[LAST_SEEN] = int(time.time()) - 20 * 60

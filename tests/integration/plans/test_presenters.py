@@ -54,6 +54,13 @@ def test_history_rows_escape_what_is_not_ours_and_mark_each_revision(app):
     assert '<span class="nhsuk-u-visually-hidden">Compare from revision 1</span>' in html[2]
 
 
+def test_a_person_whose_id_holds_the_placeholder_digits_gets_the_right_links(app):
+    person = "00000000-0000-4000-8000-000987654321"
+    with app.test_request_context("/"):
+        [html] = [str(row) for row in history_rows(person, [revision(5)], {"scheduled_review": "Review"})]
+    assert f'href="/people/{person}/plan/revisions/5"' in html
+
+
 def test_welsh_history_rows_escape_the_translation_once(app):
     with app.test_request_context("/?lang=cy"):
         [html] = [str(row) for row in history_rows(PERSON, [revision(1)], {"scheduled_review": "wedi'i drefnu"})]
