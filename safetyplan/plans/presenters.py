@@ -83,7 +83,8 @@ def _attribution(content: dict[str, Any]) -> str:
     return " ".join(tags)
 
 
-def _contact_line(name: str, detail: str | None, number: str | None, channel: str = "call") -> str:
+def contact_line(name: str, detail: str | None, number: str | None, channel: str = "call") -> Markup:
+    """One contact: the name, what they are to the person, and the number as a one-tap call (or text) link."""
     line = f'<li class="app-contact"><span class="app-contact__name">{escape(name)}</span>'
     if detail:
         line += f' <span class="app-contact__detail">{escape(detail)}</span>'
@@ -93,7 +94,7 @@ def _contact_line(name: str, detail: str | None, number: str | None, channel: st
         else:
             href, text = tel_href(number), number
         line += f' <a class="nhsuk-link app-contact__number" href="{escape(href)}">{escape(text)}</a>'
-    return line + "</li>"
+    return Markup(line + "</li>")
 
 
 def _bullets(items: list[Any]) -> str:
@@ -140,13 +141,13 @@ def plan_sections_html(
             html.append(disagreed_link)
         if section_.kind == "contacts":
             lines = [
-                _contact_line(contact.get("name") or "", contact.get("relationship"), contact.get("phone"))
+                contact_line(contact.get("name") or "", contact.get("relationship"), contact.get("phone"))
                 for contact in content.get("contacts") or []
             ]
             if section_.key == "services":
-                lines.extend(_contact_line(team, _("my care team"), phone) for team, phone in team_phones)
+                lines.extend(contact_line(team, _("my care team"), phone) for team, phone in team_phones)
                 lines.extend(
-                    _contact_line(line.name(language), line.detail(language), line.number, line.channel)
+                    contact_line(line.name(language), line.detail(language), line.number, line.channel)
                     for line in crisis_contacts
                 )
             html.append(f'<ul class="nhsuk-list app-contacts">{"".join(lines)}</ul>')
@@ -367,6 +368,7 @@ GLOBALS = {
     "history_rows": history_rows,
     "plan_parts": plan_parts,
     "plan_sections_html": plan_sections_html,
+    "contact_line_html": contact_line,
     "has_plan_content": has_content,
     "draft_notice": draft_notice,
     "disagreement_html": disagreement_html,

@@ -40,25 +40,24 @@ def site_header() -> Markup:
     return Markup(html)
 
 
-@lru_cache(maxsize=16)
-def _footer(app_id: int, language: str) -> str:
-    return render_template("components/site_footer.html")
-
-
 def site_footer() -> Markup:
     """The footer is the same for everyone reading in one language."""
-    return Markup(_footer(id(current_app._get_current_object()), current_language()))  # type: ignore[attr-defined]
-
-
-@lru_cache(maxsize=64)
-def _fixed(app_id: int, language: str, name: str) -> str:
-    return render_template(f"components/fixed/{name}.html")
+    return _rendered_once("components/site_footer.html")
 
 
 def fixed(name: str) -> Markup:
     """``templates/components/fixed/NAME.html``, a part of every page that is the same for everyone reading in one
     language (the skip link, the idle warning), rendered once per language."""
-    return Markup(_fixed(id(current_app._get_current_object()), current_language(), name))  # type: ignore[attr-defined]
+    return _rendered_once(f"components/fixed/{name}.html")
+
+
+def _rendered_once(template: str) -> Markup:
+    return Markup(_once(id(current_app._get_current_object()), current_language(), template))  # type: ignore[attr-defined]
+
+
+@lru_cache(maxsize=64)
+def _once(app_id: int, language: str, template: str) -> str:
+    return render_template(template)
 
 
 def init_app(app: Flask) -> None:
